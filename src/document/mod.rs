@@ -1,0 +1,84 @@
+//! The document model: what every format reader produces and every later stage reads.
+//!
+//! A [`Document`] is the decoded text of one file as numbered lines, plus the table grids found
+//! in it. Format readers (txt, html, docx, pdf, xlsx) build it; [`layout`] finds the tables that
+//! plain text only implies (tab-separated rows, one cell per line, columns aligned by spaces).
+//! Every cell remembers the line it came from, so any extracted number can be traced back.
+
+pub mod layout;
+pub mod text;
+
+/// One input file, decoded, as lines and tables.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    /// The text in reading order; `lines[i]` is line `i + 1` (1-based line numbers everywhere).
+    pub lines: Vec<String>,
+    /// Table grids, in reading order.
+    pub tables: Vec<Table>,
+    /// A title given by the container rather than the text (HTML `<title>`, DOCX core title).
+    pub title: Option<String>,
+}
+
+/// A table grid: rows of cells after spans are expanded (a cell spanning two columns appears in
+/// both, a cell spanning rows repeats in each row it covers).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// The rows, top to bottom.
+    pub rows: Vec<Row>,
+    /// First and last document line (1-based, inclusive) that the table occupies; prose
+    /// extraction skips these lines so a table cell is never read twice.
+    pub line_span: (u32, u32),
+}
+
+/// One row of a table grid.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Row {
+    /// Cells left to right. Blank cells are kept (empty `text`): a blank is not a zero, and
+    /// dropping it would shift the cells after it.
+    pub cells: Vec<Cell>,
+}
+
+/// One table cell.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cell {
+    /// The cell text, trimmed, with inner line breaks replaced by nothing (labels wrap).
+    pub text: String,
+    /// 1-based document line where the cell starts.
+    pub line: u32,
+    /// Display column (in character cells, CJK counting 2) where the cell starts, when the
+    /// table was rebuilt from space-aligned text; `None` for tables with real cell structure.
+    pub x: Option<u32>,
+    /// True when this cell is a copy made by expanding a row span or column span.
+    pub spanned: bool,
+}
+
+impl Cell {
+    /// A plain cell at `line`.
+    pub fn new(text: impl Into<String>, line: u32) -> Cell {
+        Cell { text: text.into(), line, x: None, spanned: false }
+    }
+}
+
+impl Row {
+    /// A row from cells.
+    pub fn new(cells: Vec<Cell>) -> Row {
+        Row { cells }
+    }
+}
+
+impl Document {
+    /// A document from plain text; tables still have to be found with [`layout::find_tables`].
+    pub fn from_text(text: &str) -> Document {
+        Document { lines: text::split_lines(text), tables: Vec::new(), title: None }
+    }
+
+    /// True when the 1-based `line` lies inside one of the tables.
+    pub fn is_table_line(&self, line: u32) -> bool {
+        self.tables.iter().any(|t| t.line_span.0 <= line && line <= t.line_span.1)
+    }
+
+    /// The whole text, lines joined by `\n`.
+    pub fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+}

@@ -1,0 +1,109 @@
+//! Text helpers shared by the stages: line splitting, width-folding and label normalization.
+//!
+//! Reports mix full-width and half-width forms (（一） vs (一), ０ vs 0), pad labels with
+//! ideographic spaces and letter-space them (商 业 企 业). Matching is done on a folded form in
+//! which all of that is gone, never on the text as written.
+
+/// Splits decoded text into lines on `\n`, `\r\n` or a lone `\r`, keeping empty lines so line
+/// numbers stay true to the source.
+pub fn split_lines(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => lines.push(std::mem::take(&mut cur)),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                lines.push(std::mem::take(&mut cur));
+            }
+            '\u{feff}' if lines.is_empty() && cur.is_empty() => {}
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Folds one character to its half-width / canonical form: full-width ASCII to ASCII,
+/// ideographic space and NBSP to a space, the common dash and quote variants to one form.
+pub fn fold_char(c: char) -> char {
+    match c {
+        '\u{3000}' | '\u{a0}' | '\u{2002}' | '\u{2003}' | '\u{2009}' | '\u{200b}' => ' ',
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        '\u{2014}' | '\u{2013}' | '\u{2015}' | '\u{2500}' | '\u{2012}' | '\u{2212}' => '-',
+        '\u{201c}' | '\u{201d}' | '\u{300c}' | '\u{300d}' => '"',
+        '\u{2018}' | '\u{2019}' => '\'',
+        '\u{3001}' => '、',
+        _ => c,
+    }
+}
+
+/// Width-folds a string (see [`fold_char`]).
+pub fn fold(s: &str) -> String {
+    s.chars().map(fold_char).collect()
+}
+
+/// The matching key of a label: folded, with every kind of whitespace removed, brackets made
+/// half-width. `（一）主动公开 政府信息数` → `(一)主动公开政府信息数`.
+pub fn squash(s: &str) -> String {
+    s.chars().map(fold_char).filter(|c| !c.is_whitespace() && !matches!(c, '\u{200b}' | '\u{feff}')).collect()
+}
+
+/// Display width of a string in a monospaced rendering: CJK and full-width forms count 2.
+pub fn display_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
+/// Display width of one character (see [`display_width`]).
+pub fn char_width(c: char) -> usize {
+    let u = c as u32;
+    if c == '\t' {
+        1
+    } else if (0x1100..=0x115f).contains(&u)
+        || (0x2e80..=0xa4cf).contains(&u)
+        || (0xac00..=0xd7a3).contains(&u)
+        || (0xf900..=0xfaff).contains(&u)
+        || (0xfe30..=0xfe4f).contains(&u)
+        || (0xff00..=0xff60).contains(&u)
+        || (0xffe0..=0xffe6).contains(&u)
+        || (0x20000..=0x3fffd).contains(&u)
+    {
+        2
+    } else {
+        1
+    }
+}
+
+/// True for characters of the CJK unified ideograph blocks.
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0x20000..=0x3134f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_keeps_empty_lines_and_all_line_ends() {
+        assert_eq!(split_lines("a\r\n\nb\rc"), vec!["a", "", "b", "c"]);
+        assert_eq!(split_lines("\u{feff}x\n"), vec!["x"]);
+    }
+
+    #[test]
+    fn squash_removes_spaces_and_folds_width() {
+        assert_eq!(squash("（一）主动公开　政府 信息数"), "(一)主动公开政府信息数");
+        assert_eq!(squash("商 业 企 业"), "商业企业");
+        assert_eq!(squash("１２３"), "123");
+    }
+
+    #[test]
+    fn width_counts_cjk_double() {
+        assert_eq!(display_width("ab"), 2);
+        assert_eq!(display_width("规章"), 4);
+    }
+}
