@@ -1,6 +1,531 @@
-//! Table detection in plain text (stub).
+//! Table detection in plain text: rebuilds the table grids that a text rendering only implies.
+//!
+//! Three layouts occur in real reports and all end up as the same [`Table`] grid:
+//! - **tab rows**: one table row per line, cells separated by tabs (Word copied to text);
+//! - **cell per line**: each cell on its own line starting with a tab, rows separated by blank
+//!   lines (an HTML table flattened by a crawler); a label that wraps continues on a line
+//!   without the tab;
+//! - **aligned columns**: cells separated by runs of spaces (`pdftotext -layout`), where a
+//!   label may wrap above or below the line holding its numbers and rowspan labels float
+//!   between the rows they span.
+//!
+//! Blank cells are kept as empty cells wherever the layout shows them, so a missing value can
+//! never shift the values after it.
 
-use super::Document;
+use super::text::{display_width, fold_char};
+use super::{Cell, Document, Row, Table};
 
-/// Finds the tables in the document's lines and stores them in `doc.tables`.
-pub fn find_tables(_doc: &mut Document) {}
+/// Finds the tables in the document's lines and appends them to `doc.tables`.
+///
+/// Lines already covered by a table (e.g. rendered by the HTML reader) are left alone.
+pub fn find_tables(doc: &mut Document) {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < doc.lines.len() {
+        let line_no = i as u32 + 1;
+        if doc.is_table_line(line_no) {
+            i += 1;
+            continue;
+        }
+        if let Some((table, next)) = tab_table(&doc.lines, i).or_else(|| aligned_table(&doc.lines, i)) {
+            found.push(table);
+            i = next.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    doc.tables.extend(found);
+    doc.tables.sort_by_key(|t| t.line_span);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tab layouts
+// ---------------------------------------------------------------------------------------------
+
+fn is_blank(line: &str) -> bool {
+    // A line holding only a tab is an empty cell, not a blank line.
+    line.chars().all(|c| c != '\t' && (c.is_whitespace() || c == '\u{3000}'))
+}
+
+fn has_tab(line: &str) -> bool {
+    line.contains('\t')
+}
+
+/// Lines that only carry a page number or a page-break artefact, inside or between tables.
+pub fn is_page_furniture(line: &str) -> bool {
+    let t: String = line.chars().map(fold_char).filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return false;
+    }
+    if t == "PAGE" || t.starts_with("PAGE") && t[4..].chars().all(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    let inner = t.trim_matches(|c: char| c == '-' || c == '—' || c == '·');
+    if inner.is_empty() {
+        return t.chars().all(|c| c == '-' || c == '—');
+    }
+    if inner.chars().all(|c| c.is_ascii_digit()) && inner.len() <= 3 && t.len() > inner.len() {
+        return true;
+    }
+    // 第 4 页 / 第4页 共6页
+    let stripped = inner.replace(['第', '页', '共', '/'], "");
+    (inner.starts_with('第') && inner.contains('页') && stripped.chars().all(|c| c.is_ascii_digit()))
+        || (inner.contains("页") && stripped.chars().all(|c| c.is_ascii_digit()) && !stripped.is_empty())
+}
+
+/// Index of the next non-blank line at or after `from`, and how many blank lines were skipped.
+fn next_nonblank(lines: &[String], from: usize) -> Option<(usize, usize)> {
+    (from..lines.len()).find(|&j| !is_blank(&lines[j])).map(|j| (j, j - from))
+}
+
+/// A non-tab line inside a tab table that continues the previous cell (a wrapped label).
+fn is_continuation(lines: &[String], i: usize) -> bool {
+    let line = &lines[i];
+    if has_tab(line) || is_blank(line) || display_width(line.trim()) > 80 {
+        return false;
+    }
+    let prev = (0..i).rev().find(|&j| !is_blank(&lines[j]));
+    let Some(p) = prev else { return false };
+    if !has_tab(&lines[p]) || i - p > 2 {
+        return false;
+    }
+    match next_nonblank(lines, i + 1) {
+        Some((n, skipped)) => has_tab(&lines[n]) && skipped <= 1,
+        None => false,
+    }
+}
+
+/// Reads a table of tab rows or cells-per-line starting at line index `start`.
+fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
+    if !has_tab(&lines[start]) {
+        return None;
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    let mut pending: Vec<Cell> = Vec::new();
+    let mut i = start;
+    let mut last_table_line = start;
+    while i < lines.len() {
+        let line = &lines[i];
+        let no = i as u32 + 1;
+        if is_blank(line) || is_page_furniture(line) {
+            // A blank line ends a row of cells-per-line unless a wrapped label continues.
+            let cont = next_nonblank(lines, i + 1).is_some_and(|(n, _)| is_continuation(lines, n));
+            if !cont && !pending.is_empty() {
+                rows.push(Row::new(std::mem::take(&mut pending)));
+            }
+            // The table goes on only if another tab line follows soon.
+            match next_nonblank(lines, i + 1) {
+                Some((n, skipped))
+                    if skipped <= 3 && (has_tab(&lines[n]) || is_continuation(lines, n) || is_page_furniture(&lines[n])) =>
+                {
+                    i += 1;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        if !has_tab(line) {
+            if is_continuation(lines, i) {
+                let piece = line.trim().trim_matches('\u{3000}');
+                if let Some(c) = pending.last_mut() {
+                    c.text.push_str(piece);
+                } else if let Some(c) = rows.last_mut().and_then(|r| r.cells.last_mut()) {
+                    c.text.push_str(piece);
+                }
+                last_table_line = i;
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        let body = line.strip_prefix('\t');
+        match body {
+            Some(rest) if !rest.contains('\t') => pending.push(Cell::new(clean_cell(rest), no)),
+            _ => {
+                if !pending.is_empty() {
+                    rows.push(Row::new(std::mem::take(&mut pending)));
+                }
+                rows.push(Row::new(line.split('\t').map(|c| Cell::new(clean_cell(c), no)).collect()));
+            }
+        }
+        last_table_line = i;
+        i += 1;
+    }
+    if !pending.is_empty() {
+        rows.push(Row::new(pending));
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    let table = Table { rows, line_span: (start as u32 + 1, last_table_line as u32 + 1) };
+    Some((table, last_table_line + 1))
+}
+
+fn clean_cell(s: &str) -> String {
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}').to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aligned columns (pdftotext -layout)
+// ---------------------------------------------------------------------------------------------
+
+/// A run of text on one line, with its display column.
+#[derive(Debug, Clone, PartialEq)]
+struct Segment {
+    text: String,
+    x: u32,
+}
+
+/// Splits a line at runs of two or more spaces; numbers separated by single spaces are split
+/// too (columns of digits are often only one space apart).
+fn segments(line: &str) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_x = 0u32;
+    let mut x = 0u32;
+    let mut spaces = 0u32;
+    for c in line.chars() {
+        if c == '\t' || fold_char(c) == ' ' {
+            spaces += 1;
+            x += 1;
+            continue;
+        }
+        if !cur.is_empty() && spaces >= 2 {
+            out.push(Segment { text: std::mem::take(&mut cur), x: cur_x });
+        } else if !cur.is_empty() && spaces == 1 {
+            cur.push(' ');
+        }
+        if cur.is_empty() {
+            cur_x = x;
+        }
+        spaces = 0;
+        cur.push(c);
+        x += super::text::char_width(c) as u32;
+    }
+    if !cur.is_empty() {
+        out.push(Segment { text: cur, x: cur_x });
+    }
+    // Split "0 0 12" into separate numeric segments.
+    let mut split = Vec::with_capacity(out.len());
+    for seg in out {
+        let parts: Vec<&str> = seg.text.split(' ').collect();
+        if parts.len() > 1 && parts.iter().all(|p| is_value_token(p)) {
+            let mut px = seg.x;
+            for p in parts {
+                split.push(Segment { text: p.to_string(), x: px });
+                px += display_width(p) as u32 + 1;
+            }
+        } else {
+            split.push(seg);
+        }
+    }
+    split
+}
+
+/// A token that fills a value cell: a number (with separators, decimals, an amount unit) or
+/// one of the marks used for "nothing to report".
+pub fn is_value_token(s: &str) -> bool {
+    let t: String = s.chars().map(fold_char).filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return false;
+    }
+    if matches!(t.as_str(), "-" | "--" | "/" | "无" | "——" | "---") {
+        return true;
+    }
+    let body = t.trim_end_matches("万元").trim_end_matches("亿元").trim_end_matches('元').trim_end_matches('%');
+    let body = body.strip_prefix('-').or_else(|| body.strip_prefix('+')).unwrap_or(body);
+    !body.is_empty()
+        && body.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && body.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == '，')
+}
+
+/// Units written in their own column of the 2008-era form.
+pub fn is_unit_token(s: &str) -> bool {
+    matches!(
+        s.trim(),
+        "条" | "件" | "个" | "人" | "人次" | "次" | "篇" | "期" | "份" | "万元" | "元" | "项" | "家" | "场" | "%"
+    )
+}
+
+/// What one line of an aligned region holds.
+#[derive(Debug)]
+struct AlignedLine {
+    labels: Vec<Segment>,
+    unit: Option<Segment>,
+    values: Vec<Segment>,
+}
+
+/// Classifies a line: leading label segments, an optional unit, trailing value segments.
+fn classify_aligned(line: &str) -> AlignedLine {
+    let segs = segments(line);
+    let first_value = {
+        let mut k = segs.len();
+        while k > 0 && is_value_token(&segs[k - 1].text) {
+            k -= 1;
+        }
+        k
+    };
+    let mut labels: Vec<Segment> = segs[..first_value].to_vec();
+    let values = segs[first_value..].to_vec();
+    let unit = if !values.is_empty() && labels.len() > 1 && labels.last().is_some_and(|s| is_unit_token(&s.text)) {
+        labels.pop()
+    } else {
+        None
+    };
+    AlignedLine { labels, unit, values }
+}
+
+/// A line of prose: long, one segment, no column gaps (or ending a sentence).
+fn is_prose(line: &str) -> bool {
+    let t = line.trim();
+    let segs = segments(line);
+    (segs.len() <= 1 && display_width(t) >= 54) || t.ends_with('。') || t.ends_with('；')
+}
+
+/// True when the line holds values in the way a table row does.
+fn is_value_line(line: &str) -> bool {
+    if is_page_furniture(line) || is_prose(line) {
+        return false;
+    }
+    let a = classify_aligned(line);
+    let real = a.values.iter().filter(|v| v.text.chars().any(|c| c.is_ascii_digit())).count();
+    real >= 1 && (a.values.len() >= 2 || !a.labels.is_empty())
+}
+
+/// Finds an aligned-column table whose first value line is at or after `start` and within a
+/// few lines of it; returns the table and the index after its last line.
+fn aligned_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
+    if !is_value_line(&lines[start]) {
+        return None;
+    }
+    // Extend downwards while value lines keep coming.
+    let mut last_value = start;
+    let mut j = start + 1;
+    while j < lines.len() && j <= last_value + 10 {
+        if has_tab(&lines[j]) || (is_prose(&lines[j]) && !is_page_furniture(&lines[j])) {
+            break;
+        }
+        if is_value_line(&lines[j]) {
+            last_value = j;
+        }
+        j += 1;
+    }
+    // Continuation lines right after the last value line belong to its label.
+    let mut end = last_value;
+    while end + 1 < lines.len() && end < last_value + 2 {
+        let l = &lines[end + 1];
+        if is_blank(l) || is_prose(l) || has_tab(l) || segments(l).len() != 1 || starts_with_numbering(l.trim()) {
+            break;
+        }
+        end += 1;
+    }
+    // Extend upwards over header and label lines.
+    let mut first = start;
+    let mut nonblank = 0;
+    while first > 0 && nonblank < 14 {
+        let l = &lines[first - 1];
+        if has_tab(l) || is_prose(l) {
+            break;
+        }
+        if !is_blank(l) {
+            nonblank += 1;
+        }
+        first -= 1;
+    }
+    while first < start && is_blank(&lines[first]) {
+        first += 1;
+    }
+    let values_count = (first..=end).filter(|&k| is_value_line(&lines[k])).count();
+    let multi_col = (first..=end).any(|k| classify_aligned(&lines[k]).values.len() >= 2);
+    if values_count < 2 && !multi_col {
+        return None;
+    }
+    let rows = aligned_rows(lines, first, end);
+    Some((Table { rows, line_span: (first as u32 + 1, end as u32 + 1) }, end + 1))
+}
+
+/// A label being assembled from fragments on several lines.
+#[derive(Debug)]
+struct Fragment {
+    text: String,
+    x: u32,
+    line: u32,
+    last_line: u32,
+    /// Index of the value row this label belongs to.
+    row: Option<usize>,
+}
+
+/// True when text starts with an outline number: 一、 （一） (一) 1. 1、 ① 其中.
+pub fn starts_with_numbering(t: &str) -> bool {
+    let t: String = t.chars().map(fold_char).filter(|c| !c.is_whitespace()).collect();
+    let mut chars = t.chars();
+    let Some(c0) = chars.next() else { return false };
+    if t.starts_with("其中") {
+        return true;
+    }
+    if c0 == '(' {
+        return t.contains(')') && t.find(')').is_some_and(|p| p <= 8);
+    }
+    if ('①'..='⑳').contains(&c0) {
+        return true;
+    }
+    let lead: String = t.chars().take_while(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(*c)).collect();
+    if lead.is_empty() {
+        return false;
+    }
+    let rest = &t[lead.len()..];
+    rest.starts_with('、') || rest.starts_with('.') || rest.starts_with('．') || rest.starts_with(',')
+}
+
+/// Builds the rows of an aligned region: each value line is a row whose label is assembled
+/// from the fragments around it; label fragments that own no values become label-only rows
+/// (section headings and rowspan labels give context).
+fn aligned_rows(lines: &[String], first: usize, end: usize) -> Vec<Row> {
+    let mut frags: Vec<Fragment> = Vec::new();
+    // (sort line, row) pairs; value rows are completed at the end with their labels.
+    let mut value_rows: Vec<(u32, Option<usize>, Vec<Cell>, Option<Cell>)> = Vec::new();
+    let mut header_rows: Vec<(u32, Row)> = Vec::new();
+    for (k, line) in lines.iter().enumerate().take(end + 1).skip(first) {
+        let no = k as u32 + 1;
+        if is_blank(line) || is_page_furniture(line) {
+            continue;
+        }
+        let a = classify_aligned(line);
+        if a.values.is_empty() {
+            if a.labels.len() >= 2 {
+                let cells = a.labels.iter().map(|s| Cell { text: s.text.replace(' ', ""), line: no, x: Some(s.x), spanned: false });
+                header_rows.push((no, Row::new(cells.collect())));
+            } else if let Some(seg) = a.labels.first() {
+                attach_fragment(&mut frags, seg, no);
+            }
+            continue;
+        }
+        let row_index = value_rows.len();
+        let mut label_frag = None;
+        for (n, seg) in a.labels.iter().enumerate() {
+            let idx = attach_fragment(&mut frags, seg, no);
+            if n + 1 == a.labels.len() {
+                label_frag = Some(idx);
+            }
+        }
+        if label_frag.is_none() {
+            // Numbers without a label on their line: the most recent label still waiting.
+            label_frag = frags.iter().rposition(|f| f.row.is_none() && no.saturating_sub(f.last_line) <= 4);
+        }
+        if let Some(f) = label_frag {
+            if frags[f].row.is_none() {
+                frags[f].row = Some(row_index);
+            } else {
+                label_frag = None;
+            }
+        }
+        let values: Vec<Cell> = a
+            .values
+            .iter()
+            .map(|s| Cell { text: s.text.clone(), line: no, x: Some(s.x + display_width(&s.text) as u32), spanned: false })
+            .collect();
+        let unit = a.unit.map(|u| Cell { text: u.text, line: no, x: Some(u.x), spanned: false });
+        value_rows.push((no, label_frag, values, unit));
+    }
+    let mut out: Vec<(u32, Row)> = header_rows;
+    for (no, frag, values, unit) in value_rows {
+        let mut cells = Vec::new();
+        let f = frag.map(|f| &frags[f]);
+        let label_line = f.map_or(no, |f| f.line.min(no));
+        cells.push(Cell { text: f.map(|f| f.text.replace(' ', "")).unwrap_or_default(), line: label_line, x: f.map(|f| f.x), spanned: false });
+        cells.extend(unit);
+        cells.extend(values);
+        out.push((label_line.min(no), Row::new(cells)));
+    }
+    for f in frags.iter().filter(|f| f.row.is_none()) {
+        out.push((f.line, Row::new(vec![Cell { text: f.text.replace(' ', ""), line: f.line, x: Some(f.x), spanned: false }])));
+    }
+    out.sort_by_key(|(l, _)| *l);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Adds a label fragment: numbered text starts a new label; other text continues the recent
+/// label standing in the same column. Returns the fragment's index.
+fn attach_fragment(frags: &mut Vec<Fragment>, seg: &Segment, line: u32) -> usize {
+    let text = seg.text.trim();
+    if !starts_with_numbering(text) {
+        let near = frags.iter().rposition(|f| {
+            line.saturating_sub(f.last_line) <= 3 && (f.x as i64 - seg.x as i64).abs() <= 4 && f.last_line < line
+        });
+        if let Some(i) = near {
+            frags[i].text.push_str(text);
+            frags[i].last_line = line;
+            return i;
+        }
+    }
+    frags.push(Fragment { text: text.to_string(), x: seg.x, line, last_line: line, row: None });
+    frags.len() - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(t: &Table) -> Vec<Vec<String>> {
+        t.rows.iter().map(|r| r.cells.iter().map(|c| c.text.clone()).collect()).collect()
+    }
+
+    #[test]
+    fn cell_per_line_rows_keep_blank_cells_and_join_wrapped_labels() {
+        let text = "附件\n\n\t统计指标\n\t单位\n\t统计数\n\n\t（一）主动公开政府信息数\n   （不同渠道计1条）\n\t条\n\t210\n\n\t专项经费\n\t万元\n\t\n\n注：完";
+        let mut doc = Document::from_text(text);
+        find_tables(&mut doc);
+        assert_eq!(doc.tables.len(), 1);
+        let rows = texts(&doc.tables[0]);
+        assert_eq!(rows[1], vec!["（一）主动公开政府信息数（不同渠道计1条）", "条", "210"]);
+        assert_eq!(rows[2], vec!["专项经费", "万元", ""]);
+        assert_eq!(doc.tables[0].rows[1].cells[2].line, 10);
+    }
+
+    #[test]
+    fn tab_rows_survive_page_breaks() {
+        let text = "统计指标\t单位\t统计数\n1. 按时办结数\t件\t3\n\n- 4 -\n\n2. 延期办结数\t件\t0\n正文。";
+        let mut doc = Document::from_text(text);
+        find_tables(&mut doc);
+        assert_eq!(doc.tables.len(), 1);
+        assert_eq!(texts(&doc.tables[0])[2], vec!["2. 延期办结数", "件", "0"]);
+        assert!(!doc.is_table_line(7));
+    }
+
+    #[test]
+    fn aligned_rows_assemble_wrapped_labels_around_numbers() {
+        let text = "\
+                  （一）予以公开                     0    0      0     0   0   0     0
+                  （二）部分公开（区分处理的，只计这一情 形，不
+                  计其他情形）
+                                              4    0      0     0   0   0     4
+                            1.属于国家秘密         1     0      0     0   0   0     1
+                  （三）不予公开
+                            2.其他法律行政法规禁止公开      0     0      0     0   0   0     0";
+        let mut doc = Document::from_text(text);
+        find_tables(&mut doc);
+        assert_eq!(doc.tables.len(), 1);
+        let rows = texts(&doc.tables[0]);
+        assert_eq!(rows[1][0], "（二）部分公开（区分处理的，只计这一情形，不计其他情形）");
+        assert_eq!(rows[1][1..], ["4", "0", "0", "0", "0", "0", "4"]);
+        assert!(rows.iter().any(|r| r == &vec!["（三）不予公开".to_string()]));
+    }
+
+    #[test]
+    fn numbers_in_prose_are_not_tables() {
+        let text = "2023 年，我区在政府网站平台主动公开政府信息 1136 条。\n全市在运维政务新媒体共计 95\n个，合格率为 100%。";
+        let mut doc = Document::from_text(text);
+        find_tables(&mut doc);
+        assert!(doc.tables.is_empty());
+    }
+
+    #[test]
+    fn page_furniture() {
+        for l in ["- 4 -", "— 6 —", "第 4 页", "-3-", "PAGE", "  -2-"] {
+            assert!(is_page_furniture(l), "{l}");
+        }
+        for l in ["0", "2017", "一、概述"] {
+            assert!(!is_page_furniture(l), "{l}");
+        }
+    }
+}

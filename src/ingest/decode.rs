@@ -1,9 +1,13 @@
 //! Text decoding: bytes to a Rust string, with the encoding that was used.
 //!
-//! Order: byte-order mark, then strict UTF-8, then detection (chardetng) among the legacy
-//! encodings Chinese sites use, GB18030 standing in for GBK and GB2312 (it is their superset).
+//! Chinese government sites publish in UTF-8, GBK/GB2312 (read as GB18030, their superset),
+//! UTF-16 (often without a byte-order mark when exported from Word) and, for mirrors, Big5.
+//! Order: byte-order mark, then (HTML) the declared charset, then UTF-16 recognised by its
+//! zero bytes, then strict UTF-8, then UTF-16 recognised by its CJK code units, then detection
+//! with chardetng. Encoding names are normalised to `UTF-8`, `GB18030`, `UTF-16LE`,
+//! `UTF-16BE`, `Big5` (others keep the WHATWG name).
 
-use encoding_rs::{Encoding, GB18030, UTF_8};
+use encoding_rs::{BIG5, Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
 
 /// Decoded text, the encoding's name, and how many characters could not be decoded.
 #[derive(Debug, Clone)]
@@ -16,38 +20,295 @@ pub struct Text {
     pub replaced: usize,
 }
 
+/// Bytes examined by the statistical tests (UTF-16 shape, charset declaration).
+const SAMPLE: usize = 8192;
+
 /// Decodes bytes of unknown encoding.
 pub fn decode_text(bytes: &[u8]) -> Text {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         return decode_with(enc, &bytes[bom_len..]);
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Text { text: s.to_string(), encoding: "UTF-8".to_string(), replaced: 0 };
+    if let Some(enc) = utf16_by_zero_bytes(bytes) {
+        return decode_with(enc, bytes);
     }
-    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    det.feed(bytes, true);
-    let enc = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
-    let enc = if enc == encoding_rs::GBK { GB18030 } else { enc };
-    decode_with(enc, bytes)
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Text {
+            text: s.to_string(),
+            encoding: "UTF-8".to_string(),
+            replaced: 0,
+        };
+    }
+    if let Some(enc) = utf16_by_cjk_units(bytes) {
+        return decode_with(enc, bytes);
+    }
+    decode_with(detect_legacy(bytes), bytes)
+}
+
+/// Decodes an HTML page: byte-order mark, then the charset declared in its first 2 KB
+/// (`<meta charset>` or `http-equiv` content type), then as [`decode_text`]. A page declaring
+/// a legacy charset whose bytes are nevertheless valid non-ASCII UTF-8 is read as UTF-8 (a
+/// mislabelled page: valid multi-byte UTF-8 is practically never meant as GBK).
+pub fn decode_html(bytes: &[u8]) -> Text {
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        return decode_with(enc, &bytes[bom_len..]);
+    }
+    if let Some(enc) = declared_charset(&bytes[..bytes.len().min(2048)]) {
+        let valid_utf8 = std::str::from_utf8(bytes).is_ok();
+        if enc == UTF_8 && !valid_utf8 {
+            return decode_text(bytes);
+        }
+        if enc != UTF_8 && valid_utf8 && !bytes.is_ascii() {
+            return decode_with(UTF_8, bytes);
+        }
+        let text = decode_with(enc, bytes);
+        if text.replaced == 0 {
+            return text;
+        }
+        let guessed = decode_text(bytes);
+        return if guessed.replaced < text.replaced {
+            guessed
+        } else {
+            text
+        };
+    }
+    decode_text(bytes)
+}
+
+/// The charset an HTML head declares, if encoding_rs knows it. UTF-16 declarations are
+/// ignored (a page whose bytes are ASCII-compatible cannot be UTF-16; the HTML standard does
+/// the same) and GBK/GB2312 become GB18030.
+pub fn declared_charset(head: &[u8]) -> Option<&'static Encoding> {
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let mut from = 0;
+    while let Some(pos) = find(&lower[from..], b"charset") {
+        let mut i = from + pos + b"charset".len();
+        from = i;
+        while lower.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+            i += 1;
+        }
+        if lower.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while lower
+            .get(i)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'"' || *b == b'\'')
+        {
+            i += 1;
+        }
+        let start = i;
+        while lower
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+        {
+            i += 1;
+        }
+        let Some(enc) = Encoding::for_label(&lower[start..i]) else {
+            continue;
+        };
+        if enc == UTF_16LE || enc == UTF_16BE {
+            return Some(UTF_8);
+        }
+        return Some(if enc == encoding_rs::GBK {
+            GB18030
+        } else {
+            enc
+        });
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Guesses a legacy (non-Unicode) encoding with chardetng. The Chinese TLD hint is used first
+/// (GBK wins ties); Big5 is only taken when the detector picks it without the hint too.
+fn detect_legacy(bytes: &[u8]) -> &'static Encoding {
+    let guess = |tld: Option<&[u8]>| {
+        let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        det.feed(bytes, true);
+        det.guess(tld, chardetng::Utf8Detection::Allow)
+    };
+    let hinted = guess(Some(b"cn"));
+    if hinted != BIG5 && guess(Some(b"tw")) == BIG5 && guess(None) == BIG5 {
+        return BIG5;
+    }
+    if hinted == encoding_rs::GBK {
+        GB18030
+    } else {
+        hinted
+    }
 }
 
 /// Decodes with a known encoding (GBK and GB2312 are read as GB18030).
 pub fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> Text {
-    let enc = if enc == encoding_rs::GBK { GB18030 } else { enc };
+    let enc = if enc == encoding_rs::GBK {
+        GB18030
+    } else {
+        enc
+    };
     let (cow, _) = enc.decode_without_bom_handling(bytes);
     let replaced = cow.chars().filter(|&c| c == '\u{fffd}').count();
-    let name = if enc == UTF_8 { "UTF-8".to_string() } else { enc.name().to_string() };
-    Text { text: cow.into_owned(), encoding: name, replaced }
+    Text {
+        text: cow.into_owned(),
+        encoding: encoding_name(enc),
+        replaced,
+    }
 }
 
-/// A cheap test for "this is text, not binary": no NUL bytes in the head, or a UTF-16 BOM.
+/// The name written to reports.parquet for an encoding.
+pub fn encoding_name(enc: &'static Encoding) -> String {
+    if enc == UTF_8 {
+        "UTF-8"
+    } else if enc == GB18030 || enc == encoding_rs::GBK {
+        "GB18030"
+    } else if enc == UTF_16LE {
+        "UTF-16LE"
+    } else if enc == UTF_16BE {
+        "UTF-16BE"
+    } else if enc == BIG5 {
+        "Big5"
+    } else {
+        enc.name()
+    }
+    .to_string()
+}
+
+/// UTF-16 without a byte-order mark, recognised by its zero bytes: text that is partly ASCII
+/// has a zero high byte in many code units, always at the same parity, never at the other.
+fn utf16_by_zero_bytes(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = &bytes[..bytes.len().min(SAMPLE) & !1];
+    let units = sample.len() / 2;
+    if units < 2 {
+        return None;
+    }
+    let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
+    let shaped = |zeros: usize, others: usize| zeros * 5 >= units && others * 50 <= units;
+    let enc = if shaped(odd, even) {
+        UTF_16LE
+    } else if shaped(even, odd) {
+        UTF_16BE
+    } else {
+        return None;
+    };
+    utf16_profile(sample, enc == UTF_16LE)
+        .filter(|p| p.controls * 20 <= p.units)
+        .map(|_| enc)
+}
+
+/// UTF-16 without a byte-order mark and (nearly) without ASCII, so without zero bytes:
+/// recognised when one byte order yields mostly CJK ideographs and punctuation, no unpaired
+/// surrogate and no control character. GB2312 text read this way lands in Hangul, private use
+/// and surrogates, never mostly in the ideograph block.
+fn utf16_by_cjk_units(bytes: &[u8]) -> Option<&'static Encoding> {
+    if bytes.len() % 2 != 0 || bytes.len() < 4 {
+        return None;
+    }
+    let sample = &bytes[..bytes.len().min(SAMPLE) & !1];
+    [(UTF_16LE, true), (UTF_16BE, false)]
+        .into_iter()
+        .find_map(|(enc, le)| {
+            let p = utf16_profile(sample, le)?;
+            let plausible = p.controls == 0
+                && p.han * 2 >= p.units
+                && (p.han + p.cjk_punct + p.ascii) * 10 >= p.units * 9;
+            plausible.then_some(enc)
+        })
+}
+
+/// Character classes of a UTF-16 sample; `None` when it has an unpaired surrogate.
+struct Utf16Profile {
+    units: usize,
+    han: usize,
+    cjk_punct: usize,
+    ascii: usize,
+    controls: usize,
+}
+
+fn utf16_profile(sample: &[u8], little_endian: bool) -> Option<Utf16Profile> {
+    let units = sample.chunks_exact(2).map(|p| {
+        if little_endian {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let mut p = Utf16Profile {
+        units: 0,
+        han: 0,
+        cjk_punct: 0,
+        ascii: 0,
+        controls: 0,
+    };
+    let chars: Vec<char> = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
+    for c in chars {
+        p.units += 1;
+        if crate::document::text::is_han(c) {
+            p.han += 1;
+        } else if matches!(c as u32, 0x3000..=0x303f | 0xff00..=0xffef | 0x2010..=0x206f) {
+            p.cjk_punct += 1;
+        } else if c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c') {
+            p.controls += 1;
+        } else if c.is_ascii() {
+            p.ascii += 1;
+        }
+    }
+    Some(p)
+}
+
+/// A cheap test for "this is text, not binary": no NUL bytes in the head, a UTF-16 BOM, or
+/// the zero-byte shape of UTF-16 without one.
 pub fn looks_like_text(head: &[u8]) -> bool {
-    Encoding::for_bom(head).is_some() || !head.contains(&0)
+    Encoding::for_bom(head).is_some() || !head.contains(&0) || utf16_by_zero_bytes(head).is_some()
+}
+
+/// Share of control characters (NUL and the C0/C1 controls other than tab, line feed, carriage
+/// return and form feed) plus replacement characters in decoded text; above 10 % the "text" is
+/// binary content.
+pub fn control_share(text: &str) -> f64 {
+    let mut total = 0usize;
+    let mut bad = 0usize;
+    for c in text.chars() {
+        total += 1;
+        if (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c')) || c == '\u{fffd}' {
+            bad += 1;
+        }
+    }
+    if total == 0 {
+        0.0
+    } else {
+        bad as f64 / total as f64
+    }
+}
+
+/// True when decoded text is binary junk (see [`control_share`]).
+pub fn is_binary_text(text: &str) -> bool {
+    control_share(text) > 0.10
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const REPORT: &str = "政府信息公开工作年度报告：本年度共主动公开政府信息二百五十三条，收到政府信息公开申请十二件，全部按时答复。";
+
+    fn utf16(text: &str, le: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        if bom {
+            out.extend_from_slice(if le { &[0xff, 0xfe] } else { &[0xfe, 0xff] });
+        }
+        for u in text.encode_utf16() {
+            out.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
+        }
+        out
+    }
 
     #[test]
     fn decodes_utf8_gbk_and_bom() {
@@ -55,12 +316,68 @@ mod tests {
         let (gbk, _, _) = GB18030.encode("政府信息公开工作年度报告");
         let t = decode_text(&gbk);
         assert_eq!(t.text, "政府信息公开工作年度报告");
-        assert_eq!(t.encoding, "gb18030");
-        let mut u16le = vec![0xff, 0xfe];
-        for u in "政府".encode_utf16() {
-            u16le.extend_from_slice(&u.to_le_bytes());
-        }
-        let t = decode_text(&u16le);
+        assert_eq!(t.encoding, "GB18030");
+        let t = decode_text(&utf16("政府", true, true));
         assert_eq!((t.text.as_str(), t.encoding.as_str()), ("政府", "UTF-16LE"));
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom_in_both_orders() {
+        let mixed = "2023年政府信息公开工作年度报告\n一、总体情况 (1) 主动公开 253 条";
+        for text in [REPORT, mixed] {
+            for (le, name) in [(true, "UTF-16LE"), (false, "UTF-16BE")] {
+                for bom in [true, false] {
+                    let t = decode_text(&utf16(text, le, bom));
+                    assert_eq!(
+                        (t.text.as_str(), t.encoding.as_str()),
+                        (text, name),
+                        "bom={bom} text={text}"
+                    );
+                }
+            }
+        }
+        let ascii = utf16("Annual report 2023\r\nTotal 12", true, false);
+        assert_eq!(decode_text(&ascii).encoding, "UTF-16LE");
+        assert!(looks_like_text(&ascii));
+    }
+
+    #[test]
+    fn gb18030_is_not_mistaken_for_utf16() {
+        for text in [REPORT, "政府信息公开", "规章 0 0 12\n行政许可 3"] {
+            let (gbk, _, _) = GB18030.encode(text);
+            let t = decode_text(&gbk);
+            assert_eq!((t.text.as_str(), t.encoding.as_str()), (text, "GB18030"));
+        }
+    }
+
+    #[test]
+    fn big5_is_detected() {
+        let text = "臺北市政府資訊公開年度報告：本年度主動公開政府資訊共計二百五十三件，受理民眾申請十二件，均依規定期限答覆。";
+        let (big5, _, _) = BIG5.encode(text);
+        let t = decode_text(&big5);
+        assert_eq!((t.text.as_str(), t.encoding.as_str()), (text, "Big5"));
+    }
+
+    #[test]
+    fn html_declared_charset_wins_and_mislabels_are_caught() {
+        let page = "<html><head><meta charset=\"gb2312\"><title>报告</title></head><body>政府信息公开</body></html>";
+        let (gbk, _, _) = GB18030.encode(page);
+        let t = decode_html(&gbk);
+        assert_eq!((t.text.as_str(), t.encoding.as_str()), (page, "GB18030"));
+        let mislabelled = decode_html(page.as_bytes());
+        assert_eq!(
+            (mislabelled.text.as_str(), mislabelled.encoding.as_str()),
+            (page, "UTF-8")
+        );
+        let equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=GBK\">";
+        assert_eq!(declared_charset(equiv), Some(GB18030));
+        assert_eq!(declared_charset(b"<meta charset='utf-16'>"), Some(UTF_8));
+        assert_eq!(declared_charset(b"<p>charset</p>"), None);
+    }
+
+    #[test]
+    fn binary_junk_is_recognised() {
+        assert!(is_binary_text("\u{0}\u{1}\u{2}abc\u{3}"));
+        assert!(!is_binary_text("政府\t信息\n公开"));
     }
 }

@@ -7,9 +7,11 @@
 
 pub mod decode;
 pub mod docx;
+pub mod grid;
 pub mod html;
 pub mod pdf;
 pub mod sheet;
+pub mod simplify;
 pub mod txt;
 
 use std::path::Path;
@@ -76,24 +78,20 @@ pub enum ReadError {
 /// Decides a file's format from its first bytes, falling back to the extension.
 pub fn sniff_format(path: &Path, bytes: &[u8]) -> Format {
     let head = &bytes[..bytes.len().min(1024)];
-    if head.starts_with(b"%PDF") {
+    let ext = extension(path);
+    if head.starts_with(b"%PDF") || (ext == "pdf" && head.windows(5).any(|w| w == b"%PDF-")) {
         return Format::Pdf;
     }
-    if head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) {
-        // OLE compound file: legacy Word, WPS or Excel.
-        return match extension(path).as_str() {
-            "xls" | "et" => Format::Xls,
-            _ => Format::Doc,
-        };
+    if head.starts_with(&OLE_MAGIC) {
+        return sniff_ole(&ext, bytes);
     }
     if head.starts_with(b"PK\x03\x04") {
-        return match extension(path).as_str() {
-            "xlsx" | "xlsm" | "ods" => Format::Xls,
+        return sheet::sniff_zip(bytes).unwrap_or(match ext.as_str() {
+            "xlsx" | "xlsm" | "ods" | "et" => Format::Xls,
             "docx" | "wps" | "docm" => Format::Docx,
-            _ => sheet::sniff_zip(bytes).unwrap_or(Format::Other),
-        };
+            _ => Format::Other,
+        });
     }
-    let ext = extension(path);
     if looks_like_html(head) {
         return Format::Html;
     }
@@ -109,29 +107,84 @@ pub fn sniff_format(path: &Path, bytes: &[u8]) -> Format {
     }
 }
 
+/// Signature of an OLE compound file (legacy Word, WPS, Excel).
+const OLE_MAGIC: [u8; 8] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+/// An OLE file is a workbook when named so, or when it has an Excel stream and no Word one.
+fn sniff_ole(ext: &str, bytes: &[u8]) -> Format {
+    match ext {
+        "xls" | "et" => Format::Xls,
+        "doc" | "wps" | "dot" => Format::Doc,
+        _ if ole_is_workbook(bytes) => Format::Xls,
+        _ => Format::Doc,
+    }
+}
+
+/// True when the OLE directory names a `Workbook`/`Book` stream but no `WordDocument` one
+/// (directory entry names are UTF-16LE).
+fn ole_is_workbook(bytes: &[u8]) -> bool {
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let has = |name: &str| {
+        let needle = utf16(name);
+        bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+    };
+    !has("WordDocument") && (has("Workbook") || has("Book\0"))
+}
+
 fn extension(path: &Path) -> String {
-    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 fn looks_like_html(head: &[u8]) -> bool {
     let text: String = String::from_utf8_lossy(head).to_ascii_lowercase();
     let t = text.trim_start_matches('\u{feff}').trim_start();
-    t.starts_with("<!doctype html") || t.starts_with("<html") || t.contains("<html") || t.contains("<body") || t.contains("<meta ")
+    t.starts_with("<!doctype html")
+        || t.starts_with("<html")
+        || t.contains("<html")
+        || t.contains("<body")
+        || t.contains("<meta ")
 }
 
-/// Reads a file's bytes in the given format into a document.
+/// Reads a file's bytes in the given format into a document. Text formats whose decoded text
+/// is mostly control characters are refused as binary; predominantly traditional-character
+/// documents are converted to simplified characters (see [`simplify`]).
 pub fn read_document(format: Format, bytes: &[u8]) -> Result<Decoded, ReadError> {
-    match format {
+    let mut decoded = match format {
         Format::Txt => txt::read(bytes),
         Format::Html => html::read(bytes),
         Format::Docx => docx::read(bytes),
         Format::Pdf => pdf::read(bytes),
         Format::Xls => sheet::read(bytes),
-        Format::Doc => Err(ReadError::Unsupported(
-            "legacy binary Word/WPS document (.doc): not read; convert to .docx".to_string(),
+        Format::Doc => read_ole(bytes),
+        Format::Other => Err(ReadError::Unsupported(
+            "not a text, HTML, Word, PDF or spreadsheet file".to_string(),
         )),
-        Format::Other => Err(ReadError::Unsupported("not a text, HTML, Word, PDF or spreadsheet file".to_string())),
+    }?;
+    if format == Format::Txt && decode::is_binary_text(&decoded.doc.text()) {
+        return Err(ReadError::Unreadable(
+            "binary content, not text".to_string(),
+        ));
     }
+    simplify::simplify_document(&mut decoded.doc);
+    Ok(decoded)
+}
+
+/// Legacy OLE files: workbooks are read by calamine, Word/WPS documents are not read.
+fn read_ole(bytes: &[u8]) -> Result<Decoded, ReadError> {
+    if ole_is_workbook(bytes) {
+        return sheet::read(bytes);
+    }
+    if !bytes.starts_with(&OLE_MAGIC) {
+        return Err(ReadError::Unreadable(
+            "not a legacy Word/WPS document (no OLE signature)".to_string(),
+        ));
+    }
+    Err(ReadError::Unsupported(
+        "legacy binary Word/WPS document (.doc/.wps): not read; convert to .docx".to_string(),
+    ))
 }
 
 #[cfg(test)]
@@ -141,7 +194,13 @@ mod tests {
     #[test]
     fn sniffs_by_content_before_extension() {
         assert_eq!(sniff_format(Path::new("a.html"), b"%PDF-1.4"), Format::Pdf);
-        assert_eq!(sniff_format(Path::new("a.txt"), b"<!DOCTYPE html><html>"), Format::Html);
-        assert_eq!(sniff_format(Path::new("a"), "政府信息公开".as_bytes()), Format::Txt);
+        assert_eq!(
+            sniff_format(Path::new("a.txt"), b"<!DOCTYPE html><html>"),
+            Format::Html
+        );
+        assert_eq!(
+            sniff_format(Path::new("a"), "政府信息公开".as_bytes()),
+            Format::Txt
+        );
     }
 }

@@ -1,24 +1,536 @@
 //! Normalization: who published a report, where, and for which year.
 //!
 //! Input is the [`Document`] (all its lines and tables) and the file's corpus path; output is an
-//! [`Identity`]. Knowledge (gazetteer, abbreviations, renames, special zones) lives in `data/`
-//! and is loaded once into a [`NameBook`] shared by all threads.
+//! [`Identity`]. Knowledge (gazetteer, abbreviations, renames, special zones, telephone and
+//! postal codes, State Council departments) lives in `data/`, is embedded in the binary, and is
+//! loaded once into a [`NameBook`] shared by all threads.
+//!
+//! Canonical names use today's division naming: a 2013 report of 文登市科学技术局 is published
+//! under 威海市文登区科学技术局 (文登市 became a district of 威海 in 2014), with a note saying so.
+//! The prefix is the region chain without the province for cities and counties
+//! (威海市环翠区科学技术局, 福州市平潭县人民政府), the province (or municipality) alone for
+//! provincial agencies (山东省科学技术厅, 上海市人民政府办公厅), the municipality for its
+//! districts (上海市浦东新区人民政府), and the province for counties directly under it
+//! (河南省济源市人民政府). State Council departments carry no prefix.
+
+pub mod agency;
+pub mod gazetteer;
+pub mod region;
+pub mod year;
 
 use crate::document::Document;
-use crate::model::Identity;
+use crate::document::text::squash;
+use crate::model::{Identity, Level};
+
+use agency::{AgencyPatterns, Candidate};
+use gazetteer::{Gazetteer, Sources, Tier};
+use region::{CodePatterns, Context, Resolved};
+use year::YearPatterns;
+
+/// How many lines from the top and from the bottom of a document are searched for names.
+const HEAD_LINES: usize = 60;
+/// See [`HEAD_LINES`].
+const TAIL_LINES: usize = 40;
 
 /// Everything normalization knows, loaded once from the files in `data/`.
-#[derive(Debug, Default)]
-pub struct NameBook {}
+pub struct NameBook {
+    /// Divisions, renames, zones, area and postal codes.
+    pub gazetteer: Gazetteer,
+    /// Agency patterns and the abbreviation / national tables.
+    pub agency: AgencyPatterns,
+    /// Year and date patterns.
+    pub years: YearPatterns,
+    /// Telephone and postal code patterns.
+    pub codes: CodePatterns,
+    /// Traditional → simplified converter, for mirrors in traditional characters.
+    t2s: Option<ferrous_opencc::OpenCC>,
+    /// Lines that need [`NameBook::t2s`]: they contain characters only traditional text uses.
+    traditional_marks: regex::Regex,
+    /// Lines worth scanning wherever they are (labels, contact details).
+    label_line: regex::Regex,
+}
+
+impl std::fmt::Debug for NameBook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NameBook")
+            .field("divisions", &self.gazetteer.divisions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for NameBook {
+    fn default() -> Self {
+        NameBook::embedded()
+    }
+}
 
 impl NameBook {
     /// The book built from the data files embedded in the binary at compile time.
     pub fn embedded() -> NameBook {
-        NameBook {}
+        let gazetteer = Gazetteer::build(&Sources {
+            provinces: include_str!("../../data/gazetteer/provinces.csv"),
+            cities: include_str!("../../data/gazetteer/cities.csv"),
+            areas: include_str!("../../data/gazetteer/areas.csv"),
+            renames: include_str!("../../data/division_renames.csv"),
+            zones: include_str!("../../data/special_zones.csv"),
+            area_codes: include_str!("../../data/area_codes.csv"),
+            postal_prefixes: include_str!("../../data/postal_prefixes.csv"),
+        });
+        let agency = AgencyPatterns::new(
+            include_str!("../../data/agency_abbreviations.csv"),
+            include_str!("../../data/national_agencies.csv"),
+        );
+        let compile =
+            |p: &str| regex::Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
+        NameBook {
+            gazetteer,
+            agency,
+            years: YearPatterns::new(),
+            codes: CodePatterns::new(),
+            t2s: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
+                .ok(),
+            traditional_marks: compile(
+                "[區縣為與們會發關開國務報於這辦員廳廣東門農業衛環濟鄉鎮劃計資監財證執審導總黨紀齊蘇遼寧貴雲陝龍陽長島慶華灣]",
+            ),
+            label_line: compile(
+                "填报|单位名称|報|联系|聯系|电话|電話|邮编|郵編|统计期限|统计时限|統計",
+            ),
+        }
+    }
+
+    /// The line in simplified characters (converted only when it shows traditional ones).
+    fn simplified(&self, line: &str) -> String {
+        match &self.t2s {
+            Some(cc) if self.traditional_marks.is_match(line) => cc.convert(line),
+            _ => line.to_string(),
+        }
     }
 }
 
+/// The lines searched for names and dates: the head, the tail and labelled lines in between,
+/// as (1-based line number, squashed simplified text).
+fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
+    let n = doc.lines.len();
+    let mut wanted = vec![false; n];
+    for (i, line) in doc.lines.iter().enumerate() {
+        let in_edges = i < HEAD_LINES || i + TAIL_LINES >= n;
+        if in_edges || book.label_line.is_match(line) {
+            wanted[i] = true;
+        } else if looks_like_date_line(line) {
+            // A signature in the middle (an attached table follows it): the date and the name
+            // lines above it.
+            for w in wanted.iter_mut().take(i + 1).skip(i.saturating_sub(4)) {
+                *w = true;
+            }
+        }
+    }
+    let mut out: Vec<(usize, String)> = doc
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| wanted[*i])
+        .map(|(i, line)| (i + 1, squash(&book.simplified(line))))
+        .collect();
+    for table in &doc.tables {
+        for row in &table.rows {
+            let texts: Vec<&str> = row
+                .cells
+                .iter()
+                .map(|c| c.text.as_str())
+                .filter(|t| !t.is_empty())
+                .collect();
+            if texts
+                .iter()
+                .any(|t| book.label_line.is_match(t) || t.contains("单位"))
+            {
+                let line = row.cells.first().map_or(0, |c| c.line as usize);
+                out.push((line, squash(&book.simplified(&texts.join("：")))));
+            }
+        }
+    }
+    out
+}
+
+/// A cheap test for a short line carrying a date (年 … 日), before any regex runs.
+fn looks_like_date_line(line: &str) -> bool {
+    line.chars().count() <= 60 && line.contains('年') && line.contains('日')
+}
+
 /// Finds the agency, region, tier, statistical year and publication date of a report.
-pub fn identify(_doc: &Document, _source_path: &str, _book: &NameBook) -> Identity {
-    Identity::default()
+pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity {
+    let lines = scanned_lines(doc, book);
+    let texts: Vec<String> = lines.iter().map(|(_, l)| l.clone()).collect();
+    let title = doc.title.as_deref().map(|t| book.simplified(t));
+    let mut identity = Identity::default();
+
+    let ctx = Context::gather(&book.gazetteer, &book.codes, &texts);
+    let candidates = agency::candidates(
+        &book.agency,
+        &book.years,
+        &lines,
+        title.as_deref(),
+        source_path,
+    );
+    if let Some(chosen) = choose(book, &candidates) {
+        name_and_place(book, &chosen, &ctx, &mut identity);
+    }
+
+    let timing = timing(book, &lines, title.as_deref());
+    identity.year = timing.year;
+    identity.published = timing.published;
+    identity.notes.extend(timing.notes);
+    identity
+}
+
+/// The candidate to publish under: the most trusted one, replaced by another that names the
+/// same unit with more of its region (a title 机关事务管理局 and a signature 昌邑区机关事务管理局).
+fn choose(book: &NameBook, candidates: &[Candidate]) -> Option<Candidate> {
+    let base = candidates.first()?;
+    let unit_of = |c: &Candidate| {
+        let mentions = book.gazetteer.mentions(&c.raw);
+        let end = leading_region_end(&mentions);
+        (
+            book.agency.expand_unit(c.raw.get(end..).unwrap_or("")),
+            mentions.len(),
+        )
+    };
+    let (base_unit, base_regions) = unit_of(base);
+    let richer = candidates
+        .iter()
+        .skip(1)
+        .map(|c| (c, unit_of(c)))
+        .filter(|(_, (unit, regions))| {
+            *regions > base_regions && (*unit == base_unit || base_unit.is_empty())
+        })
+        .max_by_key(|(c, (_, regions))| (*regions, std::cmp::Reverse(c.source)));
+    Some(richer.map_or(base, |(c, _)| c).clone())
+}
+
+/// Byte offset where the leading chain of region names in a name ends (0 when it does not start
+/// with one).
+fn leading_region_end(mentions: &[gazetteer::Mention]) -> usize {
+    let mut end = 0;
+    for m in mentions {
+        if m.start != end {
+            break;
+        }
+        end = m.end;
+    }
+    end
+}
+
+/// Fills agency, region and level from the chosen candidate.
+fn name_and_place(book: &NameBook, chosen: &Candidate, ctx: &Context, identity: &mut Identity) {
+    let g = &book.gazetteer;
+    let raw = chosen.raw.as_str();
+    identity.agency_raw = Some(raw.to_string());
+    let mentions = g.mentions(raw);
+    let lead = leading_region_end(&mentions);
+    let unit_raw = raw.get(lead..).unwrap_or("");
+
+    if mentions.is_empty()
+        && let Some(full) = book.agency.national(raw)
+    {
+        identity.agency = Some(full.to_string());
+        identity.level = Level::National;
+        return;
+    }
+
+    let mut resolved: Resolved = region::resolve(g, raw, &mentions, ctx);
+    let tier_hint = book.agency.tier_char(unit_raw);
+    if mentions.is_empty() {
+        resolved.division = region::from_context(g, ctx, tier_hint);
+    }
+    let unit = book.agency.expand_unit(unit_raw);
+    let township = book.agency.township(&unit);
+
+    for (old, today, year) in &resolved.renamed {
+        let d = &g.divisions[*today];
+        identity.notes.push(format!(
+            "{old} is today's {} ({}, renamed {year}); the canonical name uses today's",
+            d.name, d.code
+        ));
+    }
+    fill_region(g, resolved.division, identity);
+
+    identity.level = match (&township, resolved.division) {
+        (Some(_), _) => Level::Township,
+        (None, Some(d)) => match g.divisions[d].tier {
+            Tier::Province => Level::Provincial,
+            Tier::City => Level::Prefecture,
+            Tier::County => Level::County,
+        },
+        (None, None) if resolved.ambiguous_county || matches!(tier_hint, Some('区' | '县')) => {
+            Level::County
+        }
+        (None, None) if tier_hint == Some('省') => Level::Provincial,
+        (None, None) => Level::Unknown,
+    };
+    if resolved.ambiguous_county {
+        identity.level = if township.is_some() {
+            Level::Township
+        } else {
+            Level::County
+        };
+        identity.notes.push("the county-level name is shared by several divisions and the report does not say which".to_string());
+    }
+
+    let unit = township.unwrap_or(unit);
+    identity.agency = Some(if lead == 0 && !mentions.is_empty() {
+        // A name that does not start with its region (国家税务总局威海市税务局) is kept as written.
+        raw.to_string()
+    } else {
+        let zone = resolved.zone.and_then(|z| g.zones.get(z));
+        let prefix = match zone {
+            Some(z) => zone_prefix(g, z),
+            // An unresolved shared name stays as written (鼓楼区人民政府).
+            None if resolved.ambiguous_county => raw.get(..lead).unwrap_or("").to_string(),
+            None => resolved
+                .division
+                .map(|d| region_prefix(g, d))
+                .unwrap_or_default(),
+        };
+        format!("{prefix}{unit}")
+    });
+}
+
+/// The region prefix of a canonical name (see the module doc).
+fn region_prefix(g: &Gazetteer, d: usize) -> String {
+    let div = &g.divisions[d];
+    match div.tier {
+        Tier::Province | Tier::City => div.name.clone(),
+        Tier::County => match div.city {
+            Some(c) => format!("{}{}", g.divisions[c].name, div.name),
+            None => format!("{}{}", g.divisions[div.province].name, div.name),
+        },
+    }
+}
+
+/// The prefix of a special zone's name: the city (or province) it lies in, then the zone, unless
+/// the zone's own name already starts with that place (威海火炬高技术产业开发区).
+fn zone_prefix(g: &Gazetteer, z: &gazetteer::Zone) -> String {
+    let div = &g.divisions[z.division];
+    let parent = match div.tier {
+        Tier::County => div.city.unwrap_or(div.province),
+        _ => z.division,
+    };
+    let parent_name = &g.divisions[parent].name;
+    let short: String = parent_name.chars().take(2).collect();
+    if z.canonical.starts_with(&short) {
+        z.canonical.clone()
+    } else {
+        format!("{parent_name}{}", z.canonical)
+    }
+}
+
+/// Province, city, county and code from the most specific division.
+fn fill_region(g: &Gazetteer, d: Option<usize>, identity: &mut Identity) {
+    let Some(d) = d else { return };
+    let div = &g.divisions[d];
+    let province = &g.divisions[div.province];
+    identity.province = Some(province.name.clone());
+    identity.division_code = Some(div.code.clone());
+    identity.city = match div.city {
+        Some(c) => Some(g.divisions[c].name.clone()),
+        None if g.is_municipality(div.province) => Some(province.name.clone()),
+        None => None,
+    };
+    if div.tier == Tier::County {
+        identity.county = Some(div.name.clone());
+    }
+}
+
+/// Statistical year and publication date from the scanned lines and the container title.
+fn timing(book: &NameBook, lines: &[(usize, String)], title: Option<&str>) -> year::Timing {
+    let yp = &book.years;
+    let head: Vec<&(usize, String)> = lines
+        .iter()
+        .filter(|(_, l)| !l.is_empty())
+        .take(12)
+        .collect();
+    let mut title_year = None;
+    for (i, (_, line)) in head.iter().enumerate() {
+        let joined = match head.get(i + 1) {
+            Some((_, next)) if !line.contains("报告") && next.contains("报告") => {
+                format!("{line}{next}")
+            }
+            _ => line.clone(),
+        };
+        if joined.contains("报告") && joined.chars().count() <= 80 {
+            title_year = year::title_year(yp, &joined);
+            if title_year.is_some() {
+                break;
+            }
+        }
+    }
+    let title_year = title_year.or_else(|| title.and_then(|t| year::title_year(yp, &squash(t))));
+    let period = lines.iter().find_map(|(_, l)| year::period_year(yp, l));
+    let body_lines: Vec<String> = lines
+        .iter()
+        .take(HEAD_LINES)
+        .map(|(_, l)| l.clone())
+        .collect();
+    let body = year::body_year(yp, &body_lines);
+    year::decide(title_year, period, body, published(book, lines))
+}
+
+/// The publication date: the last date line under a signature, else the last standalone date
+/// line near the top or bottom, else a 填报日期 label.
+fn published(book: &NameBook, lines: &[(usize, String)]) -> Option<crate::model::Date> {
+    let yp = &book.years;
+    let mut signed = None;
+    let mut standalone = None;
+    for (i, (_, line)) in lines.iter().enumerate() {
+        let Some(date) = year::standalone_date(yp, line).or_else(|| {
+            year::trailing_date(yp, line)
+                .filter(|(before, _)| {
+                    agency::clean_name(&book.agency, before)
+                        .is_some_and(|n| agency::ends_like_agency(&book.agency, &n))
+                })
+                .map(|(_, d)| d)
+        }) else {
+            continue;
+        };
+        standalone = Some(date);
+        let prev = lines[..i].iter().rev().find(|(_, l)| !l.is_empty());
+        let signed_here = prev.is_some_and(|(_, l)| {
+            agency::clean_name(&book.agency, l)
+                .is_some_and(|n| agency::ends_like_agency(&book.agency, &n))
+        }) || year::trailing_date(yp, line)
+            .is_some_and(|(before, _)| !before.is_empty());
+        if signed_here {
+            signed = Some(date);
+        }
+    }
+    signed
+        .or(standalone)
+        .or_else(|| lines.iter().find_map(|(_, l)| year::labelled_date(yp, l)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Date;
+
+    fn check(
+        text: &str,
+        agency: &str,
+        place: [Option<&str>; 3],
+        code: &str,
+        level: Level,
+        year: i16,
+        published: Option<Date>,
+    ) {
+        let book = NameBook::embedded();
+        let id = identify(&Document::from_text(text), "", &book);
+        assert_eq!(id.agency.as_deref(), Some(agency), "{id:?}");
+        assert_eq!(
+            [
+                id.province.as_deref(),
+                id.city.as_deref(),
+                id.county.as_deref()
+            ],
+            place,
+            "{id:?}"
+        );
+        assert_eq!(id.division_code.as_deref(), Some(code), "{id:?}");
+        assert_eq!(id.level, level, "{id:?}");
+        assert_eq!(id.year, Some(year), "{id:?}");
+        assert_eq!(id.published, published, "{id:?}");
+    }
+
+    #[test]
+    fn seed_000_signature_only() {
+        let text = include_str!("../../data/sample/000_3ea8ee1128555582.txt");
+        check(
+            text,
+            "威海市环翠区科学技术局",
+            [Some("山东省"), Some("威海市"), Some("环翠区")],
+            "371002",
+            Level::County,
+            2017,
+            Date::new(2018, 3, 20),
+        );
+        let id = identify(&Document::from_text(text), "", &NameBook::embedded());
+        assert_eq!(id.agency_raw.as_deref(), Some("威海市环翠区科技局"));
+    }
+
+    #[test]
+    fn seed_001_heading_above_title() {
+        let text = include_str!("../../data/sample/001_8ce2c52a2533517f.txt");
+        check(
+            text,
+            "威海市中小企业局",
+            [Some("山东省"), Some("威海市"), None],
+            "371000",
+            Level::Prefecture,
+            2017,
+            Date::new(2018, 3, 20),
+        );
+    }
+
+    #[test]
+    fn seed_002_city_department() {
+        let text = include_str!("../../data/sample/002_2d814c7af621a11d.txt");
+        check(
+            text,
+            "温州市科学技术局",
+            [Some("浙江省"), Some("温州市"), None],
+            "330300",
+            Level::Prefecture,
+            2017,
+            Date::new(2018, 1, 2),
+        );
+    }
+
+    #[test]
+    fn seed_003_district_department() {
+        let text = include_str!("../../data/sample/003_32627ba4512e0993.txt");
+        check(
+            text,
+            "威海市文登区科学技术局",
+            [Some("山东省"), Some("威海市"), Some("文登区")],
+            "371003",
+            Level::County,
+            2021,
+            Date::new(2022, 1, 27),
+        );
+    }
+
+    #[test]
+    fn seed_004_region_only_in_signature() {
+        let text = include_str!("../../data/sample/004_028974a2b2ad95f8.txt");
+        check(
+            text,
+            "吉林市昌邑区机关事务管理局",
+            [Some("吉林省"), Some("吉林市"), Some("昌邑区")],
+            "220202",
+            Level::County,
+            2017,
+            Date::new(2018, 1, 17),
+        );
+    }
+
+    #[test]
+    fn nothing_panics_on_odd_input() {
+        let book = NameBook::embedded();
+        for text in [
+            "",
+            "\u{feff}",
+            "年度报告",
+            "2017年",
+            "关于2017年",
+            "我局\n2018年13月40日",
+            "（）（）",
+            "鼓楼区",
+        ] {
+            let _ = identify(&Document::from_text(text), "a/b/c", &book);
+        }
+    }
+
+    #[test]
+    fn book_is_shareable() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<NameBook>();
+    }
 }

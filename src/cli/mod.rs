@@ -1,0 +1,72 @@
+//! The command line: one module per subcommand (`run`, `inspect`), as xsv does.
+//!
+//! `xxgk` with no subcommand means `xxgk run`, so `cargo run --release` processes the bundled
+//! sample corpus into `output/`. Exit status: 0 when the run completed (whatever individual
+//! files did), 1 when the output could not be written, 2 for bad arguments.
+
+pub mod inspect;
+pub mod run;
+
+use clap::{Parser, Subcommand};
+
+/// xxgk: Chinese government information-disclosure annual reports → tidy Parquet.
+#[derive(Debug, Parser)]
+#[command(name = "xxgk", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read every file under CORPUS and write facts / reports / checks Parquet into OUT.
+    Run(run::RunArgs),
+    /// Show what was read from one file, and where: identity, every fact, every check.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Subcommand names, used to tell `xxgk CORPUS` from `xxgk SUBCOMMAND`.
+const SUBCOMMANDS: &[&str] = &["run", "inspect", "help"];
+
+/// Parses arguments, inserting `run` when no subcommand is given.
+pub fn parse(args: Vec<String>) -> Result<Cli, clap::Error> {
+    let mut args = args;
+    let needs_run = match args.get(1) {
+        None => true,
+        Some(a) => !SUBCOMMANDS.contains(&a.as_str()) && !matches!(a.as_str(), "-h" | "--help" | "-V" | "--version"),
+    };
+    if needs_run {
+        args.insert(1.min(args.len()), "run".to_string());
+    }
+    Cli::try_parse_from(args)
+}
+
+/// Runs the parsed command; returns the process exit code.
+pub fn dispatch(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Run(a) => run::execute(a),
+        Command::Inspect(a) => inspect::execute(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn no_subcommand_means_run_with_defaults() {
+        let Command::Run(a) = parse(argv("xxgk")).unwrap().command else { panic!() };
+        assert_eq!(a.corpus.to_str(), Some("data/sample"));
+        assert_eq!(a.out.to_str(), Some("output"));
+        let Command::Run(a) = parse(argv("xxgk /crawl -o /data -j 2 -q")).unwrap().command else { panic!() };
+        assert_eq!((a.corpus.to_str(), a.out.to_str(), a.jobs, a.quiet), (Some("/crawl"), Some("/data"), Some(2), true));
+        assert!(matches!(parse(argv("xxgk inspect f.txt")).unwrap().command, Command::Inspect(_)));
+        assert!(parse(argv("xxgk run --bogus")).is_err());
+    }
+}

@@ -1,0 +1,341 @@
+//! The 2019 and 2021 forms: 表二 (主动公开), 表三 (收到和处理申请), 表四 (复议和诉讼).
+//!
+//! A small state machine walks the rows: a header row switches the table being read (表二's
+//! 信息内容 row names its columns; 表三's header names the applicant columns; 表四's header
+//! names 行政复议 and 行政诉讼), data rows are matched by their label to a row key, and their
+//! cells to columns. Cells are matched to columns by position within the row when the row has
+//! every cell (blanks included), by display column when the layout dropped blanks, and glued
+//! digit runs are split only when the row's own total makes the split unique.
+
+use super::FactSink;
+use super::rows::{RowView, all_rows};
+use super::value::{Value, parse_cell};
+use crate::document::text::squash;
+use crate::document::{Cell, Document};
+use crate::knowledge::Knowledge;
+
+/// The table being read.
+#[derive(Debug, Clone)]
+enum Mode {
+    /// Outside the forms' tables.
+    None,
+    /// 表二, with the column keys (and header units) of the current block.
+    Table2 { columns: Vec<(Option<String>, Option<&'static str>, Option<u32>)> },
+    /// 表三, with its applicant columns in order and the right edges of a complete row.
+    Table3 { columns: Vec<String>, anchors: Option<Vec<u32>> },
+    /// 表四.
+    Table4,
+}
+
+/// The applicant columns of 表三 in the order of the official form.
+const T3_COLUMNS: &[&str] = &["natural_person", "business", "research", "nonprofit", "legal_services", "other_org", "total"];
+
+/// Reads every form table of the document into `sink`.
+pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
+    let mut mode = Mode::None;
+    for row in all_rows(&doc.tables) {
+        let view = RowView::of(row);
+        if let Some(m) = header_mode(&view, k, &mode) {
+            mode = m;
+            continue;
+        }
+        match &mut mode {
+            Mode::None => {}
+            Mode::Table2 { columns } => table2_row(&view, columns, k, sink),
+            Mode::Table3 { columns, anchors } => {
+                if table3_row(&view, columns, anchors, k, sink) == Some("carried_out") {
+                    mode = Mode::None;
+                }
+            }
+            Mode::Table4 => {
+                if table4_row(&view, k, sink) {
+                    mode = Mode::None;
+                }
+            }
+        }
+    }
+}
+
+/// Recognizes header rows; returns the mode they start (or extend).
+fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
+    if view.has_numbers() {
+        return None;
+    }
+    if let Some(pos) = view.cells.iter().position(|c| squash(&c.text).contains("信息内容")) {
+        let columns = view.cells[pos + 1..]
+            .iter()
+            .filter(|c| !c.text.trim().is_empty())
+            .map(|c| {
+                let key = k.labels.match_form("t2", "column", &c.text).map(str::to_string);
+                (key, amount_unit_in(&c.text), c.x.map(|x| x + crate::document::text::display_width(&c.text) as u32))
+            })
+            .collect();
+        return Some(Mode::Table2 { columns });
+    }
+    if view.mentions("行政复议") && (view.mentions("行政诉讼") || matches!(mode, Mode::Table3 { .. })) {
+        return Some(Mode::Table4);
+    }
+    let t3_header = view.mentions("自然人") || view.mentions("申请人情况") || view.mentions("商业企业") || view.mentions("法人或其他组织");
+    if t3_header {
+        let mut columns: Vec<String> = match mode {
+            Mode::Table3 { columns, .. } => columns.clone(),
+            _ => T3_COLUMNS.iter().map(|s| s.to_string()).collect(),
+        };
+        if view.mentions("小计") && !columns.iter().any(|c| c == "subtotal") {
+            // An unofficial 法人小计 column stands after the five organisation columns.
+            columns.insert(6, "subtotal".to_string());
+        }
+        return Some(Mode::Table3 { columns, anchors: None });
+    }
+    None
+}
+
+/// The amount unit named in a header or cell (`（单位：万元）`, `元`).
+fn amount_unit_in(text: &str) -> Option<&'static str> {
+    let t = squash(text);
+    if t.contains("亿元") {
+        Some("亿元")
+    } else if t.contains("万元") {
+        Some("万元")
+    } else if t.contains('元') {
+        Some("元")
+    } else {
+        None
+    }
+}
+
+fn table2_row(
+    view: &RowView,
+    columns: &[(Option<String>, Option<&'static str>, Option<u32>)],
+    k: &Knowledge,
+    sink: &mut FactSink,
+) {
+    let Some(label) = view.label() else { return };
+    let Some(row_key) = k.labels.match_form("t2", "row", &label.text) else {
+        if view.has_numbers() {
+            sink.unmapped.push(label.text.clone());
+        }
+        return;
+    };
+    let values = view.values();
+    let anchors: Option<Vec<u32>> = columns.iter().map(|c| c.2).collect();
+    let placed = place_cells(values, columns.len(), anchors.as_deref());
+    let Some(placed) = placed else {
+        sink.note(format!("表二 row {} left out: {} cells for {} columns", label.text.trim(), values.len(), columns.len()));
+        return;
+    };
+    for ((col, unit, _), cell) in columns.iter().zip(placed) {
+        let (Some(col), Some(cell)) = (col, cell) else { continue };
+        let indicator = format!("art20.{row_key}.{col}");
+        sink.add_cell(&indicator, cell, *unit);
+    }
+}
+
+/// Returns the row key it read (or `None`).
+fn table3_row<'k>(
+    view: &RowView,
+    columns: &[String],
+    anchors: &mut Option<Vec<u32>>,
+    k: &'k Knowledge,
+    sink: &mut FactSink,
+) -> Option<&'k str> {
+    if !view.has_numbers() && view.values().iter().all(|c| c.text.trim().is_empty()) {
+        return None;
+    }
+    let label = view.label()?;
+    let row_key = k.labels.match_form("t3", "row", &label.text).or_else(|| {
+        // A label cut by a rowspan copy: try all label cells together.
+        let joined: String = view.labels.iter().map(|c| c.text.as_str()).collect();
+        k.labels.match_form("t3", "row", &joined)
+    });
+    let Some(row_key) = row_key else {
+        sink.unmapped.push(label.text.clone());
+        return None;
+    };
+    let values = view.values();
+    let owned;
+    let values: &[Cell] = if values.len() == 1 && values.len() < columns.len() {
+        match split_glued(&values[0], columns.len()) {
+            Split::Unique(cells) => {
+                owned = cells;
+                &owned
+            }
+            Split::Ambiguous => {
+                sink.note(format!("表三 row {} left out: glued digits {} cannot be split uniquely", label.text.trim(), values[0].text));
+                return Some(row_key);
+            }
+            Split::NotGlued => values,
+        }
+    } else {
+        values
+    };
+    if values.len() == columns.len() && values.iter().all(|c| c.x.is_some()) {
+        *anchors = Some(values.iter().filter_map(|c| c.x).collect());
+    }
+    let Some(placed) = place_cells(values, columns.len(), anchors.as_deref()) else {
+        sink.note(format!("表三 row {} left out: {} cells for {} columns", label.text.trim(), values.len(), columns.len()));
+        return Some(row_key);
+    };
+    for (col, cell) in columns.iter().zip(placed) {
+        if let Some(cell) = cell {
+            sink.add_cell(&format!("requests.{row_key}.{col}"), cell, None);
+        }
+    }
+    Some(row_key)
+}
+
+/// Reads 表四's data row; true when it was read.
+fn table4_row(view: &RowView, k: &Knowledge, sink: &mut FactSink) -> bool {
+    let values = view.values();
+    let n = k.labels.form4.len();
+    if !view.has_numbers() {
+        return false;
+    }
+    if values.len() != n {
+        sink.note(format!("表四 left out: {} cells for {n} columns", values.len()));
+        return true;
+    }
+    for (indicator, cell) in k.labels.form4.iter().zip(values) {
+        sink.add_cell(indicator, cell, None);
+    }
+    true
+}
+
+/// Assigns value cells to `n` columns: by position when the row has all `n` cells, by display
+/// column (nearest right edge) when it has fewer and the layout gave positions; `None` when
+/// neither is possible.
+fn place_cells<'c>(values: &'c [Cell], n: usize, anchors: Option<&[u32]>) -> Option<Vec<Option<&'c Cell>>> {
+    if values.len() == n {
+        return Some(values.iter().map(Some).collect());
+    }
+    let anchors = anchors.filter(|a| a.len() == n)?;
+    if values.len() > n || values.iter().any(|c| c.x.is_none()) {
+        return None;
+    }
+    let mut placed: Vec<Option<&Cell>> = vec![None; n];
+    for cell in values {
+        let x = cell.x? as i64;
+        let (best, dist) = anchors.iter().enumerate().map(|(i, &a)| (i, (a as i64 - x).abs())).min_by_key(|&(_, d)| d)?;
+        if dist > 4 || placed[best].is_some() {
+            return None;
+        }
+        placed[best] = Some(cell);
+    }
+    // Columns with no cell were blank in the layout.
+    Some(placed)
+}
+
+/// The outcome of splitting a glued run of digits.
+#[derive(Debug, PartialEq)]
+enum Split {
+    /// Exactly one split makes the parts add up to the row's total (the last part).
+    Unique(Vec<Cell>),
+    /// Several splits (or none) add up.
+    Ambiguous,
+    /// Not a run of digits long enough to be glued cells.
+    NotGlued,
+}
+
+/// Splits a crawler-glued run of digits (`640020470` for 64|0|0|2|0|4|70) into `n` numbers
+/// whose first `n - 1` add up to the last, when exactly one such split exists.
+fn split_glued(cell: &Cell, n: usize) -> Split {
+    let digits: String = cell.text.trim().to_string();
+    if digits.len() < n || !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 24 || n < 2 {
+        return Split::NotGlued;
+    }
+    let bytes = digits.as_bytes();
+    let mut found: Vec<Vec<usize>> = Vec::new();
+    let mut cuts = Vec::with_capacity(n);
+    search_splits(bytes, 0, n, &mut cuts, &mut found);
+    if found.len() != 1 {
+        return Split::Ambiguous;
+    }
+    let mut cells = Vec::new();
+    let mut start = 0;
+    for &end in &found[0] {
+        let mut c = cell.clone();
+        c.text = digits[start..end].to_string();
+        c.x = None;
+        cells.push(c);
+        start = end;
+    }
+    Split::Unique(cells)
+}
+
+/// Depth-first enumeration of splits into valid numbers (no leading zeros) whose parts but the
+/// last add up to the last; stops after two solutions (enough to know it is ambiguous).
+fn search_splits(d: &[u8], start: usize, parts_left: usize, cuts: &mut Vec<usize>, found: &mut Vec<Vec<usize>>) {
+    if found.len() > 1 {
+        return;
+    }
+    if parts_left == 1 {
+        let last = &d[start..];
+        if last.is_empty() || (last.len() > 1 && last[0] == b'0') || last.len() > 15 {
+            return;
+        }
+        let total: u64 = std::str::from_utf8(last).ok().and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
+        let mut sum = 0u64;
+        let mut s = 0;
+        for &c in cuts.iter() {
+            sum += std::str::from_utf8(&d[s..c]).ok().and_then(|x| x.parse::<u64>().ok()).unwrap_or(u64::MAX / 64);
+            s = c;
+        }
+        if sum == total {
+            let mut all = cuts.clone();
+            all.push(d.len());
+            found.push(all);
+        }
+        return;
+    }
+    let max_end = d.len() - (parts_left - 1);
+    for end in start + 1..=max_end {
+        if end - start > 1 && d[start] == b'0' {
+            break;
+        }
+        cuts.push(end);
+        search_splits(d, end, parts_left - 1, cuts, found);
+        cuts.pop();
+    }
+}
+
+/// True when a cell holds a number (used by tests).
+#[allow(dead_code)]
+fn is_number(c: &Cell) -> bool {
+    matches!(parse_cell(&c.text), Value::Number(..))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glued_digits_split_only_when_unique() {
+        let c = Cell::new("640020470", 1);
+        match split_glued(&c, 7) {
+            Split::Unique(cells) => {
+                let t: Vec<&str> = cells.iter().map(|c| c.text.as_str()).collect();
+                assert_eq!(t, ["64", "0", "0", "2", "0", "4", "70"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(split_glued(&Cell::new("0000000", 1), 7), Split::Unique(_)));
+    }
+
+    #[test]
+    fn ambiguous_glue_is_left_out() {
+        // "2000002" reads only as 2|0|0|0|0|0|2; "1111111111" has no split that adds up.
+        assert!(matches!(split_glued(&Cell::new("2000002", 1), 7), Split::Unique(_)));
+        assert!(matches!(split_glued(&Cell::new("1111111111", 1), 7), Split::Ambiguous));
+    }
+
+    #[test]
+    fn cells_placed_by_position_or_column() {
+        let full: Vec<Cell> = (0..3).map(|i| Cell { text: i.to_string(), line: 1, x: Some(10 + 10 * i), spanned: false }).collect();
+        assert_eq!(place_cells(&full, 3, None).map(|p| p.len()), Some(3));
+        let partial = vec![Cell { text: "5".into(), line: 2, x: Some(31), spanned: false }];
+        let placed = place_cells(&partial, 3, Some(&[10, 20, 30])).unwrap();
+        assert!(placed[0].is_none() && placed[1].is_none());
+        assert_eq!(placed[2].map(|c| c.text.as_str()), Some("5"));
+        assert!(place_cells(&partial, 3, None).is_none());
+    }
+}

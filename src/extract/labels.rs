@@ -1,0 +1,207 @@
+//! Label vocabulary of the statistics tables, and the normalization labels are matched in.
+//!
+//! Labels are matched on a key, never on the text as written: width-folded, spaces removed
+//! (letter-spaced 商 业 企 业 and wrapped lines), outline numbering and 其中 stripped. The
+//! vocabulary itself is data (`data/rules/labels_2008.csv`, `forms.csv`, `form4.csv`).
+
+use serde::Deserialize;
+
+use crate::document::text::squash;
+use crate::knowledge::parse_csv;
+
+/// One 2008-era row label: rows whose key starts with `label` (under an ancestor containing
+/// `parent`, when given) carry `indicator`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RowLabel {
+    /// Indicator id.
+    pub indicator: String,
+    /// Label key (squashed at load).
+    pub label: String,
+    /// Required ancestor text (squashed at load); empty for none.
+    #[serde(default)]
+    pub parent: String,
+}
+
+/// One term of the 2019/2021 forms' vocabulary.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FormTerm {
+    /// `t2`, `t3`.
+    pub table: String,
+    /// `row`, `row_exact` or `column`.
+    pub kind: String,
+    /// The key used to build indicator ids.
+    pub key: String,
+    /// Text the label contains (squashed at load).
+    pub pattern: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Form4Cell {
+    #[allow(dead_code)]
+    position: u32,
+    indicator: String,
+}
+
+/// All table labels.
+#[derive(Debug, Clone, Default)]
+pub struct LabelBook {
+    /// 2008-era row labels.
+    pub rows_2008: Vec<RowLabel>,
+    /// 2019/2021 row and column terms.
+    pub form_terms: Vec<FormTerm>,
+    /// 表四 indicators in column order.
+    pub form4: Vec<String>,
+}
+
+impl LabelBook {
+    /// Parses the three label files.
+    pub fn parse(labels_2008: &str, forms: &str, form4: &str) -> LabelBook {
+        let mut rows_2008: Vec<RowLabel> = parse_csv("rules/labels_2008.csv", labels_2008);
+        for r in &mut rows_2008 {
+            r.label = squash(&r.label);
+            r.parent = squash(&r.parent);
+        }
+        let mut form_terms: Vec<FormTerm> = parse_csv("rules/forms.csv", forms);
+        for t in &mut form_terms {
+            t.pattern = squash(&t.pattern);
+        }
+        let form4 = parse_csv::<Form4Cell>("rules/form4.csv", form4).into_iter().map(|c| c.indicator).collect();
+        LabelBook { rows_2008, form_terms, form4 }
+    }
+
+    /// The 2008-era indicator of a row label, given its ancestors' keys (nearest last).
+    pub fn match_2008(&self, key: &str, ancestors: &[String]) -> Option<&str> {
+        self.rows_2008
+            .iter()
+            .filter(|r| key.starts_with(&r.label))
+            .filter(|r| r.parent.is_empty() || ancestors.iter().any(|a| a.contains(&r.parent)))
+            // Longest label first; among equals, a parent-qualified rule beats a bare one.
+            .max_by_key(|r| (r.label.chars().count(), !r.parent.is_empty()))
+            .map(|r| r.indicator.as_str())
+    }
+
+    /// The key of a 2019/2021 form row or column whose label contains a known term; the
+    /// longest matching term wins.
+    pub fn match_form(&self, table: &str, kind: &str, label: &str) -> Option<&str> {
+        let squashed = squash(label);
+        let key = label_key(label);
+        self.form_terms
+            .iter()
+            .filter(|t| t.table == table)
+            .filter(|t| match (kind, t.kind.as_str()) {
+                ("row", "row") | ("column", "column") => squashed.contains(&t.pattern),
+                ("row", "row_exact") => key == t.pattern,
+                _ => false,
+            })
+            .max_by_key(|t| (t.kind == "row_exact", t.pattern.chars().count()))
+            .map(|t| t.key.as_str())
+    }
+
+    /// Keys of one kind of term of a table, in file order, without repeats.
+    pub fn form_keys(&self, table: &str, kind: &str) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for t in self.form_terms.iter().filter(|t| t.table == table && t.kind.starts_with(kind)) {
+            if !keys.contains(&t.key) {
+                keys.push(t.key.clone());
+            }
+        }
+        keys
+    }
+}
+
+/// Outline level of a label: 1 for 一、, 2 for （一）, 3 for 1. / 1、 / ①, 4 for 其中 and
+/// unnumbered labels.
+pub fn outline_level(label: &str) -> u8 {
+    let s = squash(label);
+    let (_, level) = split_numbering(&s);
+    level
+}
+
+/// The matching key of a label: squashed, outline numbering and 其中 removed.
+pub fn label_key(label: &str) -> String {
+    let s = squash(label);
+    let (rest, _) = split_numbering(&s);
+    let rest = rest.strip_prefix("其中:").or_else(|| rest.strip_prefix("其中")).unwrap_or(rest);
+    rest.trim_start_matches([':', '、', '.']).to_string()
+}
+
+const CN_DIGITS: &str = "一二三四五六七八九十";
+
+/// Splits a squashed label into (text after the outline number, outline level).
+fn split_numbering(s: &str) -> (&str, u8) {
+    if let Some(rest) = s.strip_prefix('(') {
+        if let Some(end) = rest.find(')') {
+            let inner = &rest[..end];
+            if !inner.is_empty() && inner.chars().all(|c| CN_DIGITS.contains(c)) {
+                return (&rest[end + 1..], 2);
+            }
+            if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit()) {
+                return (&rest[end + 1..], 3);
+            }
+        }
+    }
+    let cn: usize = s.chars().take_while(|c| CN_DIGITS.contains(*c)).map(char::len_utf8).sum();
+    if cn > 0 && s[cn..].starts_with('、') {
+        return (&s[cn + '、'.len_utf8()..], 1);
+    }
+    let digits: usize = s.chars().take_while(|c| c.is_ascii_digit()).map(char::len_utf8).sum();
+    if digits > 0 && digits <= 2 {
+        let rest = &s[digits..];
+        for sep in ['.', '、', ',', '．'] {
+            if let Some(r) = rest.strip_prefix(sep) {
+                return (r, 3);
+            }
+        }
+    }
+    if let Some(c) = s.chars().next() {
+        if ('①'..='⑳').contains(&c) {
+            return (&s[c.len_utf8()..], 3);
+        }
+    }
+    (s, 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_drop_numbering_spaces_and_qizhong() {
+        assert_eq!(label_key("　　（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）"), "主动公开政府信息数(不同渠道和方式公开相同信息计1条)");
+        assert_eq!(label_key("其中: 主要负责同志参加新闻发布会次数"), "主要负责同志参加新闻发布会次数");
+        assert_eq!(label_key("5. 其他方式公开政府信息数"), "其他方式公开政府信息数");
+        assert_eq!(label_key("十二、依申请公开信息收取的费用"), "依申请公开信息收取的费用");
+        assert_eq!(outline_level("十二、依申请公开信息收取的费用"), 1);
+        assert_eq!(outline_level("(二) 被依法纠错数"), 2);
+        assert_eq!(outline_level("1.当面申请数"), 3);
+        assert_eq!(outline_level("涉及商业秘密"), 4);
+    }
+
+    #[test]
+    fn parent_decides_repeated_sub_labels() {
+        let k = crate::knowledge::Knowledge::embedded();
+        let review = vec![label_key("四、行政复议数量")];
+        let complaints = vec![label_key("六、被举报投诉数量")];
+        let key = label_key("（一）维持具体行政行为数");
+        assert_eq!(k.labels.match_2008(&key, &review), Some("review.upheld"));
+        assert_eq!(k.labels.match_2008(&key, &complaints), Some("complaints.upheld"));
+        let rooms = vec![label_key("十、设置政府信息查阅点数")];
+        let visitors = vec![label_key("十一、查阅点接待人数")];
+        let city = label_key("（一）市政府及其部门");
+        assert_eq!(k.labels.match_2008(&city, &rooms), Some("reading_rooms.city"));
+        assert_eq!(k.labels.match_2008(&city, &visitors), Some("reading_rooms.visitors.city"));
+        assert_eq!(k.labels.match_2008(&label_key("（一）市政府及其部门门户网站"), &[]), Some("websites.city"));
+    }
+
+    #[test]
+    fn form_terms_match_variants() {
+        let k = crate::knowledge::Knowledge::embedded();
+        assert_eq!(k.labels.match_form("t3", "column", "商 业 企 业"), Some("business"));
+        assert_eq!(k.labels.match_form("t3", "row", "5.属于三类内容事务信息"), Some("denied.internal_affairs"));
+        assert_eq!(k.labels.match_form("t3", "row", "3.其他"), Some("other.misc"));
+        assert_eq!(k.labels.match_form("t3", "row", "（六）其他处理"), Some("other"));
+        assert_eq!(k.labels.match_form("t2", "column", "本年(2023)制发件数"), Some("issued"));
+        assert_eq!(k.labels.match_form("t2", "row", "規範性文件"), None);
+        assert_eq!(k.labels.match_form("t2", "row", "行政规范性文件"), Some("normative_docs"));
+    }
+}

@@ -1,0 +1,166 @@
+//! Extraction: from a [`Document`] to facts, read from table cells and from sentences.
+//!
+//! The tables are read by the extractor of the form the [`crate::template`] stage found
+//! ([`stats2008`] for the 2008–2018 统计表 and its local variants, [`forms`] for the 2019 and
+//! 2021 forms); sentences are read by [`prose`] in every era. Where a figure appears in both,
+//! the table's value is the fact, and a `text_vs_table.<indicator>` check records whether the
+//! sentence agrees.
+
+pub mod forms;
+pub mod labels;
+pub mod prose;
+pub mod rows;
+pub mod stats2008;
+pub mod value;
+
+use std::collections::HashMap;
+
+use crate::document::{Cell, Document};
+use crate::knowledge::Knowledge;
+use crate::model::{Check, Fact, Method, Template};
+use value::Value;
+
+/// What extraction found in one document.
+#[derive(Debug, Clone, Default)]
+pub struct Extraction {
+    /// The form that was read (`None` when the document has neither tables nor figures).
+    pub template: Option<Template>,
+    /// Facts, at most one per indicator.
+    pub facts: Vec<Fact>,
+    /// `text_vs_table.*` checks.
+    pub checks: Vec<Check>,
+    /// Why parts of the document were left out (for the report's reason).
+    pub notes: Vec<String>,
+    /// Labels of table rows with values that no indicator matched (for auditing).
+    pub unmapped: Vec<String>,
+}
+
+/// Extracts every statistic of a document. `year` is the statistical year when known; it only
+/// decides between the 2019 and 2021 forms when the tables do not.
+pub fn extract(doc: &Document, k: &Knowledge, year: Option<i16>) -> Extraction {
+    let template = crate::template::detect(doc, k, year);
+    let mut out = Extraction::default();
+    let mut sink = FactSink::new(k);
+    match template {
+        Some(Template::T2008) => stats2008::read(doc, k, &mut sink),
+        Some(Template::T2019 | Template::T2021) => forms::read(doc, k, &mut sink),
+        _ => {}
+    }
+    let table_facts = sink.facts;
+    out.notes = sink.notes;
+    out.unmapped = sink.unmapped;
+    let text_facts = prose::read(doc, k);
+    let (facts, checks) = merge(table_facts, text_facts);
+    out.template = match template {
+        Some(t) if facts.iter().any(|f| f.method == Method::Table) => Some(t),
+        _ if !facts.is_empty() => Some(Template::Prose),
+        Some(t) => Some(t),
+        None => None,
+    };
+    out.facts = facts;
+    out.checks = checks;
+    out
+}
+
+/// Joins table and sentence facts: the table's value wins; each indicator stated in both gets
+/// a `text_vs_table` check.
+fn merge(table: Vec<Fact>, text: Vec<Fact>) -> (Vec<Fact>, Vec<Check>) {
+    let index: HashMap<String, usize> = table.iter().enumerate().map(|(i, f)| (f.indicator.clone(), i)).collect();
+    let mut facts = table.clone();
+    let mut checks = Vec::new();
+    for t in text {
+        match index.get(&t.indicator) {
+            Some(&i) => {
+                if let (Some(tv), Some(xv)) = (table[i].value, t.value) {
+                    checks.push(Check {
+                        check: format!("text_vs_table.{}", t.indicator),
+                        expected: tv,
+                        actual: xv,
+                        ok: (tv - xv).abs() < 1e-9,
+                    });
+                }
+            }
+            None => facts.push(t),
+        }
+    }
+    (facts, checks)
+}
+
+/// Collects table facts: one per indicator (the first wins), units from the taxonomy, and
+/// notes about what could not be read.
+#[derive(Debug)]
+pub struct FactSink<'k> {
+    k: &'k Knowledge,
+    /// Facts so far.
+    pub facts: Vec<Fact>,
+    /// Notes for the report's reason.
+    pub notes: Vec<String>,
+    /// Row labels that carried values but matched no indicator.
+    pub unmapped: Vec<String>,
+}
+
+impl<'k> FactSink<'k> {
+    /// An empty sink.
+    pub fn new(k: &'k Knowledge) -> FactSink<'k> {
+        FactSink { k, facts: Vec::new(), notes: Vec::new(), unmapped: Vec::new() }
+    }
+
+    /// True when the indicator already has a fact.
+    pub fn has(&self, indicator: &str) -> bool {
+        self.facts.iter().any(|f| f.indicator == indicator)
+    }
+
+    /// Adds the value of a table cell for an indicator; unknown ids and non-values are ignored,
+    /// amounts are converted to the indicator's unit. `header_unit` is a unit stated in the
+    /// column header (`本年收费金额（单位：万元）`).
+    pub fn add_cell(&mut self, indicator: &str, cell: &Cell, header_unit: Option<&'static str>) -> bool {
+        let Some(unit) = self.k.taxonomy.unit(indicator) else { return false };
+        if self.has(indicator) {
+            return false;
+        }
+        let value = match value::parse_cell(&cell.text) {
+            Value::Number(v, written) if unit == "万元" => Some(value::to_wan_yuan(v, written.or(header_unit))),
+            Value::Number(v, _) => Some(v),
+            Value::Blank => None,
+            Value::NotAValue => return false,
+        };
+        self.facts.push(Fact {
+            indicator: indicator.to_string(),
+            value,
+            value_raw: cell.text.trim().to_string(),
+            unit: unit.to_string(),
+            method: Method::Table,
+            line: cell.line,
+        });
+        true
+    }
+
+    /// Records a note once.
+    pub fn note(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(ind: &str, v: f64, m: Method) -> Fact {
+        Fact { indicator: ind.into(), value: Some(v), value_raw: v.to_string(), unit: "条".into(), method: m, line: 1 }
+    }
+
+    #[test]
+    fn table_wins_and_disagreement_is_checked() {
+        let (facts, checks) = merge(
+            vec![fact("proactive.via.website", 146.0, Method::Table)],
+            vec![fact("proactive.via.website", 259.0, Method::Text), fact("proactive.via.weibo", 105.0, Method::Text)],
+        );
+        assert_eq!(facts.len(), 2);
+        assert_eq!(facts[0].value, Some(146.0));
+        assert_eq!(checks.len(), 1);
+        assert!(!checks[0].ok);
+        assert_eq!(checks[0].check, "text_vs_table.proactive.via.website");
+    }
+}

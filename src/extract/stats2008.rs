@@ -1,0 +1,102 @@
+//! The 2008–2018 statistics table (统计表) and its local variants: one indicator per row.
+//!
+//! A row's indicator is decided by its label and, for labels that recur (（一）维持具体行政
+//! 行为数 under 行政复议 and under 被举报投诉), by its ancestors in the outline: 一、 >
+//! （一） > 1. > 其中. The value is the cell in the column headed 统计数 / 本期 / 年度 when the
+//! header says so, never a 累计 (cumulative) column, otherwise the first value after the label
+//! and unit.
+
+use super::FactSink;
+use super::labels::{label_key, outline_level};
+use super::rows::{RowView, all_rows};
+use crate::document::Document;
+use crate::document::text::squash;
+use crate::knowledge::Knowledge;
+
+/// Column roles read from a header row.
+#[derive(Debug, Default, Clone)]
+struct Columns {
+    /// Grid index of the column holding the year's value.
+    value: Option<usize>,
+    /// Grid indexes of cumulative columns.
+    cumulative: Vec<usize>,
+}
+
+/// Reads the header row of a 2008-era table, if this is one.
+fn header_columns(view: &RowView) -> Option<Columns> {
+    let texts: Vec<String> = view.cells.iter().map(|c| squash(&c.text)).collect();
+    let is_header = texts.iter().any(|t| t.contains("指标") || t.contains("项目"))
+        && texts.iter().any(|t| t.contains("单位") || t.contains("统计数") || t.contains("累计"));
+    if !is_header {
+        return None;
+    }
+    let mut cols = Columns::default();
+    for (i, t) in texts.iter().enumerate() {
+        if t.contains("累计") && !t.starts_with("本年") {
+            cols.cumulative.push(i);
+        } else if cols.value.is_none()
+            && !t.contains("指标")
+            && !t.contains("单位")
+            && ["统计数", "本期", "本年", "年度", "数量", "数值", "实际", "统计"].iter().any(|w| t.contains(w))
+        {
+            cols.value = Some(i);
+        }
+    }
+    Some(cols)
+}
+
+/// Reads all 2008-era rows of the document into `sink`.
+pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
+    let mut columns = Columns::default();
+    let mut ancestors: Vec<(u8, String)> = Vec::new();
+    for row in all_rows(&doc.tables) {
+        let view = RowView::of(row);
+        if let Some(c) = header_columns(&view) {
+            columns = c;
+            continue;
+        }
+        let Some(label) = view.label() else { continue };
+        let level = outline_level(&label.text);
+        let key = label_key(&label.text);
+        while ancestors.last().is_some_and(|(l, _)| *l >= level) {
+            ancestors.pop();
+        }
+        let parents: Vec<String> = ancestors.iter().map(|(_, k)| k.clone()).collect();
+        ancestors.push((level, key.clone()));
+        let matched = k.labels.match_2008(&key, &parents).map(str::to_string);
+        let Some(indicator) = matched else {
+            if view.has_numbers() {
+                sink.unmapped.push(label.text.clone());
+            }
+            continue;
+        };
+        let cell = value_cell(&view, &columns);
+        match cell {
+            Some(cell) => {
+                sink.add_cell(&indicator, cell, None);
+            }
+            None if view.unit.is_some() => {
+                // A unit but no value cell at all: a blank that the layout dropped.
+                let blank = crate::document::Cell::new("", view.unit.map_or(label.line, |u| u.line));
+                sink.add_cell(&indicator, &blank, None);
+            }
+            None => {}
+        }
+    }
+}
+
+/// The cell holding the row's value.
+fn value_cell<'a>(view: &RowView<'a>, columns: &Columns) -> Option<&'a crate::document::Cell> {
+    if let Some(i) = columns.value {
+        if i >= view.values_from {
+            if let Some(c) = view.cells.get(i) {
+                return Some(c);
+            }
+        }
+    }
+    view.values()
+        .iter()
+        .enumerate()
+        .find(|(j, _)| !columns.cumulative.contains(&(view.values_from + j)))
+        .map(|(_, c)| c)
+}

@@ -1,0 +1,154 @@
+//! Reading a number as written: cells (`3,985,758`, `７`, `251000元`, `—`) and phrases
+//! (`三件`, `一百二十条`, `两`).
+
+use crate::document::text::fold;
+
+/// A parsed cell or phrase value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A number, with the amount unit written next to it (`元`, `万元`, `亿元`) if any.
+    Number(f64, Option<&'static str>),
+    /// Blank, `—`, `-`, `/`, `无`: stated as nothing, read as null.
+    Blank,
+    /// Not a value at all (a label, a stray word).
+    NotAValue,
+}
+
+/// Reads a table cell.
+pub fn parse_cell(raw: &str) -> Value {
+    let t: String = fold(raw).chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() || matches!(t.as_str(), "-" | "--" | "---" | "/" | "无" | "——" | "\\") {
+        return Value::Blank;
+    }
+    let (body, unit) = split_amount_unit(&t);
+    let body = body.trim_end_matches(['件', '条', '个', '人', '次', '篇', '项']);
+    match parse_arabic(body) {
+        Some(v) => Value::Number(v, unit),
+        None => Value::NotAValue,
+    }
+}
+
+fn split_amount_unit(t: &str) -> (&str, Option<&'static str>) {
+    for unit in ["万元", "亿元", "元"] {
+        if let Some(b) = t.strip_suffix(unit) {
+            return (b, Some(unit));
+        }
+    }
+    (t, None)
+}
+
+/// Reads an Arabic number with thousands separators, a sign and decimals.
+pub fn parse_arabic(s: &str) -> Option<f64> {
+    let s = fold(s);
+    let s = s.trim();
+    let (neg, body) = match s.strip_prefix('-').or_else(|| s.strip_prefix('+')) {
+        Some(b) => (s.starts_with('-'), b),
+        None => (false, s),
+    };
+    if body.is_empty() || !body.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if !body.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == '，') {
+        return None;
+    }
+    if body.matches('.').count() > 1 {
+        return None;
+    }
+    let digits: String = body.chars().filter(|&c| c != ',' && c != '，').collect();
+    let v: f64 = digits.parse().ok()?;
+    Some(if neg { -v } else { v })
+}
+
+/// Reads a number written in Arabic or Chinese numerals (`120`, `一百二十`, `两`, `十五`).
+pub fn parse_number(s: &str) -> Option<f64> {
+    parse_arabic(s).or_else(|| parse_chinese(s))
+}
+
+/// Reads Chinese numerals up to the 万 range.
+pub fn parse_chinese(s: &str) -> Option<f64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut total: u64 = 0;
+    let mut section: u64 = 0;
+    let mut digit: Option<u64> = None;
+    for c in s.chars() {
+        let d = match c {
+            '零' | '〇' | '○' => Some(0),
+            '一' | '壹' => Some(1),
+            '二' | '两' | '贰' => Some(2),
+            '三' | '叁' => Some(3),
+            '四' | '肆' => Some(4),
+            '五' | '伍' => Some(5),
+            '六' | '陆' => Some(6),
+            '七' | '柒' => Some(7),
+            '八' | '捌' => Some(8),
+            '九' | '玖' => Some(9),
+            _ => None,
+        };
+        if let Some(d) = d {
+            digit = Some(d);
+            continue;
+        }
+        let unit = match c {
+            '十' | '拾' => 10,
+            '百' | '佰' => 100,
+            '千' | '仟' => 1000,
+            '万' => 10_000,
+            _ => return None,
+        };
+        if unit == 10_000 {
+            section += digit.take().unwrap_or(0);
+            total += section.max(1) * unit;
+            section = 0;
+        } else {
+            section += digit.take().unwrap_or(1) * unit;
+        }
+    }
+    Some((total + section + digit.unwrap_or(0)) as f64)
+}
+
+/// Converts an amount to 万元 given the unit it was written in (`None` means already 万元).
+pub fn to_wan_yuan(v: f64, written: Option<&str>) -> f64 {
+    match written {
+        Some("元") => v / 10_000.0,
+        Some("亿元") => v * 10_000.0,
+        _ => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells() {
+        assert_eq!(parse_cell("3,985,758"), Value::Number(3_985_758.0, None));
+        assert_eq!(parse_cell("７"), Value::Number(7.0, None));
+        assert_eq!(parse_cell("251000元"), Value::Number(251000.0, Some("元")));
+        assert_eq!(parse_cell("160.5964万元"), Value::Number(160.5964, Some("万元")));
+        assert_eq!(parse_cell("-8"), Value::Number(-8.0, None));
+        for blank in ["", "—", "-", "/", "无", "——", " "] {
+            assert_eq!(parse_cell(blank), Value::Blank, "{blank:?}");
+        }
+        assert_eq!(parse_cell("条"), Value::NotAValue);
+        assert_eq!(parse_cell("1.2.3"), Value::NotAValue);
+    }
+
+    #[test]
+    fn chinese_numerals() {
+        assert_eq!(parse_number("三"), Some(3.0));
+        assert_eq!(parse_number("两"), Some(2.0));
+        assert_eq!(parse_number("十五"), Some(15.0));
+        assert_eq!(parse_number("一百二十"), Some(120.0));
+        assert_eq!(parse_number("一千零五"), Some(1005.0));
+        assert_eq!(parse_number("三万二千"), Some(32000.0));
+        assert_eq!(parse_number("二十"), Some(20.0));
+    }
+
+    #[test]
+    fn amounts_convert_to_wan_yuan() {
+        assert_eq!(to_wan_yuan(251000.0, Some("元")), 25.1);
+        assert_eq!(to_wan_yuan(1.5, Some("亿元")), 15000.0);
+    }
+}

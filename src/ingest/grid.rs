@@ -1,0 +1,257 @@
+//! Shared by the structured readers (HTML, DOCX, spreadsheets): span expansion and the
+//! rendering contract that turns prose blocks and table grids into one [`Document`].
+//!
+//! The contract, identical for every format: `doc.lines` is the text in reading order, one
+//! block per line; each table row is also one line, its cells joined by `\t`, so a fact can be
+//! audited by its line number; every [`Cell::line`] is the line of its row, and a table's
+//! `line_span` covers exactly its rows' lines. Prose lines never contain table text.
+
+use crate::document::{Cell, Document, Row, Table};
+
+/// Widest column span honoured; larger spans (typos like `colspan="1000"`) are clamped.
+pub const MAX_COLSPAN: usize = 64;
+/// Longest row span honoured.
+pub const MAX_ROWSPAN: usize = 1024;
+/// Widest grid built; cells beyond it are dropped (no report table is this wide).
+const MAX_COLUMNS: usize = 256;
+/// Grid positions a table may fill through spans; past it spans are ignored (hostile input).
+const SPAN_BUDGET: usize = 4_000_000;
+
+/// One source cell before span expansion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanCell {
+    /// The cell text (already joined and trimmed).
+    pub text: String,
+    /// Columns covered, at least 1.
+    pub colspan: usize,
+    /// Rows covered, at least 1; `0` means "to the end of the table" as in HTML.
+    pub rowspan: usize,
+}
+
+impl SpanCell {
+    /// A cell covering `colspan` × `rowspan` grid positions.
+    pub fn new(text: impl Into<String>, colspan: usize, rowspan: usize) -> SpanCell {
+        SpanCell {
+            text: text.into(),
+            colspan,
+            rowspan,
+        }
+    }
+}
+
+/// A grid position after expansion: the text and whether it is a copy made by a span.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GridCell {
+    /// The text.
+    pub text: String,
+    /// True for every position of a spanning cell but its top-left one.
+    pub spanned: bool,
+}
+
+/// Expands row and column spans into a rectangular grid (HTML table model): a cell spanning
+/// several positions is copied into each, the copies marked `spanned`; positions no cell
+/// covers become blank cells. Spans are clamped, so hostile input cannot blow up the grid.
+pub fn expand_spans(rows: &[Vec<SpanCell>]) -> Vec<Vec<GridCell>> {
+    let n_rows = rows.len();
+    let mut grid: Vec<Vec<Option<GridCell>>> = vec![Vec::new(); n_rows];
+    let mut budget = SPAN_BUDGET;
+    for (r, row) in rows.iter().enumerate() {
+        let mut col = 0;
+        for cell in row {
+            while grid[r].get(col).is_some_and(Option::is_some) {
+                col += 1;
+            }
+            if col >= MAX_COLUMNS {
+                break;
+            }
+            let colspan = cell.colspan.clamp(1, MAX_COLSPAN).min(MAX_COLUMNS - col);
+            let mut rowspan = match cell.rowspan {
+                0 => n_rows - r,
+                n => n.min(MAX_ROWSPAN).min(n_rows - r),
+            };
+            let mut colspan = colspan;
+            if colspan * rowspan > budget {
+                (colspan, rowspan) = (1, 1);
+            }
+            budget = budget.saturating_sub(colspan * rowspan);
+            for (dr, grid_row) in grid[r..r + rowspan].iter_mut().enumerate() {
+                for dc in 0..colspan {
+                    let c = col + dc;
+                    if grid_row.len() <= c {
+                        grid_row.resize(c + 1, None);
+                    }
+                    if grid_row[c].is_none() {
+                        let spanned = dr > 0 || dc > 0;
+                        grid_row[c] = Some(GridCell {
+                            text: cell.text.clone(),
+                            spanned,
+                        });
+                    }
+                }
+            }
+            col += colspan;
+        }
+    }
+    let width = grid.iter().map(Vec::len).max().unwrap_or(0);
+    grid.into_iter()
+        .map(|row| {
+            let mut row: Vec<GridCell> = row.into_iter().map(Option::unwrap_or_default).collect();
+            row.resize(width, GridCell::default());
+            row
+        })
+        .collect()
+}
+
+/// Builds a [`Document`] block by block under the rendering contract.
+#[derive(Debug, Default)]
+pub struct DocBuilder {
+    doc: Document,
+}
+
+impl DocBuilder {
+    /// An empty builder.
+    pub fn new() -> DocBuilder {
+        DocBuilder::default()
+    }
+
+    /// Appends a prose block; it may contain `\n` (one line each). Blank lines are dropped.
+    pub fn push_prose(&mut self, block: &str) {
+        for line in block.split('\n') {
+            let line = line.trim_end();
+            if !line.trim().is_empty() {
+                self.doc.lines.push(line.to_string());
+            }
+        }
+    }
+
+    /// Appends a table grid: one `\t`-joined line per row. Rows that are blank throughout are
+    /// dropped; a grid with no text at all adds nothing.
+    pub fn push_table(&mut self, grid: Vec<Vec<GridCell>>) {
+        let rows: Vec<Vec<GridCell>> = grid
+            .into_iter()
+            .filter(|row| row.iter().any(|c| !c.text.trim().is_empty()))
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        let first = self.next_line();
+        let mut table = Table::default();
+        for row in rows {
+            let line = self.next_line();
+            let joined: Vec<&str> = row.iter().map(|c| c.text.as_str()).collect();
+            self.doc.lines.push(joined.join("\t"));
+            let cells = row
+                .into_iter()
+                .map(|c| Cell {
+                    text: c.text,
+                    line,
+                    x: None,
+                    spanned: c.spanned,
+                })
+                .collect();
+            table.rows.push(Row::new(cells));
+        }
+        table.line_span = (first, self.next_line() - 1);
+        self.doc.tables.push(table);
+    }
+
+    /// Sets the container title (blank titles are ignored).
+    pub fn set_title(&mut self, title: &str) {
+        let title = collapse_whitespace(title);
+        if !title.is_empty() {
+            self.doc.title = Some(title);
+        }
+    }
+
+    /// The finished document.
+    pub fn finish(self) -> Document {
+        self.doc
+    }
+
+    fn next_line(&self) -> u32 {
+        u32::try_from(self.doc.lines.len() + 1).unwrap_or(u32::MAX)
+    }
+}
+
+/// Collapses every run of whitespace (including NBSP and the ideographic space) to one space
+/// and trims; a run between two CJK characters disappears (a label wrapped in the source).
+pub fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || c == '\u{200b}' {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            let prev_wide = out.chars().next_back().is_some_and(is_wide);
+            if !(prev_wide && is_wide(c)) {
+                out.push(' ');
+            }
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn is_wide(c: char) -> bool {
+    crate::document::text::char_width(c) == 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(grid: &[Vec<GridCell>]) -> Vec<Vec<&str>> {
+        grid.iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn expands_row_and_column_spans() {
+        let rows = vec![
+            vec![SpanCell::new("a", 2, 2), SpanCell::new("b", 1, 1)],
+            vec![SpanCell::new("c", 1, 1)],
+            vec![SpanCell::new("d", 1, 1)],
+        ];
+        let grid = expand_spans(&rows);
+        assert_eq!(
+            texts(&grid),
+            vec![vec!["a", "a", "b"], vec!["a", "a", "c"], vec!["d", "", ""]]
+        );
+        assert!(!grid[0][0].spanned && grid[0][1].spanned && grid[1][0].spanned);
+        assert!(!grid[1][2].spanned);
+    }
+
+    #[test]
+    fn hostile_spans_are_clamped() {
+        let rows = vec![vec![SpanCell::new("x", 100_000, 100_000)], vec![]];
+        let grid = expand_spans(&rows);
+        assert_eq!(grid.len(), 2);
+        assert_eq!(grid[0].len(), MAX_COLSPAN);
+    }
+
+    #[test]
+    fn builder_renders_rows_as_tab_lines() {
+        let mut b = DocBuilder::new();
+        b.push_prose("标题\n\n正文");
+        b.push_table(expand_spans(&[vec![
+            SpanCell::new("项目", 1, 1),
+            SpanCell::new("", 1, 1),
+        ]]));
+        let doc = b.finish();
+        assert_eq!(doc.lines, vec!["标题", "正文", "项目\t"]);
+        assert_eq!(doc.tables[0].line_span, (3, 3));
+        assert_eq!(doc.tables[0].rows[0].cells[1].text, "");
+        assert_eq!(doc.tables[0].rows[0].cells[0].line, 3);
+    }
+
+    #[test]
+    fn collapses_whitespace_but_joins_wrapped_cjk() {
+        assert_eq!(collapse_whitespace("  商业\n  企业 "), "商业企业");
+        assert_eq!(collapse_whitespace("a \u{a0} b"), "a b");
+        assert_eq!(collapse_whitespace("2023 年"), "2023 年");
+    }
+}

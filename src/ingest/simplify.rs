@@ -1,0 +1,113 @@
+//! Traditional-character mirrors: some sites serve a traditional-character copy of every page
+//! (often Big5-encoded). Labels and matching are simplified-only, so a document that is
+//! predominantly traditional is converted to simplified characters (OpenCC t2s, via
+//! ferrous-opencc) before any later stage sees it. Simplified documents are left untouched.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use ferrous_opencc::OpenCC;
+use ferrous_opencc::config::BuiltinConfig;
+
+use crate::document::Document;
+use crate::document::text::is_han;
+
+/// At least this many Han characters must change under t2s for a document to count as
+/// traditional...
+const MIN_CHANGED: usize = 20;
+/// ...and at least this share of its Han characters.
+const MIN_SHARE: f64 = 0.05;
+/// Han characters sampled to decide.
+const SAMPLE_HAN: usize = 50_000;
+
+/// The t2s converter, loaded once; `None` if the embedded dictionaries fail to load.
+fn converter() -> Option<&'static OpenCC> {
+    static T2S: OnceLock<Option<OpenCC>> = OnceLock::new();
+    T2S.get_or_init(|| OpenCC::from_config(BuiltinConfig::T2s).ok())
+        .as_ref()
+}
+
+/// True when enough of the text's Han characters are traditional forms.
+pub fn is_predominantly_traditional(text: &str) -> bool {
+    let Some(cc) = converter() else { return false };
+    let mut counts: HashMap<char, usize> = HashMap::new();
+    let mut han = 0usize;
+    for c in text.chars().filter(|&c| is_han(c)).take(SAMPLE_HAN) {
+        han += 1;
+        *counts.entry(c).or_default() += 1;
+    }
+    if han < MIN_CHANGED {
+        return false;
+    }
+    let distinct: Vec<char> = counts.keys().copied().collect();
+    let joined: String = distinct.iter().flat_map(|&c| [c, '\n']).collect();
+    let converted = cc.convert(&joined);
+    let changed: usize = distinct
+        .iter()
+        .zip(converted.split('\n'))
+        .filter(|(c, conv)| conv.chars().ne(std::iter::once(**c)))
+        .map(|(c, _)| counts.get(c).copied().unwrap_or(0))
+        .sum();
+    changed >= MIN_CHANGED && changed as f64 >= MIN_SHARE * han as f64
+}
+
+/// Converts a predominantly traditional document (lines, cell texts, title) to simplified
+/// characters; returns whether it did.
+pub fn simplify_document(doc: &mut Document) -> bool {
+    let Some(cc) = converter() else { return false };
+    if !is_predominantly_traditional(&doc.text()) {
+        return false;
+    }
+    for line in &mut doc.lines {
+        *line = cc.convert(line);
+    }
+    for cell in doc
+        .tables
+        .iter_mut()
+        .flat_map(|t| t.rows.iter_mut())
+        .flat_map(|r| r.cells.iter_mut())
+    {
+        cell.text = cc.convert(&cell.text);
+    }
+    if let Some(title) = doc.title.as_mut() {
+        *title = cc.convert(title);
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{Cell, Row, Table};
+
+    #[test]
+    fn traditional_documents_become_simplified() {
+        let mut doc = Document::from_text(
+            "臺北市政府2023年政府資訊公開工作年度報告\n本機關主動公開規章與規範性文件，總計收費萬元，辦理申請數量如下。\n規章\t總計",
+        );
+        doc.tables.push(Table {
+            rows: vec![Row::new(vec![Cell::new("規章", 3), Cell::new("總計", 3)])],
+            line_span: (3, 3),
+        });
+        doc.title = Some("年度報告".to_string());
+        assert!(simplify_document(&mut doc));
+        assert!(
+            doc.lines[1].contains("规章")
+                && doc.lines[1].contains("总计")
+                && doc.lines[1].contains("万元")
+        );
+        assert!(doc.lines[0].contains("报告"));
+        assert_eq!(doc.tables[0].rows[0].cells[0].text, "规章");
+        assert_eq!(doc.tables[0].rows[0].cells[1].text, "总计");
+        assert_eq!(doc.title.as_deref(), Some("年度报告"));
+    }
+
+    #[test]
+    fn simplified_documents_are_left_alone() {
+        let text = "洪泽区人民政府2023年政府信息公开工作年度报告。本年度主动公开政府信息1136条，受理政府信息公开申请21件。";
+        let mut doc = Document::from_text(text);
+        assert!(!simplify_document(&mut doc));
+        assert_eq!(doc.lines[0], text);
+        assert!(!is_predominantly_traditional("報告"));
+    }
+}

@@ -1,0 +1,443 @@
+//! Finding the publisher of a report and writing its name in one canonical form.
+//!
+//! A report names its publisher in many places and many spellings: the title, a heading above
+//! the title, the signature over the date, a 填报单位 line, the opening sentence, the contact
+//! sentence, the HTML title, the crawl path. This module collects those candidates, cleans them
+//! (brackets, spaces, site names pasted into mirrors) and expands short forms (科技局 →
+//! 科学技术局) from `data/agency_abbreviations.csv`. Which region the name denotes is left to
+//! [`super::region`].
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use super::gazetteer::csv_rows;
+use super::year::{self, YearPatterns};
+
+/// Where a candidate name was found, in order of trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// The title line (text before the year).
+    Title,
+    /// A line just above the title.
+    Heading,
+    /// The name over the signature date.
+    Signature,
+    /// A 填报单位 / 单位名称 label.
+    Label,
+    /// The opening sentence (现公布XX2017年度…).
+    Opening,
+    /// The container's title (HTML `<title>`).
+    ContainerTitle,
+    /// The contact sentence (请与XX办公室联系).
+    Contact,
+    /// The corpus path.
+    Path,
+}
+
+/// One candidate publisher name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The name as written, cleaned of spaces and brackets.
+    pub raw: String,
+    /// Where it was found.
+    pub source: Source,
+}
+
+/// Precompiled patterns and the abbreviation table.
+#[derive(Debug)]
+pub struct AgencyPatterns {
+    abbreviations: HashMap<String, String>,
+    national: HashMap<String, String>,
+    agency_end: Regex,
+    label: Regex,
+    opening: Regex,
+    compiled_by: Regex,
+    contact: Regex,
+    contact_cut: Regex,
+    pronoun: Regex,
+    brackets: Regex,
+    title_year: Regex,
+    township: Regex,
+    report_word: Regex,
+}
+
+impl AgencyPatterns {
+    /// Builds the patterns and loads the abbreviation and national-agency tables.
+    pub fn new(abbreviations: &str, national: &str) -> AgencyPatterns {
+        let compile =
+            |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
+        let mut abbr = HashMap::new();
+        for row in csv_rows(abbreviations) {
+            if let [short, full, ..] = row.as_slice() {
+                abbr.insert(short.clone(), full.clone());
+            }
+        }
+        let mut nat = HashMap::new();
+        for row in csv_rows(national) {
+            let Some(full) = row.first() else { continue };
+            nat.insert(full.clone(), full.clone());
+            for alias in row.get(1).map(|a| a.split('|')).into_iter().flatten() {
+                if !alias.is_empty() {
+                    nat.insert(alias.to_string(), full.clone());
+                }
+            }
+        }
+        let year = r"(?:(?:19|20)\d{2}|二[〇○零Ｏ0][〇○零Ｏ0一二三四五六七八九]{2})年";
+        AgencyPatterns {
+            abbreviations: abbr,
+            national: nat,
+            agency_end: compile(
+                r"(?:局|委|会|厅|办|室|政府|部|署|院|中心|所|处|站|队|馆|司|行|社|街道|镇|乡|苏木|团|庭|区|县|市|旗)$",
+            ),
+            label: compile(
+                r"(?:填报单位|报送单位|单位名称|发布机构|发布单位|编制单位|报告单位|公开单位|制作单位|报告主体)(?:\(盖章\))?[:：]",
+            ),
+            opening: compile(&format!(
+                r"(?:现公布|特向社会公布|现向社会公布|向社会公布|现予公布|现予以公布|特公布|现发布|现将|现就|公布)(.{{2,60}}?)(?:关于)?{year}"
+            )),
+            compiled_by: compile(r"本报告由(.{2,40}?)(?:编制|编写|制作|负责|根据|依据|按照)"),
+            contact: compile(r"请(?:与|联系|致电|向)[:：]?(.{2,50}?)(?:联系|咨询|反映)"),
+            contact_cut: compile(
+                r"^(.{2,40}?(?:人民政府办公厅|人民政府办公室|人民政府|街道办事处|管理委员会|委员会|局|厅|委|署|办公室|中心|院))",
+            ),
+            pronoun: compile(
+                r"^(?:我|本|该)(?:局|委|办|厅|院|部|署|中心|单位|机关|县|区|市|镇|乡|街道|所|站|处|会|室)",
+            ),
+            brackets: compile(
+                r"\([^)]*\)|（[^）]*）|【[^】]*】|\[[^\]]*\]|〔[^〕]*〕|<[^>]*>|《|》|\x22",
+            ),
+            title_year: compile(year),
+            township: compile(r"^(\p{Han}{1,8}?(?:街道|镇|乡|苏木))(?:办事处|人民政府|政府|办)?$"),
+            report_word: compile(r"报告|年报|信息公开|政务公开|工作"),
+        }
+    }
+
+    /// Expands a department name written short: 科技局 → 科学技术局, 区政府办 → 人民政府办公室.
+    /// A leading tier character (省/市/区/县) is dropped when what follows is a known unit, since
+    /// the region prefix takes its place.
+    pub fn expand_unit(&self, unit: &str) -> String {
+        if let Some(full) = self.abbreviations.get(unit) {
+            return full.clone();
+        }
+        if let Some(rest) = strip_tier_char(unit)
+            && (self.abbreviations.contains_key(rest)
+                || self.abbreviations.values().any(|v| v == rest))
+        {
+            return self
+                .abbreviations
+                .get(rest)
+                .cloned()
+                .unwrap_or_else(|| rest.to_string());
+        }
+        unit.to_string()
+    }
+
+    /// The tier character a unit starts with (区科技局 → 区), when it is one.
+    pub fn tier_char(&self, unit: &str) -> Option<char> {
+        strip_tier_char(unit).filter(|rest| {
+            self.abbreviations.contains_key(*rest) || self.abbreviations.values().any(|v| v == rest)
+        })?;
+        unit.chars().next()
+    }
+
+    /// The full name of a State Council department, if `name` is one (or its short form).
+    pub fn national(&self, name: &str) -> Option<&str> {
+        self.national.get(name).map(String::as_str)
+    }
+
+    /// The canonical township unit (XX镇人民政府, XX街道办事处) when `unit` names a township.
+    pub fn township(&self, unit: &str) -> Option<String> {
+        let caps = self.township.captures(unit)?;
+        let name = caps.get(1)?.as_str();
+        if name.contains("城乡") || name.chars().count() < 2 {
+            return None;
+        }
+        Some(if name.ends_with("街道") {
+            format!("{name}办事处")
+        } else {
+            format!("{name}人民政府")
+        })
+    }
+
+    /// True for 我局 / 本局 / 本单位 and the like.
+    pub fn is_pronoun(&self, name: &str) -> bool {
+        self.pronoun.is_match(name)
+    }
+}
+
+/// The unit without its first character when that character is a tier (省市区县镇乡).
+fn strip_tier_char(unit: &str) -> Option<&str> {
+    let first = unit.chars().next()?;
+    matches!(first, '省' | '市' | '区' | '县').then(|| &unit[first.len_utf8()..])
+}
+
+/// Cleans a name as found: width-folded, spaces gone, bracketed remarks and quote marks
+/// dropped, anything after a site-name separator cut, leading 关于 and trailing 的 removed.
+/// `None` when what remains does not look like a name.
+pub fn clean_name(p: &AgencyPatterns, text: &str) -> Option<String> {
+    let squashed = crate::document::text::squash(text);
+    let no_brackets = p.brackets.replace_all(&squashed, "");
+    let cut = no_brackets
+        .split([
+            '_', '|', '｜', '—', '-', '·', '，', ',', '。', ':', '：', '；', ';',
+        ])
+        .find(|s| !s.is_empty())?;
+    let name = cut
+        .trim_start_matches("关于")
+        .trim_end_matches('的')
+        .trim_end_matches("关于");
+    let chars = name.chars().count();
+    let looks_like_name = (2..=40).contains(&chars)
+        && name.chars().all(crate::document::text::is_han)
+        && !p.report_word.is_match(name);
+    looks_like_name.then(|| name.to_string())
+}
+
+/// True when a cleaned name ends like an agency (局, 委员会, 人民政府, 街道办事处 …).
+pub fn ends_like_agency(p: &AgencyPatterns, name: &str) -> bool {
+    p.agency_end.is_match(name)
+}
+
+/// Collects candidate names from the numbered lines (1-based line, squashed text) in `head` and
+/// `tail`, the lines carrying labels, the container title and the path.
+pub fn candidates(
+    p: &AgencyPatterns,
+    yp: &YearPatterns,
+    lines: &[(usize, String)],
+    container_title: Option<&str>,
+    path: &str,
+) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    title_candidates(p, lines, &mut out);
+    signature_candidates(p, yp, lines, &mut out);
+    for (_, line) in lines {
+        label_candidate(p, line, &mut out);
+    }
+    for (_, line) in lines {
+        sentence_candidates(p, line, &mut out);
+    }
+    if let Some(t) = container_title {
+        let s = crate::document::text::squash(t);
+        if let Some(name) = title_prefix(p, &s) {
+            out.push(Candidate {
+                raw: name,
+                source: Source::ContainerTitle,
+            });
+        }
+    }
+    path_candidates(p, path, &mut out);
+    out.retain(|c| !p.is_pronoun(&c.raw));
+    out.sort_by_key(|c| c.source);
+    out
+}
+
+/// The name before the year in a title line, or between the year and 政府信息公开.
+fn title_prefix(p: &AgencyPatterns, squashed: &str) -> Option<String> {
+    let Some(m) = p.title_year.find(squashed) else {
+        // A title without a year: the name before 政府信息公开….
+        return clean_name(p, &squashed[..topic_start(squashed)?])
+            .filter(|n| ends_like_agency(p, n));
+    };
+    let before = &squashed[..m.start()];
+    if let Some(name) = clean_name(p, before).filter(|n| ends_like_agency(p, n)) {
+        return Some(name);
+    }
+    let after = squashed[m.end()..].trim_start_matches('度');
+    clean_name(p, &after[..topic_start(after)?]).filter(|n| ends_like_agency(p, n))
+}
+
+/// Byte offset where the report's topic (政府信息公开 / 政务公开 / 信息公开) starts.
+fn topic_start(s: &str) -> Option<usize> {
+    ["政府信息公开", "政务公开", "信息公开"]
+        .iter()
+        .filter_map(|w| s.find(w))
+        .min()
+}
+
+/// Title lines among the first lines: a line with a year and 报告 (joined with the next line
+/// when the title wraps), and a short agency-like line just above it.
+fn title_candidates(p: &AgencyPatterns, lines: &[(usize, String)], out: &mut Vec<Candidate>) {
+    let first: Vec<&(usize, String)> = lines
+        .iter()
+        .filter(|(_, l)| !l.is_empty())
+        .take(12)
+        .collect();
+    for (i, (_, line)) in first.iter().enumerate() {
+        let joined = match first.get(i + 1) {
+            Some((_, next)) if !line.contains("报告") && next.contains("报告") => {
+                format!("{line}{next}")
+            }
+            _ => line.clone(),
+        };
+        let is_title = joined.contains("报告")
+            && (p.title_year.is_match(&joined) || topic_start(&joined).is_some())
+            && joined.chars().count() <= 80
+            && !joined.contains('。');
+        if !is_title {
+            continue;
+        }
+        if let Some(name) = title_prefix(p, &joined) {
+            out.push(Candidate {
+                raw: name,
+                source: Source::Title,
+            });
+        }
+        for back in first[..i].iter().rev().take(3) {
+            if let Some(name) =
+                clean_name(p, &back.1).filter(|n| ends_like_agency(p, n) && n.chars().count() <= 30)
+            {
+                out.push(Candidate {
+                    raw: name,
+                    source: Source::Heading,
+                });
+                break;
+            }
+        }
+        break;
+    }
+}
+
+/// Signature blocks: an agency-like line followed within three lines by a date line, or a line
+/// that ends with a date after the name.
+fn signature_candidates(
+    p: &AgencyPatterns,
+    yp: &YearPatterns,
+    lines: &[(usize, String)],
+    out: &mut Vec<Candidate>,
+) {
+    let mut found = Vec::new();
+    for (i, (line_no, line)) in lines.iter().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        if year::standalone_date(yp, line).is_some() {
+            let above = lines[..i]
+                .iter()
+                .rev()
+                .take_while(|(n, _)| line_no.saturating_sub(*n) <= 4)
+                .filter(|(_, l)| !l.is_empty())
+                .take(2);
+            for (_, prev) in above {
+                if let Some(name) = clean_name(p, prev)
+                    .filter(|n| ends_like_agency(p, n) && n.chars().count() <= 40)
+                {
+                    found.push(name);
+                    break;
+                }
+            }
+        } else if let Some((before, _)) = year::trailing_date(yp, line)
+            && let Some(name) =
+                clean_name(p, before).filter(|n| ends_like_agency(p, n) && n.chars().count() <= 40)
+        {
+            found.push(name);
+        }
+    }
+    // The last signature is the report's own (earlier ones may sign quoted notices).
+    if let Some(name) = found.pop() {
+        out.push(Candidate {
+            raw: name,
+            source: Source::Signature,
+        });
+    }
+}
+
+/// `填报单位：XX` and friends.
+fn label_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
+    let Some(m) = p.label.find(line) else { return };
+    let rest = &line[m.end()..];
+    let stop = ["填报", "日期", "时间", "联系", "负责人", "电话", "审核"]
+        .iter()
+        .filter_map(|w| rest.find(w))
+        .min()
+        .unwrap_or(rest.len());
+    if let Some(name) = clean_name(p, &rest[..stop]) {
+        out.push(Candidate {
+            raw: name,
+            source: Source::Label,
+        });
+    }
+}
+
+/// The opening sentence (现公布XX2017年度…, 本报告由XX编制) and the contact sentence.
+fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
+    for c in p.opening.captures_iter(line) {
+        if let Some(name) = clean_name(p, &c[1]).filter(|n| ends_like_agency(p, n)) {
+            out.push(Candidate {
+                raw: name,
+                source: Source::Opening,
+            });
+        }
+    }
+    if let Some(c) = p.compiled_by.captures(line)
+        && let Some(name) = clean_name(p, &c[1]).filter(|n| ends_like_agency(p, n))
+    {
+        out.push(Candidate {
+            raw: name,
+            source: Source::Opening,
+        });
+    }
+    for c in p.contact.captures_iter(line) {
+        let Some(cleaned) = clean_name(p, &c[1]) else {
+            continue;
+        };
+        if let Some(cut) = p.contact_cut.captures(&cleaned) {
+            out.push(Candidate {
+                raw: cut[1].to_string(),
+                source: Source::Contact,
+            });
+        }
+    }
+}
+
+/// Path segments that read as an agency name (crawl dumps laid out by site and column).
+fn path_candidates(p: &AgencyPatterns, path: &str, out: &mut Vec<Candidate>) {
+    for segment in path.rsplit(['/', '\\']) {
+        let stem = segment.split('.').next().unwrap_or(segment);
+        let s = crate::document::text::squash(stem);
+        let name =
+            title_prefix(p, &s).or_else(|| clean_name(p, &s).filter(|n| ends_like_agency(p, n)));
+        if let Some(name) = name {
+            out.push(Candidate {
+                raw: name,
+                source: Source::Path,
+            });
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::NameBook;
+    use super::*;
+
+    #[test]
+    fn short_forms_expand() {
+        let book = NameBook::embedded();
+        let p = &book.agency;
+        assert_eq!(p.expand_unit("科技局"), "科学技术局");
+        assert_eq!(p.expand_unit("区科技局"), "科学技术局");
+        assert_eq!(p.expand_unit("市场监督管理局"), "市场监督管理局");
+        assert_eq!(p.expand_unit("政府办"), "人民政府办公室");
+        assert_eq!(p.national("国家发改委"), Some("国家发展和改革委员会"));
+    }
+
+    #[test]
+    fn names_are_cleaned() {
+        let book = NameBook::embedded();
+        let p = &book.agency;
+        assert_eq!(
+            clean_name(p, "威海市环翠区科技局（发布机构）").as_deref(),
+            Some("威海市环翠区科技局")
+        );
+        assert_eq!(
+            clean_name(p, "温州市 科学技术局_温州市人民政府").as_deref(),
+            Some("温州市科学技术局")
+        );
+        assert_eq!(clean_name(p, "2017年度政府信息公开工作报告"), None);
+        assert!(p.is_pronoun("我局"));
+        assert_eq!(p.township("竹岛街道").as_deref(), Some("竹岛街道办事处"));
+        assert_eq!(p.township("住房和城乡建设局"), None);
+    }
+}

@@ -1,0 +1,453 @@
+//! The administrative-division gazetteer: every province, prefecture-level city and county-level
+//! division with its code, plus the names they were known by before (renames) and the special
+//! zones that sit inside them, all findable in a string with one Aho-Corasick pass.
+//!
+//! Normalization must name a report's region from whatever fragments the report gives; this
+//! module answers "which divisions does this text mention, and where" and "which city does this
+//! telephone area code / postal code belong to". It never decides between candidates: that is
+//! [`super::region`]'s job.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// Which tier a gazetteer division is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// Province, autonomous region or municipality.
+    Province,
+    /// Prefecture-level city, prefecture, league or autonomous prefecture.
+    City,
+    /// County-level division (district, county, county-level city, banner).
+    County,
+}
+
+/// One administrative division.
+#[derive(Debug, Clone)]
+pub struct Division {
+    /// 6-digit code (GB/T 2260 form).
+    pub code: String,
+    /// Current official name, e.g. `环翠区`.
+    pub name: String,
+    /// The tier.
+    pub tier: Tier,
+    /// Index of the province this division lies in (itself for a province).
+    pub province: usize,
+    /// Index of the prefecture-level city, when there is a real one (not for provinces, nor for
+    /// counties of municipalities or directly administered counties like 济源市).
+    pub city: Option<usize>,
+}
+
+/// What a name found in text stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A current division, by index.
+    Division(usize),
+    /// A former name of a division (index of today's division, year of the change).
+    Renamed(usize, u16),
+    /// A special zone (index into [`Gazetteer::zones`]).
+    Zone(usize),
+}
+
+/// A special economic / development zone and the division it sits in.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    /// The zone's name as written, e.g. `威海高新区`.
+    pub name: String,
+    /// The zone's official name, e.g. `威海火炬高技术产业开发区`.
+    pub canonical: String,
+    /// Index of the division it sits in.
+    pub division: usize,
+}
+
+/// One name found in a string: byte span and what it may stand for (several targets when the
+/// name is shared, e.g. 鼓楼区).
+#[derive(Debug, Clone)]
+pub struct Mention {
+    /// Byte offset where the name starts.
+    pub start: usize,
+    /// Byte offset just past the name.
+    pub end: usize,
+    /// Every division, rename or zone the name may denote.
+    pub targets: Vec<Target>,
+}
+
+/// All divisions and the automaton that finds their names.
+#[derive(Debug)]
+pub struct Gazetteer {
+    /// Every division; indices are stable.
+    pub divisions: Vec<Division>,
+    /// Special zones.
+    pub zones: Vec<Zone>,
+    by_code: HashMap<String, usize>,
+    patterns: Vec<(String, Vec<Target>)>,
+    matcher: AhoCorasick,
+    area_codes: HashMap<String, usize>,
+    postal_prefixes: HashMap<String, usize>,
+}
+
+/// Province codes of the four municipalities, whose province and city are the same.
+const MUNICIPALITIES: [&str; 4] = ["11", "12", "31", "50"];
+
+/// Placeholder "cities" of the NBS list that are not real prefecture-level cities.
+const PLACEHOLDER_CITIES: [&str; 4] = [
+    "市辖区",
+    "县",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+];
+
+/// The embedded data files the gazetteer is built from.
+pub struct Sources<'a> {
+    /// provinces.csv (`code,name`).
+    pub provinces: &'a str,
+    /// cities.csv (`code,name,provinceCode`).
+    pub cities: &'a str,
+    /// areas.csv (`code,name,cityCode,provinceCode`).
+    pub areas: &'a str,
+    /// division_renames.csv (`old_name,code,year,new_name`).
+    pub renames: &'a str,
+    /// special_zones.csv (`name,code,canonical`).
+    pub zones: &'a str,
+    /// area_codes.csv (`area_code,code`).
+    pub area_codes: &'a str,
+    /// postal_prefixes.csv (`prefix,code`).
+    pub postal_prefixes: &'a str,
+}
+
+/// Rows of a small embedded CSV file (header skipped, comment lines `#` skipped, fields trimmed
+/// and unquoted). Malformed rows are skipped rather than fatal.
+pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| r.iter().map(|f| f.trim().to_string()).collect())
+        .collect()
+}
+
+/// Pads a 2-, 4- or 6-digit division code to 6 digits.
+pub fn pad_code(code: &str) -> String {
+    format!("{code:0<6}")
+}
+
+impl Gazetteer {
+    /// Builds the gazetteer from the data files' text.
+    pub fn build(src: &Sources<'_>) -> Gazetteer {
+        let mut divisions = Vec::new();
+        let mut by_code = HashMap::new();
+        let mut province_by_short: HashMap<String, usize> = HashMap::new();
+        for row in csv_rows(src.provinces) {
+            let [code, name] = match row.as_slice() {
+                [code, name, ..] => [code, name],
+                _ => continue,
+            };
+            let idx = divisions.len();
+            province_by_short.insert(code.clone(), idx);
+            by_code.insert(pad_code(code), idx);
+            divisions.push(Division {
+                code: pad_code(code),
+                name: name.clone(),
+                tier: Tier::Province,
+                province: idx,
+                city: None,
+            });
+        }
+        let mut city_by_short: HashMap<String, Option<usize>> = HashMap::new();
+        let mut nbs_zones: Vec<(String, usize)> = Vec::new();
+        for row in csv_rows(src.cities) {
+            if row.len() < 3 {
+                continue;
+            }
+            let Some(&province) = province_by_short.get(&row[2]) else {
+                continue;
+            };
+            if PLACEHOLDER_CITIES.contains(&row[1].as_str()) {
+                city_by_short.insert(row[0].clone(), None);
+                continue;
+            }
+            let idx = divisions.len();
+            city_by_short.insert(row[0].clone(), Some(idx));
+            by_code.insert(pad_code(&row[0]), idx);
+            divisions.push(Division {
+                code: pad_code(&row[0]),
+                name: row[1].clone(),
+                tier: Tier::City,
+                province,
+                city: Some(idx),
+            });
+        }
+        for row in csv_rows(src.areas) {
+            if row.len() < 4 {
+                continue;
+            }
+            let Some(&province) = province_by_short.get(&row[3]) else {
+                continue;
+            };
+            let city = city_by_short.get(&row[2]).copied().flatten();
+            // NBS functional zones (code xxxx7x: 开发区, 园区, 管理区) are not counties: they are
+            // zones of their city unless special_zones.csv places them more precisely.
+            if row[0].chars().nth(4) == Some('7') {
+                nbs_zones.push((row[1].clone(), city.unwrap_or(province)));
+                continue;
+            }
+            // 东莞市, 中山市, 儋州市, 嘉峪关市: the "area" is the city itself.
+            if let Some(c) = city
+                && divisions[c].name == row[1]
+            {
+                by_code.insert(row[0].clone(), c);
+                continue;
+            }
+            let idx = divisions.len();
+            by_code.insert(row[0].clone(), idx);
+            divisions.push(Division {
+                code: row[0].clone(),
+                name: row[1].clone(),
+                tier: Tier::County,
+                province,
+                city,
+            });
+        }
+        let mut gaz = Gazetteer {
+            divisions,
+            zones: Vec::new(),
+            by_code,
+            patterns: Vec::new(),
+            matcher: AhoCorasick::new([" "]).unwrap_or_else(|_| unreachable_matcher()),
+            area_codes: HashMap::new(),
+            postal_prefixes: HashMap::new(),
+        };
+        gaz.load_lookups(src);
+        for (name, division) in nbs_zones {
+            if !gaz.zones.iter().any(|z| z.name == name) {
+                gaz.zones.push(Zone {
+                    canonical: name.clone(),
+                    name,
+                    division,
+                });
+            }
+        }
+        gaz.build_matcher(src);
+        gaz
+    }
+
+    fn load_lookups(&mut self, src: &Sources<'_>) {
+        for row in csv_rows(src.area_codes) {
+            if let (Some(code), Some(div)) =
+                (row.first(), row.get(1).and_then(|c| self.by_code.get(c)))
+            {
+                self.area_codes.insert(code.clone(), *div);
+            }
+        }
+        for row in csv_rows(src.postal_prefixes) {
+            if let (Some(code), Some(div)) =
+                (row.first(), row.get(1).and_then(|c| self.by_code.get(c)))
+            {
+                self.postal_prefixes.insert(code.clone(), *div);
+            }
+        }
+        for row in csv_rows(src.zones) {
+            if let (Some(name), Some(div)) =
+                (row.first(), row.get(1).and_then(|c| self.by_code.get(c)))
+            {
+                let canonical = row.get(2).filter(|c| !c.is_empty()).unwrap_or(name).clone();
+                self.zones.push(Zone {
+                    name: name.clone(),
+                    canonical,
+                    division: *div,
+                });
+            }
+        }
+    }
+
+    fn build_matcher(&mut self, src: &Sources<'_>) {
+        let mut map: HashMap<String, Vec<Target>> = HashMap::new();
+        for (idx, d) in self.divisions.iter().enumerate() {
+            map.entry(d.name.clone())
+                .or_default()
+                .push(Target::Division(idx));
+            if d.tier == Tier::Province
+                && let Some(short) = province_short_name(&d.name)
+            {
+                map.entry(short).or_default().push(Target::Division(idx));
+            }
+        }
+        for row in csv_rows(src.renames) {
+            let (Some(old), Some(div), year) = (
+                row.first(),
+                row.get(1).and_then(|c| self.by_code.get(c)),
+                row.get(2),
+            ) else {
+                continue;
+            };
+            // A current name always wins over a former name spelled the same.
+            if map
+                .get(old)
+                .is_some_and(|t| t.iter().any(|t| matches!(t, Target::Division(_))))
+            {
+                continue;
+            }
+            let year = year.and_then(|y| y.parse().ok()).unwrap_or(0);
+            map.entry(old.clone())
+                .or_default()
+                .push(Target::Renamed(*div, year));
+        }
+        for (idx, z) in self.zones.iter().enumerate() {
+            map.entry(z.name.clone())
+                .or_default()
+                .push(Target::Zone(idx));
+        }
+        let mut patterns: Vec<(String, Vec<Target>)> = map.into_iter().collect();
+        patterns.sort_by(|a, b| a.0.cmp(&b.0));
+        let matcher = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(patterns.iter().map(|p| p.0.as_str()))
+            .unwrap_or_else(|_| unreachable_matcher());
+        self.patterns = patterns;
+        self.matcher = matcher;
+    }
+
+    /// Every division, rename and zone name in `text`, leftmost-longest, left to right. Generic
+    /// two-character names (城区, 郊区, 矿区) count only right after their own city's name.
+    pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        let mut out: Vec<Mention> = Vec::new();
+        for m in self.matcher.find_iter(text) {
+            let Some((name, targets)) = self.patterns.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let mut targets = targets.clone();
+            if name.chars().count() <= 2 {
+                targets.retain(|t| {
+                    !self.is_generic_county(*t)
+                        || out.last().is_some_and(|prev| {
+                            prev.end == m.start() && self.follows_parent(prev, *t)
+                        })
+                });
+            }
+            if !targets.is_empty() {
+                out.push(Mention {
+                    start: m.start(),
+                    end: m.end(),
+                    targets,
+                });
+            }
+        }
+        out
+    }
+
+    fn is_generic_county(&self, t: Target) -> bool {
+        matches!(t, Target::Division(i) if self.divisions[i].tier == Tier::County)
+    }
+
+    fn follows_parent(&self, prev: &Mention, t: Target) -> bool {
+        let Some(d) = self.target_division(t) else {
+            return false;
+        };
+        prev.targets.iter().any(|p| match p {
+            Target::Division(pi) => {
+                Some(*pi) == self.divisions[d].city || *pi == self.divisions[d].province
+            }
+            _ => false,
+        })
+    }
+
+    /// The division a target stands for today.
+    pub fn target_division(&self, t: Target) -> Option<usize> {
+        match t {
+            Target::Division(i) | Target::Renamed(i, _) => Some(i),
+            Target::Zone(z) => self.zones.get(z).map(|z| z.division),
+        }
+    }
+
+    /// The division with a 6-digit (or 2/4-digit) code.
+    pub fn by_code(&self, code: &str) -> Option<usize> {
+        self.by_code.get(&pad_code(code)).copied()
+    }
+
+    /// The division (city or municipality) of a telephone area code such as `0631`.
+    pub fn by_area_code(&self, code: &str) -> Option<usize> {
+        self.area_codes.get(code).copied()
+    }
+
+    /// The division of a 6-digit postal code, by its first 4 digits then its first 3.
+    pub fn by_postal_code(&self, code: &str) -> Option<usize> {
+        let prefix4: String = code.chars().take(4).collect();
+        let prefix3: String = code.chars().take(3).collect();
+        self.postal_prefixes
+            .get(&prefix4)
+            .or_else(|| self.postal_prefixes.get(&prefix3))
+            .copied()
+    }
+
+    /// True when the province at `idx` is a municipality (北京, 天津, 上海, 重庆).
+    pub fn is_municipality(&self, idx: usize) -> bool {
+        let d = &self.divisions[idx];
+        MUNICIPALITIES.iter().any(|m| d.code.starts_with(m)) && d.tier == Tier::Province
+    }
+
+    /// True when division `d` lies within division `within` (or is it).
+    pub fn contains(&self, within: usize, d: usize) -> bool {
+        let div = &self.divisions[d];
+        within == d || div.province == within || div.city == Some(within)
+    }
+}
+
+/// The short form of a province name: 山东省 → 山东, 广西壮族自治区 → 广西, 北京市 → 北京.
+fn province_short_name(name: &str) -> Option<String> {
+    let cut = [
+        "壮族自治区",
+        "回族自治区",
+        "维吾尔自治区",
+        "自治区",
+        "省",
+        "市",
+    ]
+    .iter()
+    .find_map(|suffix| name.strip_suffix(suffix))?;
+    (cut.chars().count() >= 2).then(|| cut.to_string())
+}
+
+/// A matcher that matches nothing, for the impossible case that building one fails.
+fn unreachable_matcher() -> AhoCorasick {
+    AhoCorasick::new(Vec::<&str>::new())
+        .unwrap_or_else(|_| unreachable!("an empty automaton always builds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::NameBook;
+    use super::*;
+
+    #[test]
+    fn codes_pad_and_look_up() {
+        let book = NameBook::embedded();
+        let g = &book.gazetteer;
+        assert_eq!(pad_code("37"), "370000");
+        assert_eq!(pad_code("3710"), "371000");
+        let weihai = g.by_code("3710").expect("威海");
+        assert_eq!(g.divisions[weihai].name, "威海市");
+        let dongguan = g.by_code("441900").expect("东莞");
+        assert_eq!(g.divisions[dongguan].tier, Tier::City);
+        assert_eq!(g.by_area_code("0631"), Some(weihai));
+        assert_eq!(g.by_postal_code("264200"), Some(weihai));
+    }
+
+    #[test]
+    fn mentions_are_leftmost_longest_and_shared_names_keep_all_targets() {
+        let book = NameBook::embedded();
+        let g = &book.gazetteer;
+        let m = g.mentions("威海市环翠区科技局");
+        assert_eq!(m.len(), 2);
+        let m = g.mentions("鼓楼区人民政府");
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].targets.len(), 4);
+        assert!(g.mentions("主城区建设").is_empty());
+        assert_eq!(g.mentions("阳泉市城区人民政府").len(), 2);
+        let m = g.mentions("文登市科学技术局");
+        assert!(matches!(m[0].targets[0], Target::Renamed(_, 2014)));
+    }
+}
