@@ -17,6 +17,9 @@ pub struct InspectArgs {
     /// Also print the document text with line numbers (the lines facts point to).
     #[arg(long)]
     pub text: bool,
+    /// Also print the table grids found in the document, cell by cell with their lines.
+    #[arg(long)]
+    pub tables: bool,
 }
 
 /// Prints the report; returns the exit code.
@@ -33,6 +36,9 @@ pub fn execute(args: InspectArgs) -> i32 {
     }
     let p = pipeline::process_entry(entry, &k, pipeline::DEFAULT_MAX_FILE_BYTES);
     print!("{}", render(&p, args.text));
+    if args.tables {
+        print!("{}", render_tables(&p));
+    }
     0
 }
 
@@ -43,9 +49,28 @@ pub fn render(p: &Processed, with_text: bool) -> String {
     let mut s = String::new();
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".to_string());
     let _ = writeln!(s, "file        {}", r.source_path);
-    let _ = writeln!(s, "report_id   {}   format {}   encoding {}", r.report_id, r.format, opt(&r.encoding));
-    let _ = writeln!(s, "status      {}{}", r.status, r.reason.as_ref().map(|x| format!(" ({x})")).unwrap_or_default());
-    let _ = writeln!(s, "agency      {}   (as written: {})", opt(&id.agency), opt(&id.agency_raw));
+    let _ = writeln!(
+        s,
+        "report_id   {}   format {}   encoding {}",
+        r.report_id,
+        r.format,
+        opt(&r.encoding)
+    );
+    let _ = writeln!(
+        s,
+        "status      {}{}",
+        r.status,
+        r.reason
+            .as_ref()
+            .map(|x| format!(" ({x})"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        s,
+        "agency      {}   (as written: {})",
+        opt(&id.agency),
+        opt(&id.agency_raw)
+    );
     let _ = writeln!(
         s,
         "region      {} / {} / {}   code {}   level {}",
@@ -77,16 +102,35 @@ pub fn render(p: &Processed, with_text: bool) -> String {
             ]
         })
         .collect();
-    s.push_str(&table(&["indicator", "value", "value_raw", "unit", "method", "line"], &rows));
-    let _ = writeln!(s, "\nchecks ({}, {} failed)", r.checks.len(), r.checks_failed());
+    s.push_str(&table(
+        &["indicator", "value", "value_raw", "unit", "method", "line"],
+        &rows,
+    ));
+    let _ = writeln!(
+        s,
+        "\nchecks ({}, {} failed)",
+        r.checks.len(),
+        r.checks_failed()
+    );
     let rows: Vec<Vec<String>> = r
         .checks
         .iter()
-        .map(|c| vec![c.check.clone(), c.expected.to_string(), c.actual.to_string(), if c.ok { "ok" } else { "FAILED" }.to_string()])
+        .map(|c| {
+            vec![
+                c.check.clone(),
+                c.expected.to_string(),
+                c.actual.to_string(),
+                if c.ok { "ok" } else { "FAILED" }.to_string(),
+            ]
+        })
         .collect();
     s.push_str(&table(&["check", "expected", "actual", "ok"], &rows));
     if !p.unmapped.is_empty() {
-        let _ = writeln!(s, "\ntable rows with values that match no indicator ({})", p.unmapped.len());
+        let _ = writeln!(
+            s,
+            "\ntable rows with values that match no indicator ({})",
+            p.unmapped.len()
+        );
         for u in &p.unmapped {
             let _ = writeln!(s, "  {u}");
         }
@@ -95,7 +139,11 @@ pub fn render(p: &Processed, with_text: bool) -> String {
         if let Some(doc) = &p.doc {
             let _ = writeln!(s, "\ntext");
             for (i, l) in doc.lines.iter().enumerate() {
-                let mark = if doc.is_table_line(i as u32 + 1) { '|' } else { ' ' };
+                let mark = if doc.is_table_line(i as u32 + 1) {
+                    '|'
+                } else {
+                    ' '
+                };
                 let _ = writeln!(s, "{:>5}{mark} {l}", i + 1);
             }
         }
@@ -125,6 +173,30 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     line(header.to_vec(), &mut s);
     for r in rows {
         line(r.iter().map(String::as_str).collect(), &mut s);
+    }
+    s
+}
+
+/// Renders the table grids: one line per row, cells separated by ` | `, each with its line.
+pub fn render_tables(p: &Processed) -> String {
+    let mut s = String::new();
+    let Some(doc) = &p.doc else { return s };
+    for (i, t) in doc.tables.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "\ntable {} (lines {}-{})",
+            i + 1,
+            t.line_span.0,
+            t.line_span.1
+        );
+        for row in &t.rows {
+            let cells: Vec<String> = row
+                .cells
+                .iter()
+                .map(|c| format!("{}@{}", c.text, c.line))
+                .collect();
+            let _ = writeln!(s, "  {}", cells.join(" | "));
+        }
     }
     s
 }

@@ -27,7 +27,10 @@ pub fn find_tables(doc: &mut Document) {
             i += 1;
             continue;
         }
-        if let Some((table, next)) = tab_table(&doc.lines, i).or_else(|| aligned_table(&doc.lines, i)) {
+        let floor = found.last().map_or(0, |t: &Table| t.line_span.1 as usize);
+        if let Some((table, next)) =
+            tab_table(&doc.lines, i).or_else(|| aligned_table(&doc.lines, i, floor))
+        {
             found.push(table);
             i = next.max(i + 1);
         } else {
@@ -44,7 +47,8 @@ pub fn find_tables(doc: &mut Document) {
 
 fn is_blank(line: &str) -> bool {
     // A line holding only a tab is an empty cell, not a blank line.
-    line.chars().all(|c| c != '\t' && (c.is_whitespace() || c == '\u{3000}'))
+    line.chars()
+        .all(|c| c != '\t' && (c.is_whitespace() || c == '\u{3000}'))
 }
 
 fn has_tab(line: &str) -> bool {
@@ -53,7 +57,11 @@ fn has_tab(line: &str) -> bool {
 
 /// Lines that only carry a page number or a page-break artefact, inside or between tables.
 pub fn is_page_furniture(line: &str) -> bool {
-    let t: String = line.chars().map(fold_char).filter(|c| !c.is_whitespace()).collect();
+    let t: String = line
+        .chars()
+        .map(fold_char)
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if t.is_empty() {
         return false;
     }
@@ -69,13 +77,19 @@ pub fn is_page_furniture(line: &str) -> bool {
     }
     // 第 4 页 / 第4页 共6页
     let stripped = inner.replace(['第', '页', '共', '/'], "");
-    (inner.starts_with('第') && inner.contains('页') && stripped.chars().all(|c| c.is_ascii_digit()))
-        || (inner.contains("页") && stripped.chars().all(|c| c.is_ascii_digit()) && !stripped.is_empty())
+    (inner.starts_with('第')
+        && inner.contains('页')
+        && stripped.chars().all(|c| c.is_ascii_digit()))
+        || (inner.contains("页")
+            && stripped.chars().all(|c| c.is_ascii_digit())
+            && !stripped.is_empty())
 }
 
 /// Index of the next non-blank line at or after `from`, and how many blank lines were skipped.
 fn next_nonblank(lines: &[String], from: usize) -> Option<(usize, usize)> {
-    (from..lines.len()).find(|&j| !is_blank(&lines[j])).map(|j| (j, j - from))
+    (from..lines.len())
+        .find(|&j| !is_blank(&lines[j]))
+        .map(|j| (j, j - from))
 }
 
 /// A non-tab line inside a tab table that continues the previous cell (a wrapped label).
@@ -116,7 +130,10 @@ fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
             // The table goes on only if another tab line follows soon.
             match next_nonblank(lines, i + 1) {
                 Some((n, skipped))
-                    if skipped <= 3 && (has_tab(&lines[n]) || is_continuation(lines, n) || is_page_furniture(&lines[n])) =>
+                    if skipped <= 3
+                        && (has_tab(&lines[n])
+                            || is_continuation(lines, n)
+                            || is_page_furniture(&lines[n])) =>
                 {
                     i += 1;
                     continue;
@@ -145,7 +162,11 @@ fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
                 if !pending.is_empty() {
                     rows.push(Row::new(std::mem::take(&mut pending)));
                 }
-                rows.push(Row::new(line.split('\t').map(|c| Cell::new(clean_cell(c), no)).collect()));
+                rows.push(Row::new(
+                    line.split('\t')
+                        .map(|c| Cell::new(clean_cell(c), no))
+                        .collect(),
+                ));
             }
         }
         last_table_line = i;
@@ -157,12 +178,16 @@ fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
     if rows.is_empty() {
         return None;
     }
-    let table = Table { rows, line_span: (start as u32 + 1, last_table_line as u32 + 1) };
+    let table = Table {
+        rows,
+        line_span: (start as u32 + 1, last_table_line as u32 + 1),
+    };
     Some((table, last_table_line + 1))
 }
 
 fn clean_cell(s: &str) -> String {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}').to_string()
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
+        .to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,7 +216,10 @@ fn segments(line: &str) -> Vec<Segment> {
             continue;
         }
         if !cur.is_empty() && spaces >= 2 {
-            out.push(Segment { text: std::mem::take(&mut cur), x: cur_x });
+            out.push(Segment {
+                text: std::mem::take(&mut cur),
+                x: cur_x,
+            });
         } else if !cur.is_empty() && spaces == 1 {
             cur.push(' ');
         }
@@ -203,7 +231,10 @@ fn segments(line: &str) -> Vec<Segment> {
         x += super::text::char_width(c) as u32;
     }
     if !cur.is_empty() {
-        out.push(Segment { text: cur, x: cur_x });
+        out.push(Segment {
+            text: cur,
+            x: cur_x,
+        });
     }
     // Split "0 0 12" into separate numeric segments.
     let mut split = Vec::with_capacity(out.len());
@@ -212,7 +243,10 @@ fn segments(line: &str) -> Vec<Segment> {
         if parts.len() > 1 && parts.iter().all(|p| is_value_token(p)) {
             let mut px = seg.x;
             for p in parts {
-                split.push(Segment { text: p.to_string(), x: px });
+                split.push(Segment {
+                    text: p.to_string(),
+                    x: px,
+                });
                 px += display_width(p) as u32 + 1;
             }
         } else {
@@ -225,25 +259,51 @@ fn segments(line: &str) -> Vec<Segment> {
 /// A token that fills a value cell: a number (with separators, decimals, an amount unit) or
 /// one of the marks used for "nothing to report".
 pub fn is_value_token(s: &str) -> bool {
-    let t: String = s.chars().map(fold_char).filter(|c| !c.is_whitespace()).collect();
+    let t: String = s
+        .chars()
+        .map(fold_char)
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if t.is_empty() {
         return false;
     }
     if matches!(t.as_str(), "-" | "--" | "/" | "无" | "——" | "---") {
         return true;
     }
-    let body = t.trim_end_matches("万元").trim_end_matches("亿元").trim_end_matches('元').trim_end_matches('%');
-    let body = body.strip_prefix('-').or_else(|| body.strip_prefix('+')).unwrap_or(body);
+    let body = t
+        .trim_end_matches("万元")
+        .trim_end_matches("亿元")
+        .trim_end_matches('元')
+        .trim_end_matches('%');
+    let body = body
+        .strip_prefix('-')
+        .or_else(|| body.strip_prefix('+'))
+        .unwrap_or(body);
     !body.is_empty()
         && body.chars().next().is_some_and(|c| c.is_ascii_digit())
-        && body.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == '，')
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == '，')
 }
 
 /// Units written in their own column of the 2008-era form.
 pub fn is_unit_token(s: &str) -> bool {
     matches!(
         s.trim(),
-        "条" | "件" | "个" | "人" | "人次" | "次" | "篇" | "期" | "份" | "万元" | "元" | "项" | "家" | "场" | "%"
+        "条" | "件"
+            | "个"
+            | "人"
+            | "人次"
+            | "次"
+            | "篇"
+            | "期"
+            | "份"
+            | "万元"
+            | "元"
+            | "项"
+            | "家"
+            | "场"
+            | "%"
     )
 }
 
@@ -267,12 +327,19 @@ fn classify_aligned(line: &str) -> AlignedLine {
     };
     let mut labels: Vec<Segment> = segs[..first_value].to_vec();
     let values = segs[first_value..].to_vec();
-    let unit = if !values.is_empty() && labels.len() > 1 && labels.last().is_some_and(|s| is_unit_token(&s.text)) {
+    let unit = if !values.is_empty()
+        && labels.len() > 1
+        && labels.last().is_some_and(|s| is_unit_token(&s.text))
+    {
         labels.pop()
     } else {
         None
     };
-    AlignedLine { labels, unit, values }
+    AlignedLine {
+        labels,
+        unit,
+        values,
+    }
 }
 
 /// A line of prose: long, one segment, no column gaps (or ending a sentence).
@@ -288,13 +355,17 @@ fn is_value_line(line: &str) -> bool {
         return false;
     }
     let a = classify_aligned(line);
-    let real = a.values.iter().filter(|v| v.text.chars().any(|c| c.is_ascii_digit())).count();
+    let real = a
+        .values
+        .iter()
+        .filter(|v| v.text.chars().any(|c| c.is_ascii_digit()))
+        .count();
     real >= 1 && (a.values.len() >= 2 || !a.labels.is_empty())
 }
 
 /// Finds an aligned-column table whose first value line is at or after `start` and within a
 /// few lines of it; returns the table and the index after its last line.
-fn aligned_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
+fn aligned_table(lines: &[String], start: usize, floor: usize) -> Option<(Table, usize)> {
     if !is_value_line(&lines[start]) {
         return None;
     }
@@ -314,7 +385,12 @@ fn aligned_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
     let mut end = last_value;
     while end + 1 < lines.len() && end < last_value + 2 {
         let l = &lines[end + 1];
-        if is_blank(l) || is_prose(l) || has_tab(l) || segments(l).len() != 1 || starts_with_numbering(l.trim()) {
+        if is_blank(l)
+            || is_prose(l)
+            || has_tab(l)
+            || segments(l).len() != 1
+            || starts_with_numbering(l.trim())
+        {
             break;
         }
         end += 1;
@@ -322,7 +398,7 @@ fn aligned_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
     // Extend upwards over header and label lines.
     let mut first = start;
     let mut nonblank = 0;
-    while first > 0 && nonblank < 14 {
+    while first > floor && nonblank < 14 {
         let l = &lines[first - 1];
         if has_tab(l) || is_prose(l) {
             break;
@@ -341,7 +417,13 @@ fn aligned_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
         return None;
     }
     let rows = aligned_rows(lines, first, end);
-    Some((Table { rows, line_span: (first as u32 + 1, end as u32 + 1) }, end + 1))
+    Some((
+        Table {
+            rows,
+            line_span: (first as u32 + 1, end as u32 + 1),
+        },
+        end + 1,
+    ))
 }
 
 /// A label being assembled from fragments on several lines.
@@ -357,7 +439,11 @@ struct Fragment {
 
 /// True when text starts with an outline number: 一、 （一） (一) 1. 1、 ① 其中.
 pub fn starts_with_numbering(t: &str) -> bool {
-    let t: String = t.chars().map(fold_char).filter(|c| !c.is_whitespace()).collect();
+    let t: String = t
+        .chars()
+        .map(fold_char)
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let mut chars = t.chars();
     let Some(c0) = chars.next() else { return false };
     if t.starts_with("其中") {
@@ -369,12 +455,18 @@ pub fn starts_with_numbering(t: &str) -> bool {
     if ('①'..='⑳').contains(&c0) {
         return true;
     }
-    let lead: String = t.chars().take_while(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(*c)).collect();
+    let lead: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(*c))
+        .collect();
     if lead.is_empty() {
         return false;
     }
     let rest = &t[lead.len()..];
-    rest.starts_with('、') || rest.starts_with('.') || rest.starts_with('．') || rest.starts_with(',')
+    rest.starts_with('、')
+        || rest.starts_with('.')
+        || rest.starts_with('．')
+        || rest.starts_with(',')
 }
 
 /// Builds the rows of an aligned region: each value line is a row whose label is assembled
@@ -393,24 +485,31 @@ fn aligned_rows(lines: &[String], first: usize, end: usize) -> Vec<Row> {
         let a = classify_aligned(line);
         if a.values.is_empty() {
             if a.labels.len() >= 2 {
-                let cells = a.labels.iter().map(|s| Cell { text: s.text.replace(' ', ""), line: no, x: Some(s.x), spanned: false });
+                let cells = a.labels.iter().map(|s| Cell {
+                    text: s.text.replace(' ', ""),
+                    line: no,
+                    x: Some(s.x),
+                    spanned: false,
+                });
                 header_rows.push((no, Row::new(cells.collect())));
             } else if let Some(seg) = a.labels.first() {
-                attach_fragment(&mut frags, seg, no);
+                attach_fragment(&mut frags, seg, no, false);
             }
             continue;
         }
         let row_index = value_rows.len();
         let mut label_frag = None;
         for (n, seg) in a.labels.iter().enumerate() {
-            let idx = attach_fragment(&mut frags, seg, no);
+            let idx = attach_fragment(&mut frags, seg, no, true);
             if n + 1 == a.labels.len() {
                 label_frag = Some(idx);
             }
         }
         if label_frag.is_none() {
             // Numbers without a label on their line: the most recent label still waiting.
-            label_frag = frags.iter().rposition(|f| f.row.is_none() && no.saturating_sub(f.last_line) <= 4);
+            label_frag = frags
+                .iter()
+                .rposition(|f| f.row.is_none() && no.saturating_sub(f.last_line) <= 4);
         }
         if let Some(f) = label_frag {
             if frags[f].row.is_none() {
@@ -422,9 +521,19 @@ fn aligned_rows(lines: &[String], first: usize, end: usize) -> Vec<Row> {
         let values: Vec<Cell> = a
             .values
             .iter()
-            .map(|s| Cell { text: s.text.clone(), line: no, x: Some(s.x + display_width(&s.text) as u32), spanned: false })
+            .map(|s| Cell {
+                text: s.text.clone(),
+                line: no,
+                x: Some(s.x + display_width(&s.text) as u32),
+                spanned: false,
+            })
             .collect();
-        let unit = a.unit.map(|u| Cell { text: u.text, line: no, x: Some(u.x), spanned: false });
+        let unit = a.unit.map(|u| Cell {
+            text: u.text,
+            line: no,
+            x: Some(u.x),
+            spanned: false,
+        });
         value_rows.push((no, label_frag, values, unit));
     }
     let mut out: Vec<(u32, Row)> = header_rows;
@@ -432,25 +541,50 @@ fn aligned_rows(lines: &[String], first: usize, end: usize) -> Vec<Row> {
         let mut cells = Vec::new();
         let f = frag.map(|f| &frags[f]);
         let label_line = f.map_or(no, |f| f.line.min(no));
-        cells.push(Cell { text: f.map(|f| f.text.replace(' ', "")).unwrap_or_default(), line: label_line, x: f.map(|f| f.x), spanned: false });
+        if let Some(f) = f {
+            cells.push(Cell {
+                text: f.text.replace(' ', ""),
+                line: label_line,
+                x: Some(f.x),
+                spanned: false,
+            });
+        }
         cells.extend(unit);
         cells.extend(values);
         out.push((label_line.min(no), Row::new(cells)));
     }
     for f in frags.iter().filter(|f| f.row.is_none()) {
-        out.push((f.line, Row::new(vec![Cell { text: f.text.replace(' ', ""), line: f.line, x: Some(f.x), spanned: false }])));
+        out.push((
+            f.line,
+            Row::new(vec![Cell {
+                text: f.text.replace(' ', ""),
+                line: f.line,
+                x: Some(f.x),
+                spanned: false,
+            }]),
+        ));
     }
     out.sort_by_key(|(l, _)| *l);
     out.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Adds a label fragment: numbered text starts a new label; other text continues the recent
-/// label standing in the same column. Returns the fragment's index.
-fn attach_fragment(frags: &mut Vec<Fragment>, seg: &Segment, line: u32) -> usize {
+/// label standing in the same column. On a line with values (`with_values`), text continues
+/// only a label still waiting for its numbers: a completed row's label is not extended by the
+/// next row's. Returns the fragment's index.
+fn attach_fragment(
+    frags: &mut Vec<Fragment>,
+    seg: &Segment,
+    line: u32,
+    with_values: bool,
+) -> usize {
     let text = seg.text.trim();
     if !starts_with_numbering(text) {
         let near = frags.iter().rposition(|f| {
-            line.saturating_sub(f.last_line) <= 3 && (f.x as i64 - seg.x as i64).abs() <= 4 && f.last_line < line
+            line.saturating_sub(f.last_line) <= 3
+                && (f.x as i64 - seg.x as i64).abs() <= 4
+                && f.last_line < line
+                && !(with_values && f.row.is_some())
         });
         if let Some(i) = near {
             frags[i].text.push_str(text);
@@ -458,7 +592,13 @@ fn attach_fragment(frags: &mut Vec<Fragment>, seg: &Segment, line: u32) -> usize
             return i;
         }
     }
-    frags.push(Fragment { text: text.to_string(), x: seg.x, line, last_line: line, row: None });
+    frags.push(Fragment {
+        text: text.to_string(),
+        x: seg.x,
+        line,
+        last_line: line,
+        row: None,
+    });
     frags.len() - 1
 }
 
@@ -467,7 +607,10 @@ mod tests {
     use super::*;
 
     fn texts(t: &Table) -> Vec<Vec<String>> {
-        t.rows.iter().map(|r| r.cells.iter().map(|c| c.text.clone()).collect()).collect()
+        t.rows
+            .iter()
+            .map(|r| r.cells.iter().map(|c| c.text.clone()).collect())
+            .collect()
     }
 
     #[test]
@@ -477,14 +620,18 @@ mod tests {
         find_tables(&mut doc);
         assert_eq!(doc.tables.len(), 1);
         let rows = texts(&doc.tables[0]);
-        assert_eq!(rows[1], vec!["（一）主动公开政府信息数（不同渠道计1条）", "条", "210"]);
+        assert_eq!(
+            rows[1],
+            vec!["（一）主动公开政府信息数（不同渠道计1条）", "条", "210"]
+        );
         assert_eq!(rows[2], vec!["专项经费", "万元", ""]);
         assert_eq!(doc.tables[0].rows[1].cells[2].line, 10);
     }
 
     #[test]
     fn tab_rows_survive_page_breaks() {
-        let text = "统计指标\t单位\t统计数\n1. 按时办结数\t件\t3\n\n- 4 -\n\n2. 延期办结数\t件\t0\n正文。";
+        let text =
+            "统计指标\t单位\t统计数\n1. 按时办结数\t件\t3\n\n- 4 -\n\n2. 延期办结数\t件\t0\n正文。";
         let mut doc = Document::from_text(text);
         find_tables(&mut doc);
         assert_eq!(doc.tables.len(), 1);
@@ -506,9 +653,15 @@ mod tests {
         find_tables(&mut doc);
         assert_eq!(doc.tables.len(), 1);
         let rows = texts(&doc.tables[0]);
-        assert_eq!(rows[1][0], "（二）部分公开（区分处理的，只计这一情形，不计其他情形）");
+        assert_eq!(
+            rows[1][0],
+            "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
+        );
         assert_eq!(rows[1][1..], ["4", "0", "0", "0", "0", "0", "4"]);
-        assert!(rows.iter().any(|r| r == &vec!["（三）不予公开".to_string()]));
+        assert!(
+            rows.iter()
+                .any(|r| r == &vec!["（三）不予公开".to_string()])
+        );
     }
 
     #[test]

@@ -1,0 +1,94 @@
+//! The real PDF reports of `tests/fixtures/pdf/` (2021 form, text layer, read through
+//! `pdftotext -layout`): every fact of `expected.csv`, written by hand from the PDFs, must come
+//! out with its value, and the agency and year of `expected_identity.csv`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use xxgk::knowledge::Knowledge;
+use xxgk::model::Status;
+use xxgk::pipeline::process_bytes;
+
+fn fixtures() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pdf"))
+}
+
+fn csv_rows(name: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(fixtures().join(name)).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn pdf_reports_give_their_tables_facts() {
+    assert!(
+        std::process::Command::new("pdftotext")
+            .arg("-v")
+            .output()
+            .is_ok(),
+        "pdftotext is missing: install poppler-utils (scripts/test.sh does)"
+    );
+    let k = Knowledge::embedded();
+    let mut expected: BTreeMap<String, Vec<(String, Option<f64>)>> = BTreeMap::new();
+    for r in csv_rows("expected.csv") {
+        let v = r
+            .get(2)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<f64>().unwrap());
+        expected
+            .entry(r[0].clone())
+            .or_default()
+            .push((r[1].clone(), v));
+    }
+    let identities: BTreeMap<String, (String, i16)> = csv_rows("expected_identity.csv")
+        .into_iter()
+        .map(|r| (r[0].clone(), (r[1].clone(), r[2].parse().unwrap())))
+        .collect();
+    let mut problems = Vec::new();
+    for (file, facts) in &expected {
+        let bytes = std::fs::read(fixtures().join(file)).unwrap();
+        let p = process_bytes(file, &bytes, &k);
+        assert!(
+            matches!(p.record.status, Status::Ok | Status::Partial),
+            "{file}: {:?} {:?}",
+            p.record.status,
+            p.record.reason
+        );
+        let got: BTreeMap<&str, Option<f64>> = p
+            .record
+            .facts
+            .iter()
+            .map(|f| (f.indicator.as_str(), f.value))
+            .collect();
+        for (ind, v) in facts {
+            match got.get(ind.as_str()) {
+                Some(g) if g == v => {}
+                other => problems.push(format!("{file}: {ind} expected {v:?}, got {other:?}")),
+            }
+        }
+        if let Some((agency, year)) = identities.get(file) {
+            if p.record.identity.agency.as_deref() != Some(agency.as_str())
+                || p.record.identity.year != Some(*year)
+            {
+                problems.push(format!(
+                    "{file}: identity {:?} {:?}",
+                    p.record.identity.agency, p.record.identity.year
+                ));
+            }
+        }
+        assert_eq!(
+            p.record.template.map(|t| t.as_str()),
+            Some("2021"),
+            "{file}"
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
