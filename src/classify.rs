@@ -11,18 +11,35 @@ use crate::extract::Extraction;
 use crate::model::Method;
 
 /// Words that make a title an annual report's.
-const REPORT_WORDS: &[&str] = &["年度报告", "年报", "工作报告", "年度工作报告", "工作情况报告", "情况的报告"];
+const REPORT_WORDS: &[&str] = &[
+    "年度报告",
+    "年报",
+    "工作报告",
+    "年度工作报告",
+    "工作情况报告",
+    "情况的报告",
+];
 /// Words that make it about information disclosure.
 const SUBJECT_WORDS: &[&str] = &["政府信息公开", "政务公开", "信息公开"];
 
 /// `Ok(())` for a report, `Err(reason)` otherwise.
 pub fn is_annual_report(doc: &Document, extraction: &Extraction) -> Result<(), String> {
-    let table_facts = extraction.facts.iter().filter(|f| f.method == Method::Table).count();
+    let table_facts = extraction
+        .facts
+        .iter()
+        .filter(|f| f.method == Method::Table)
+        .count();
     if table_facts >= 5 {
         return Ok(());
     }
-    let head: String = doc.title.iter().map(|t| squash(t)).chain(doc.lines.iter().take(15).map(|l| squash(l))).collect();
-    let titled = REPORT_WORDS.iter().any(|w| head.contains(w)) && SUBJECT_WORDS.iter().any(|w| head.contains(w));
+    let head: String = doc
+        .title
+        .iter()
+        .map(|t| squash(t))
+        .chain(doc.lines.iter().take(15).map(|l| squash(l)))
+        .collect();
+    let titled = REPORT_WORDS.iter().any(|w| head.contains(w))
+        && SUBJECT_WORDS.iter().any(|w| head.contains(w));
     let not_list = !head.contains("公开指南") || head.contains("年度报告");
     if titled && not_list {
         return Ok(());
@@ -40,7 +57,8 @@ mod tests {
 
     #[test]
     fn titles_decide() {
-        let report = Document::from_text("机关事务管理局2017年度政府\n\n信息公开工作年度报告\n正文");
+        let report =
+            Document::from_text("机关事务管理局2017年度政府\n\n信息公开工作年度报告\n正文");
         assert!(is_annual_report(&report, &Extraction::default()).is_ok());
         let guide = Document::from_text("威海市科学技术局政府信息公开指南\n一、公开范围");
         assert!(is_annual_report(&guide, &Extraction::default()).is_err());

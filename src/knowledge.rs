@@ -17,17 +17,27 @@ use crate::validate::CheckBook;
 /// The embedded data files, by name, in a fixed order (the order feeds the version hash).
 pub const DATA_FILES: &[(&str, &str)] = &[
     ("indicators.csv", include_str!("../data/indicators.csv")),
-    ("rules/labels_2008.csv", include_str!("../data/rules/labels_2008.csv")),
+    (
+        "rules/labels_2008.csv",
+        include_str!("../data/rules/labels_2008.csv"),
+    ),
     ("rules/forms.csv", include_str!("../data/rules/forms.csv")),
     ("rules/form4.csv", include_str!("../data/rules/form4.csv")),
-    ("rules/templates.csv", include_str!("../data/rules/templates.csv")),
+    (
+        "rules/templates.csv",
+        include_str!("../data/rules/templates.csv"),
+    ),
     ("rules/prose.csv", include_str!("../data/rules/prose.csv")),
     ("rules/checks.csv", include_str!("../data/rules/checks.csv")),
 ];
 
 /// Returns the embedded text of a data file.
 pub fn data_file(name: &str) -> &'static str {
-    DATA_FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).unwrap_or("")
+    DATA_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .unwrap_or("")
 }
 
 /// Parses a CSV data file (with `#` comment lines) into rows of `T`.
@@ -35,8 +45,14 @@ pub fn data_file(name: &str) -> &'static str {
 /// Data files are part of the build; a malformed row is a programming error caught by the
 /// tests, so it panics with the file name and row instead of being skipped silently.
 pub fn parse_csv<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Vec<T> {
-    let mut rdr = csv::ReaderBuilder::new().comment(Some(b'#')).flexible(false).from_reader(text.as_bytes());
-    rdr.deserialize().enumerate().map(|(i, r)| r.unwrap_or_else(|e| panic!("data/{name}: row {}: {e}", i + 1))).collect()
+    let mut rdr = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    rdr.deserialize()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|e| panic!("data/{name}: row {}: {e}", i + 1)))
+        .collect()
 }
 
 /// One indicator of `indicators.csv`.
@@ -67,7 +83,11 @@ impl Taxonomy {
     /// Parses `indicators.csv`.
     pub fn parse(text: &str) -> Taxonomy {
         let indicators: Vec<Indicator> = parse_csv("indicators.csv", text);
-        let by_id = indicators.iter().enumerate().map(|(i, ind)| (ind.id.clone(), i)).collect();
+        let by_id = indicators
+            .iter()
+            .enumerate()
+            .map(|(i, ind)| (ind.id.clone(), i))
+            .collect();
         Taxonomy { indicators, by_id }
     }
 
@@ -128,7 +148,15 @@ impl Knowledge {
             hasher.update(text.as_bytes());
         }
         let version = hasher.finalize().to_hex()[..16].to_string();
-        Knowledge { taxonomy, labels, prose, templates, checks, names, version }
+        Knowledge {
+            taxonomy,
+            labels,
+            prose,
+            templates,
+            checks,
+            names,
+            version,
+        }
     }
 
     /// A hash of all embedded data: changes whenever a label, rule or name list changes.
@@ -145,13 +173,21 @@ mod tests {
     fn all_rule_ids_are_in_the_taxonomy() {
         let k = Knowledge::embedded();
         for rule in &k.labels.rows_2008 {
-            assert!(k.taxonomy.get(&rule.indicator).is_some(), "labels_2008.csv: unknown id {}", rule.indicator);
+            assert!(
+                k.taxonomy.get(&rule.indicator).is_some(),
+                "labels_2008.csv: unknown id {}",
+                rule.indicator
+            );
         }
         for id in k.labels.form4.iter() {
             assert!(k.taxonomy.get(id).is_some(), "form4.csv: unknown id {id}");
         }
         for rule in k.prose.rules() {
-            assert!(k.taxonomy.get(&rule.indicator).is_some(), "prose.csv: unknown id {}", rule.indicator);
+            assert!(
+                k.taxonomy.get(&rule.indicator).is_some(),
+                "prose.csv: unknown id {}",
+                rule.indicator
+            );
         }
         assert_eq!(k.version().len(), 16);
     }

@@ -20,7 +20,10 @@ pub fn detect(doc: &Document, k: &Knowledge, year: Option<i16>) -> Option<Templa
         .collect::<Vec<_>>()
         .join("|");
     let has = |template: &str| {
-        k.templates.iter().filter(|m| m.template == template).any(|m| table_text.contains(&squash(&m.marker)))
+        k.templates
+            .iter()
+            .filter(|m| m.template == template)
+            .any(|m| table_text.contains(&squash(&m.marker)))
     };
     if has("2021") {
         return Some(Template::T2021);
@@ -28,9 +31,15 @@ pub fn detect(doc: &Document, k: &Knowledge, year: Option<i16>) -> Option<Templa
     if has("2019") {
         return Some(Template::T2019);
     }
-    let has_table3 = table_text.contains("自然人") && (table_text.contains("商业企业") || table_text.contains("法人或其他组织"));
-    if has_table3 || (table_text.contains("行政复议") && table_text.contains("未经复议直接起诉")) {
-        return Some(if year.is_some_and(|y| y <= 2020) { Template::T2019 } else { Template::T2021 });
+    let has_table3 = table_text.contains("自然人")
+        && (table_text.contains("商业企业") || table_text.contains("法人或其他组织"));
+    if has_table3 || (table_text.contains("行政复议") && table_text.contains("未经复议直接起诉"))
+    {
+        return Some(if year.is_some_and(|y| y <= 2020) {
+            Template::T2019
+        } else {
+            Template::T2021
+        });
     }
     if has("2008") || has_2008_rows(doc, k) {
         return Some(Template::T2008);

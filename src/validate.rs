@@ -48,20 +48,38 @@ impl CheckBook {
     /// Parses `checks.csv`, expanding `{col}` over the 表三 applicant columns and `{row}` over
     /// its rows.
     pub fn parse(text: &str, labels: &LabelBook) -> CheckBook {
-        let cols: Vec<String> = labels.form_keys("t3", "column").into_iter().filter(|c| c != "subtotal").collect();
+        let cols: Vec<String> = labels
+            .form_keys("t3", "column")
+            .into_iter()
+            .filter(|c| c != "subtotal")
+            .collect();
         let rows: Vec<String> = labels.form_keys("t3", "row");
         let mut identities = Vec::new();
         for r in parse_csv::<CheckRow>("rules/checks.csv", text) {
             let expansions: Vec<(String, String)> = if r.id.contains("{col}") {
-                cols.iter().map(|c| ("{col}".to_string(), c.clone())).collect()
+                cols.iter()
+                    .map(|c| ("{col}".to_string(), c.clone()))
+                    .collect()
             } else if r.id.contains("{row}") {
-                rows.iter().map(|c| ("{row}".to_string(), c.clone())).collect()
+                rows.iter()
+                    .map(|c| ("{row}".to_string(), c.clone()))
+                    .collect()
             } else {
                 vec![(String::new(), String::new())]
             };
             for (ph, val) in expansions {
-                let sub = |s: &str| if ph.is_empty() { s.to_string() } else { s.replace(&ph, &val) };
-                identities.push(Identity { id: sub(&r.id), expected: side(&sub(&r.expected)), actual: side(&sub(&r.actual)) });
+                let sub = |s: &str| {
+                    if ph.is_empty() {
+                        s.to_string()
+                    } else {
+                        s.replace(&ph, &val)
+                    }
+                };
+                identities.push(Identity {
+                    id: sub(&r.id),
+                    expected: side(&sub(&r.expected)),
+                    actual: side(&sub(&r.actual)),
+                });
             }
         }
         CheckBook { identities }
@@ -69,13 +87,23 @@ impl CheckBook {
 
     /// Tests every identity whose parts the facts provide.
     pub fn evaluate(&self, facts: &[Fact]) -> Vec<Check> {
-        let values: HashMap<&str, Option<f64>> = facts.iter().map(|f| (f.indicator.as_str(), f.value)).collect();
+        let values: HashMap<&str, Option<f64>> = facts
+            .iter()
+            .map(|f| (f.indicator.as_str(), f.value))
+            .collect();
         let mut out = Vec::new();
         for ident in &self.identities {
-            let (Some(expected), Some(actual)) = (sum(&ident.expected, &values), sum(&ident.actual, &values)) else {
+            let (Some(expected), Some(actual)) =
+                (sum(&ident.expected, &values), sum(&ident.actual, &values))
+            else {
                 continue;
             };
-            out.push(Check { check: ident.id.clone(), expected, actual, ok: (expected - actual).abs() < 1e-6 });
+            out.push(Check {
+                check: ident.id.clone(),
+                expected,
+                actual,
+                ok: (expected - actual).abs() < 1e-6,
+            });
         }
         out
     }
@@ -88,7 +116,13 @@ fn side(s: &str) -> Side {
                 Some(rest) => (true, rest),
                 None => (false, t),
             };
-            Term { alternatives: t.split('|').map(|a| a.split('+').map(str::to_string).collect()).collect(), optional }
+            Term {
+                alternatives: t
+                    .split('|')
+                    .map(|a| a.split('+').map(str::to_string).collect())
+                    .collect(),
+                optional,
+            }
         })
         .collect()
 }
@@ -97,7 +131,10 @@ fn side(s: &str) -> Side {
 fn sum(side: &Side, values: &HashMap<&str, Option<f64>>) -> Option<f64> {
     let mut total = 0.0;
     for term in side {
-        let alt = term.alternatives.iter().find(|alt| alt.iter().all(|id| values.contains_key(id.as_str())));
+        let alt = term
+            .alternatives
+            .iter()
+            .find(|alt| alt.iter().all(|id| values.contains_key(id.as_str())));
         match alt {
             Some(alt) => {
                 for id in alt {
@@ -117,7 +154,14 @@ mod tests {
     use crate::model::Method;
 
     fn f(id: &str, v: Option<f64>) -> Fact {
-        Fact { indicator: id.into(), value: v, value_raw: String::new(), unit: "件".into(), method: Method::Table, line: 1 }
+        Fact {
+            indicator: id.into(),
+            value: v,
+            value_raw: String::new(),
+            unit: "件".into(),
+            method: Method::Table,
+            line: 1,
+        }
     }
 
     #[test]
@@ -136,18 +180,37 @@ mod tests {
             f("review.other", Some(0.0)),
         ];
         let checks = k.checks.evaluate(&facts);
-        let closed = checks.iter().find(|c| c.check == "requests.closed.total").unwrap();
+        let closed = checks
+            .iter()
+            .find(|c| c.check == "requests.closed.total")
+            .unwrap();
         assert!(!closed.ok);
         assert_eq!((closed.expected, closed.actual), (0.0, 2.0));
-        assert!(checks.iter().all(|c| c.check != "staffing.staff"), "blank part: not evaluated");
-        assert!(checks.iter().any(|c| c.check == "review.total" && c.ok), "optional pending absent");
+        assert!(
+            checks.iter().all(|c| c.check != "staffing.staff"),
+            "blank part: not evaluated"
+        );
+        assert!(
+            checks.iter().any(|c| c.check == "review.total" && c.ok),
+            "optional pending absent"
+        );
     }
 
     #[test]
     fn alternatives_cover_both_forms() {
         let k = crate::knowledge::Knowledge::embedded();
-        assert!(k.checks.identities.iter().any(|i| i.id == "requests.balance.total"));
-        assert!(k.checks.identities.iter().any(|i| i.id == "requests.applicants.denied.state_secret"));
+        assert!(
+            k.checks
+                .identities
+                .iter()
+                .any(|i| i.id == "requests.balance.total")
+        );
+        assert!(
+            k.checks
+                .identities
+                .iter()
+                .any(|i| i.id == "requests.applicants.denied.state_secret")
+        );
         assert!(k.checks.identities.iter().all(|i| !i.id.contains('{')));
     }
 }

@@ -7,7 +7,9 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use arrow_array::{Array, BooleanArray, Float64Array, Int16Array, Int32Array, RecordBatch, StringArray};
+use arrow_array::{
+    Array, BooleanArray, Float64Array, Int16Array, Int32Array, RecordBatch, StringArray,
+};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 fn xxgk() -> Command {
@@ -21,7 +23,14 @@ fn sample_dir() -> PathBuf {
 /// Runs `xxgk run data/sample -o DIR` and returns DIR.
 fn run_sample(jobs: &str) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
-    let status = xxgk().args(["run"]).arg(sample_dir()).arg("-o").arg(out.path()).args(["-j", jobs, "-q"]).status().unwrap();
+    let status = xxgk()
+        .args(["run"])
+        .arg(sample_dir())
+        .arg("-o")
+        .arg(out.path())
+        .args(["-j", jobs, "-q"])
+        .status()
+        .unwrap();
     assert!(status.success());
     out
 }
@@ -29,28 +38,61 @@ fn run_sample(jobs: &str) -> tempfile::TempDir {
 fn read(path: &Path) -> RecordBatch {
     let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     // One batch holds the whole (small) file.
-    let mut reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().with_batch_size(1 << 20).build().unwrap();
-    reader.next().map(|b| b.unwrap()).unwrap_or_else(|| panic!("{} is empty", path.display()))
+    let mut reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .with_batch_size(1 << 20)
+        .build()
+        .unwrap();
+    reader
+        .next()
+        .map(|b| b.unwrap())
+        .unwrap_or_else(|| panic!("{} is empty", path.display()))
 }
 
 fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    let col = b.column_by_name(name).unwrap_or_else(|| panic!("no column {name}"));
-    let s = col.as_any().downcast_ref::<StringArray>().unwrap_or_else(|| panic!("{name} is not utf8"));
-    (0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i).to_string())).collect()
+    let col = b
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    let s = col
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap_or_else(|| panic!("{name} is not utf8"));
+    (0..s.len())
+        .map(|i| s.is_valid(i).then(|| s.value(i).to_string()))
+        .collect()
 }
 
 fn floats(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
-    let s = b.column_by_name(name).unwrap().as_any().downcast_ref::<Float64Array>().unwrap();
-    (0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i))).collect()
+    let s = b
+        .column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .unwrap();
+    (0..s.len())
+        .map(|i| s.is_valid(i).then(|| s.value(i)))
+        .collect()
 }
 
 fn int16s(b: &RecordBatch, name: &str) -> Vec<Option<i16>> {
-    let s = b.column_by_name(name).unwrap().as_any().downcast_ref::<Int16Array>().unwrap();
-    (0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i))).collect()
+    let s = b
+        .column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Int16Array>()
+        .unwrap();
+    (0..s.len())
+        .map(|i| s.is_valid(i).then(|| s.value(i)))
+        .collect()
 }
 
 fn int32s(b: &RecordBatch, name: &str) -> Vec<i32> {
-    let s = b.column_by_name(name).unwrap().as_any().downcast_ref::<Int32Array>().unwrap();
+    let s = b
+        .column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Int32Array>()
+        .unwrap();
     (0..s.len()).map(|i| s.value(i)).collect()
 }
 
@@ -58,12 +100,18 @@ type FactKey = (String, String, String);
 
 /// (file, indicator, method) → value as text (`null` for null).
 fn expected_facts() -> BTreeMap<FactKey, String> {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample_expected.tsv")).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample_expected.tsv"),
+    )
+    .unwrap();
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("file\t") && !l.is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            ((f[0].to_string(), f[1].to_string(), f[3].to_string()), f[2].to_string())
+            (
+                (f[0].to_string(), f[1].to_string(), f[3].to_string()),
+                f[2].to_string(),
+            )
         })
         .collect()
 }
@@ -80,18 +128,42 @@ fn fmt_value(v: Option<f64>) -> String {
 fn every_fact_of_the_seeds_as_written_by_hand() {
     let out = run_sample("2");
     let facts = read(&out.path().join("facts.parquet"));
-    let (paths, inds, methods, values) =
-        (strings(&facts, "source_path"), strings(&facts, "indicator"), strings(&facts, "method"), floats(&facts, "value"));
+    let (paths, inds, methods, values) = (
+        strings(&facts, "source_path"),
+        strings(&facts, "indicator"),
+        strings(&facts, "method"),
+        floats(&facts, "value"),
+    );
     let mut got: BTreeMap<FactKey, String> = BTreeMap::new();
     for i in 0..facts.num_rows() {
-        let key = (paths[i].clone().unwrap(), inds[i].clone().unwrap(), methods[i].clone().unwrap());
-        assert!(got.insert(key.clone(), fmt_value(values[i])).is_none(), "fact twice: {key:?}");
+        let key = (
+            paths[i].clone().unwrap(),
+            inds[i].clone().unwrap(),
+            methods[i].clone().unwrap(),
+        );
+        assert!(
+            got.insert(key.clone(), fmt_value(values[i])).is_none(),
+            "fact twice: {key:?}"
+        );
     }
     let want = expected_facts();
-    let missing: Vec<_> = want.iter().filter(|(k, v)| got.get(*k) != Some(v)).collect();
+    let missing: Vec<_> = want
+        .iter()
+        .filter(|(k, v)| got.get(*k) != Some(v))
+        .collect();
     let extra: Vec<_> = got.iter().filter(|(k, _)| !want.contains_key(*k)).collect();
-    assert!(missing.is_empty(), "missing or wrong ({}): {:#?}", missing.len(), &missing[..missing.len().min(20)]);
-    assert!(extra.is_empty(), "not expected ({}): {:#?}", extra.len(), &extra[..extra.len().min(20)]);
+    assert!(
+        missing.is_empty(),
+        "missing or wrong ({}): {:#?}",
+        missing.len(),
+        &missing[..missing.len().min(20)]
+    );
+    assert!(
+        extra.is_empty(),
+        "not expected ({}): {:#?}",
+        extra.len(),
+        &extra[..extra.len().min(20)]
+    );
 }
 
 #[test]
@@ -107,7 +179,9 @@ fn blank_cells_are_null_with_their_raw_text() {
     );
     let find = |file: &str, ind: &str| {
         (0..facts.num_rows())
-            .find(|&i| paths[i].as_deref().unwrap().starts_with(file) && inds[i].as_deref() == Some(ind))
+            .find(|&i| {
+                paths[i].as_deref().unwrap().starts_with(file) && inds[i].as_deref() == Some(ind)
+            })
             .unwrap_or_else(|| panic!("{file} {ind}"))
     };
     let budget = find("000", "staffing.budget");
@@ -126,16 +200,80 @@ fn blank_cells_are_null_with_their_raw_text() {
 fn who_and_when_of_each_seed() {
     let out = run_sample("2");
     let reports = read(&out.path().join("reports.parquet"));
-    let cols = ["source_path", "agency", "province", "city", "county", "division_code", "level", "template", "status"];
+    let cols = [
+        "source_path",
+        "agency",
+        "province",
+        "city",
+        "county",
+        "division_code",
+        "level",
+        "template",
+        "status",
+    ];
     let data: Vec<Vec<Option<String>>> = cols.iter().map(|c| strings(&reports, c)).collect();
     let years = int16s(&reports, "year");
-    let row = |i: usize| -> Vec<String> { data.iter().map(|c| c[i].clone().unwrap_or_else(|| "–".into())).collect() };
+    let row = |i: usize| -> Vec<String> {
+        data.iter()
+            .map(|c| c[i].clone().unwrap_or_else(|| "–".into()))
+            .collect()
+    };
     let want = [
-        ["000_3ea8ee1128555582.txt", "威海市环翠区科学技术局", "山东省", "威海市", "环翠区", "371002", "county", "2008", "ok"],
-        ["001_8ce2c52a2533517f.txt", "威海市中小企业局", "山东省", "威海市", "–", "371000", "prefecture", "2008", "ok"],
-        ["002_2d814c7af621a11d.txt", "温州市科学技术局", "浙江省", "温州市", "–", "330300", "prefecture", "2008", "ok"],
-        ["003_32627ba4512e0993.txt", "威海市文登区科学技术局", "山东省", "威海市", "文登区", "371003", "county", "2021", "ok"],
-        ["004_028974a2b2ad95f8.txt", "吉林市昌邑区机关事务管理局", "吉林省", "吉林市", "昌邑区", "220202", "county", "prose", "ok"],
+        [
+            "000_3ea8ee1128555582.txt",
+            "威海市环翠区科学技术局",
+            "山东省",
+            "威海市",
+            "环翠区",
+            "371002",
+            "county",
+            "2008",
+            "ok",
+        ],
+        [
+            "001_8ce2c52a2533517f.txt",
+            "威海市中小企业局",
+            "山东省",
+            "威海市",
+            "–",
+            "371000",
+            "prefecture",
+            "2008",
+            "ok",
+        ],
+        [
+            "002_2d814c7af621a11d.txt",
+            "温州市科学技术局",
+            "浙江省",
+            "温州市",
+            "–",
+            "330300",
+            "prefecture",
+            "2008",
+            "ok",
+        ],
+        [
+            "003_32627ba4512e0993.txt",
+            "威海市文登区科学技术局",
+            "山东省",
+            "威海市",
+            "文登区",
+            "371003",
+            "county",
+            "2021",
+            "ok",
+        ],
+        [
+            "004_028974a2b2ad95f8.txt",
+            "吉林市昌邑区机关事务管理局",
+            "吉林省",
+            "吉林市",
+            "昌邑区",
+            "220202",
+            "county",
+            "prose",
+            "ok",
+        ],
     ];
     let want_years = [2017, 2017, 2017, 2021, 2017];
     assert_eq!(reports.num_rows(), 5);
@@ -155,13 +293,29 @@ fn failed_identities_are_recorded_not_repaired() {
         .zip(strings(&reports, "source_path"))
         .map(|(id, p)| (id.unwrap(), p.unwrap()))
         .collect();
-    let (rid, name, exp, act) = (strings(&checks, "report_id"), strings(&checks, "check"), floats(&checks, "expected"), floats(&checks, "actual"));
-    let ok = checks.column_by_name("ok").unwrap().as_any().downcast_ref::<BooleanArray>().unwrap().clone();
+    let (rid, name, exp, act) = (
+        strings(&checks, "report_id"),
+        strings(&checks, "check"),
+        floats(&checks, "expected"),
+        floats(&checks, "actual"),
+    );
+    let ok = checks
+        .column_by_name("ok")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<BooleanArray>()
+        .unwrap()
+        .clone();
     let failed: BTreeSet<(String, String, i64, i64)> = (0..checks.num_rows())
         .filter(|&i| !ok.value(i))
         .map(|i| {
             let file = ids[rid[i].as_ref().unwrap()][..3].to_string();
-            (file, name[i].clone().unwrap(), exp[i].unwrap() as i64, act[i].unwrap() as i64)
+            (
+                file,
+                name[i].clone().unwrap(),
+                exp[i].unwrap() as i64,
+                act[i].unwrap() as i64,
+            )
         })
         .collect();
     let want: BTreeSet<(String, String, i64, i64)> = [
@@ -178,7 +332,10 @@ fn failed_identities_are_recorded_not_repaired() {
     .collect();
     assert_eq!(failed, want);
     // 003's 表三 balances in every column; 000's blank budget means staffing checks still run.
-    assert!(name.iter().any(|n| n.as_deref() == Some("requests.balance.natural_person")));
+    assert!(
+        name.iter()
+            .any(|n| n.as_deref() == Some("requests.balance.natural_person"))
+    );
     let reports_failed = int32s(&reports, "checks_failed");
     assert_eq!(reports_failed, vec![0, 2, 2, 0, 0]);
 }
@@ -198,25 +355,53 @@ fn same_input_same_bytes_whatever_the_threads() {
 fn exit_status_tells_bad_arguments_from_unwritable_output() {
     let bad = xxgk().args(["run", "--no-such-flag"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
-    let missing = xxgk().args(["run", "/no/such/corpus", "-q"]).output().unwrap();
+    let missing = xxgk()
+        .args(["run", "/no/such/corpus", "-q"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("out");
     std::fs::write(&blocker, b"a file where the output directory should go").unwrap();
-    let unwritable = xxgk().arg("run").arg(sample_dir()).arg("-o").arg(&blocker).arg("-q").output().unwrap();
+    let unwritable = xxgk()
+        .arg("run")
+        .arg(sample_dir())
+        .arg("-o")
+        .arg(&blocker)
+        .arg("-q")
+        .output()
+        .unwrap();
     assert_eq!(unwritable.status.code(), Some(1));
-    let summary = xxgk().arg("run").arg(sample_dir()).arg("-o").arg(dir.path().join("ok")).arg("-q").output().unwrap();
+    let summary = xxgk()
+        .arg("run")
+        .arg(sample_dir())
+        .arg("-o")
+        .arg(dir.path().join("ok"))
+        .arg("-q")
+        .output()
+        .unwrap();
     assert_eq!(summary.status.code(), Some(0));
     let err = String::from_utf8_lossy(&summary.stderr);
-    assert!(err.contains("5 files") && err.contains("facts") && err.contains("MB/s"), "{err}");
+    assert!(
+        err.contains("5 files") && err.contains("facts") && err.contains("MB/s"),
+        "{err}"
+    );
     // No temporary files are left next to the dataset.
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("ok")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("ok"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
 #[test]
 fn inspect_shows_identity_facts_and_checks() {
-    let out = xxgk().arg("inspect").arg(sample_dir().join("002_2d814c7af621a11d.txt")).output().unwrap();
+    let out = xxgk()
+        .arg("inspect")
+        .arg(sample_dir().join("002_2d814c7af621a11d.txt"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("温州市科学技术局"));

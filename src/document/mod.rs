@@ -55,7 +55,12 @@ pub struct Cell {
 impl Cell {
     /// A plain cell at `line`.
     pub fn new(text: impl Into<String>, line: u32) -> Cell {
-        Cell { text: text.into(), line, x: None, spanned: false }
+        Cell {
+            text: text.into(),
+            line,
+            x: None,
+            spanned: false,
+        }
     }
 }
 
@@ -69,12 +74,18 @@ impl Row {
 impl Document {
     /// A document from plain text; tables still have to be found with [`layout::find_tables`].
     pub fn from_text(text: &str) -> Document {
-        Document { lines: text::split_lines(text), tables: Vec::new(), title: None }
+        Document {
+            lines: text::split_lines(text),
+            tables: Vec::new(),
+            title: None,
+        }
     }
 
     /// True when the 1-based `line` lies inside one of the tables.
     pub fn is_table_line(&self, line: u32) -> bool {
-        self.tables.iter().any(|t| t.line_span.0 <= line && line <= t.line_span.1)
+        self.tables
+            .iter()
+            .any(|t| t.line_span.0 <= line && line <= t.line_span.1)
     }
 
     /// The whole text, lines joined by `\n`.

@@ -51,7 +51,10 @@ pub fn fold(s: &str) -> String {
 /// The matching key of a label: folded, with every kind of whitespace removed, brackets made
 /// half-width. `（一）主动公开 政府信息数` → `(一)主动公开政府信息数`.
 pub fn squash(s: &str) -> String {
-    s.chars().map(fold_char).filter(|c| !c.is_whitespace() && !matches!(c, '\u{200b}' | '\u{feff}')).collect()
+    s.chars()
+        .map(fold_char)
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200b}' | '\u{feff}'))
+        .collect()
 }
 
 /// Display width of a string in a monospaced rendering: CJK and full-width forms count 2.
@@ -96,7 +99,10 @@ mod tests {
 
     #[test]
     fn squash_removes_spaces_and_folds_width() {
-        assert_eq!(squash("（一）主动公开　政府 信息数"), "(一)主动公开政府信息数");
+        assert_eq!(
+            squash("（一）主动公开　政府 信息数"),
+            "(一)主动公开政府信息数"
+        );
         assert_eq!(squash("商 业 企 业"), "商业企业");
         assert_eq!(squash("１２３"), "123");
     }

@@ -20,15 +20,28 @@ enum Mode {
     /// Outside the forms' tables.
     None,
     /// 表二, with the column keys (and header units) of the current block.
-    Table2 { columns: Vec<(Option<String>, Option<&'static str>, Option<u32>)> },
+    Table2 {
+        columns: Vec<(Option<String>, Option<&'static str>, Option<u32>)>,
+    },
     /// 表三, with its applicant columns in order and the right edges of a complete row.
-    Table3 { columns: Vec<String>, anchors: Option<Vec<u32>> },
+    Table3 {
+        columns: Vec<String>,
+        anchors: Option<Vec<u32>>,
+    },
     /// 表四.
     Table4,
 }
 
 /// The applicant columns of 表三 in the order of the official form.
-const T3_COLUMNS: &[&str] = &["natural_person", "business", "research", "nonprofit", "legal_services", "other_org", "total"];
+const T3_COLUMNS: &[&str] = &[
+    "natural_person",
+    "business",
+    "research",
+    "nonprofit",
+    "legal_services",
+    "other_org",
+    "total",
+];
 
 /// Reads every form table of the document into `sink`.
 pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
@@ -61,21 +74,37 @@ fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
     if view.has_numbers() {
         return None;
     }
-    if let Some(pos) = view.cells.iter().position(|c| squash(&c.text).contains("信息内容")) {
+    if let Some(pos) = view
+        .cells
+        .iter()
+        .position(|c| squash(&c.text).contains("信息内容"))
+    {
         let columns = view.cells[pos + 1..]
             .iter()
             .filter(|c| !c.text.trim().is_empty())
             .map(|c| {
-                let key = k.labels.match_form("t2", "column", &c.text).map(str::to_string);
-                (key, amount_unit_in(&c.text), c.x.map(|x| x + crate::document::text::display_width(&c.text) as u32))
+                let key = k
+                    .labels
+                    .match_form("t2", "column", &c.text)
+                    .map(str::to_string);
+                (
+                    key,
+                    amount_unit_in(&c.text),
+                    c.x.map(|x| x + crate::document::text::display_width(&c.text) as u32),
+                )
             })
             .collect();
         return Some(Mode::Table2 { columns });
     }
-    if view.mentions("行政复议") && (view.mentions("行政诉讼") || matches!(mode, Mode::Table3 { .. })) {
+    if view.mentions("行政复议")
+        && (view.mentions("行政诉讼") || matches!(mode, Mode::Table3 { .. }))
+    {
         return Some(Mode::Table4);
     }
-    let t3_header = view.mentions("自然人") || view.mentions("申请人情况") || view.mentions("商业企业") || view.mentions("法人或其他组织");
+    let t3_header = view.mentions("自然人")
+        || view.mentions("申请人情况")
+        || view.mentions("商业企业")
+        || view.mentions("法人或其他组织");
     if t3_header {
         let mut columns: Vec<String> = match mode {
             Mode::Table3 { columns, .. } => columns.clone(),
@@ -85,7 +114,10 @@ fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
             // An unofficial 法人小计 column stands after the five organisation columns.
             columns.insert(6, "subtotal".to_string());
         }
-        return Some(Mode::Table3 { columns, anchors: None });
+        return Some(Mode::Table3 {
+            columns,
+            anchors: None,
+        });
     }
     None
 }
@@ -121,11 +153,18 @@ fn table2_row(
     let anchors: Option<Vec<u32>> = columns.iter().map(|c| c.2).collect();
     let placed = place_cells(values, columns.len(), anchors.as_deref());
     let Some(placed) = placed else {
-        sink.note(format!("表二 row {} left out: {} cells for {} columns", label.text.trim(), values.len(), columns.len()));
+        sink.note(format!(
+            "表二 row {} left out: {} cells for {} columns",
+            label.text.trim(),
+            values.len(),
+            columns.len()
+        ));
         return;
     };
     for ((col, unit, _), cell) in columns.iter().zip(placed) {
-        let (Some(col), Some(cell)) = (col, cell) else { continue };
+        let (Some(col), Some(cell)) = (col, cell) else {
+            continue;
+        };
         let indicator = format!("art20.{row_key}.{col}");
         sink.add_cell(&indicator, cell, *unit);
     }
@@ -161,7 +200,11 @@ fn table3_row<'k>(
                 &owned
             }
             Split::Ambiguous => {
-                sink.note(format!("表三 row {} left out: glued digits {} cannot be split uniquely", label.text.trim(), values[0].text));
+                sink.note(format!(
+                    "表三 row {} left out: glued digits {} cannot be split uniquely",
+                    label.text.trim(),
+                    values[0].text
+                ));
                 return Some(row_key);
             }
             Split::NotGlued => values,
@@ -173,7 +216,12 @@ fn table3_row<'k>(
         *anchors = Some(values.iter().filter_map(|c| c.x).collect());
     }
     let Some(placed) = place_cells(values, columns.len(), anchors.as_deref()) else {
-        sink.note(format!("表三 row {} left out: {} cells for {} columns", label.text.trim(), values.len(), columns.len()));
+        sink.note(format!(
+            "表三 row {} left out: {} cells for {} columns",
+            label.text.trim(),
+            values.len(),
+            columns.len()
+        ));
         return Some(row_key);
     };
     for (col, cell) in columns.iter().zip(placed) {
@@ -192,7 +240,10 @@ fn table4_row(view: &RowView, k: &Knowledge, sink: &mut FactSink) -> bool {
         return false;
     }
     if values.len() != n {
-        sink.note(format!("表四 left out: {} cells for {n} columns", values.len()));
+        sink.note(format!(
+            "表四 left out: {} cells for {n} columns",
+            values.len()
+        ));
         return true;
     }
     for (indicator, cell) in k.labels.form4.iter().zip(values) {
@@ -204,7 +255,11 @@ fn table4_row(view: &RowView, k: &Knowledge, sink: &mut FactSink) -> bool {
 /// Assigns value cells to `n` columns: by position when the row has all `n` cells, by display
 /// column (nearest right edge) when it has fewer and the layout gave positions; `None` when
 /// neither is possible.
-fn place_cells<'c>(values: &'c [Cell], n: usize, anchors: Option<&[u32]>) -> Option<Vec<Option<&'c Cell>>> {
+fn place_cells<'c>(
+    values: &'c [Cell],
+    n: usize,
+    anchors: Option<&[u32]>,
+) -> Option<Vec<Option<&'c Cell>>> {
     if values.len() == n {
         return Some(values.iter().map(Some).collect());
     }
@@ -215,7 +270,11 @@ fn place_cells<'c>(values: &'c [Cell], n: usize, anchors: Option<&[u32]>) -> Opt
     let mut placed: Vec<Option<&Cell>> = vec![None; n];
     for cell in values {
         let x = cell.x? as i64;
-        let (best, dist) = anchors.iter().enumerate().map(|(i, &a)| (i, (a as i64 - x).abs())).min_by_key(|&(_, d)| d)?;
+        let (best, dist) = anchors
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| (i, (a as i64 - x).abs()))
+            .min_by_key(|&(_, d)| d)?;
         if dist > 4 || placed[best].is_some() {
             return None;
         }
@@ -240,7 +299,8 @@ enum Split {
 /// whose first `n - 1` add up to the last, when exactly one such split exists.
 fn split_glued(cell: &Cell, n: usize) -> Split {
     let digits: String = cell.text.trim().to_string();
-    if digits.len() < n || !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 24 || n < 2 {
+    if digits.len() < n || !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 24 || n < 2
+    {
         return Split::NotGlued;
     }
     let bytes = digits.as_bytes();
@@ -264,7 +324,13 @@ fn split_glued(cell: &Cell, n: usize) -> Split {
 
 /// Depth-first enumeration of splits into valid numbers (no leading zeros) whose parts but the
 /// last add up to the last; stops after two solutions (enough to know it is ambiguous).
-fn search_splits(d: &[u8], start: usize, parts_left: usize, cuts: &mut Vec<usize>, found: &mut Vec<Vec<usize>>) {
+fn search_splits(
+    d: &[u8],
+    start: usize,
+    parts_left: usize,
+    cuts: &mut Vec<usize>,
+    found: &mut Vec<Vec<usize>>,
+) {
     if found.len() > 1 {
         return;
     }
@@ -273,11 +339,17 @@ fn search_splits(d: &[u8], start: usize, parts_left: usize, cuts: &mut Vec<usize
         if last.is_empty() || (last.len() > 1 && last[0] == b'0') || last.len() > 15 {
             return;
         }
-        let total: u64 = std::str::from_utf8(last).ok().and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
+        let total: u64 = std::str::from_utf8(last)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(u64::MAX);
         let mut sum = 0u64;
         let mut s = 0;
         for &c in cuts.iter() {
-            sum += std::str::from_utf8(&d[s..c]).ok().and_then(|x| x.parse::<u64>().ok()).unwrap_or(u64::MAX / 64);
+            sum += std::str::from_utf8(&d[s..c])
+                .ok()
+                .and_then(|x| x.parse::<u64>().ok())
+                .unwrap_or(u64::MAX / 64);
             s = c;
         }
         if sum == total {
@@ -318,21 +390,42 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(split_glued(&Cell::new("0000000", 1), 7), Split::Unique(_)));
+        assert!(matches!(
+            split_glued(&Cell::new("0000000", 1), 7),
+            Split::Unique(_)
+        ));
     }
 
     #[test]
     fn ambiguous_glue_is_left_out() {
         // "2000002" reads only as 2|0|0|0|0|0|2; "1111111111" has no split that adds up.
-        assert!(matches!(split_glued(&Cell::new("2000002", 1), 7), Split::Unique(_)));
-        assert!(matches!(split_glued(&Cell::new("1111111111", 1), 7), Split::Ambiguous));
+        assert!(matches!(
+            split_glued(&Cell::new("2000002", 1), 7),
+            Split::Unique(_)
+        ));
+        assert!(matches!(
+            split_glued(&Cell::new("1111111111", 1), 7),
+            Split::Ambiguous
+        ));
     }
 
     #[test]
     fn cells_placed_by_position_or_column() {
-        let full: Vec<Cell> = (0..3).map(|i| Cell { text: i.to_string(), line: 1, x: Some(10 + 10 * i), spanned: false }).collect();
+        let full: Vec<Cell> = (0..3)
+            .map(|i| Cell {
+                text: i.to_string(),
+                line: 1,
+                x: Some(10 + 10 * i),
+                spanned: false,
+            })
+            .collect();
         assert_eq!(place_cells(&full, 3, None).map(|p| p.len()), Some(3));
-        let partial = vec![Cell { text: "5".into(), line: 2, x: Some(31), spanned: false }];
+        let partial = vec![Cell {
+            text: "5".into(),
+            line: 2,
+            x: Some(31),
+            spanned: false,
+        }];
         let placed = place_cells(&partial, 3, Some(&[10, 20, 30])).unwrap();
         assert!(placed[0].is_none() && placed[1].is_none());
         assert_eq!(placed[2].map(|c| c.text.as_str()), Some("5"));

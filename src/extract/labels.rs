@@ -65,8 +65,15 @@ impl LabelBook {
         for t in &mut form_terms {
             t.pattern = squash(&t.pattern);
         }
-        let form4 = parse_csv::<Form4Cell>("rules/form4.csv", form4).into_iter().map(|c| c.indicator).collect();
-        LabelBook { rows_2008, form_terms, form4 }
+        let form4 = parse_csv::<Form4Cell>("rules/form4.csv", form4)
+            .into_iter()
+            .map(|c| c.indicator)
+            .collect();
+        LabelBook {
+            rows_2008,
+            form_terms,
+            form4,
+        }
     }
 
     /// The 2008-era indicator of a row label, given its ancestors' keys (nearest last).
@@ -100,7 +107,11 @@ impl LabelBook {
     /// Keys of one kind of term of a table, in file order, without repeats.
     pub fn form_keys(&self, table: &str, kind: &str) -> Vec<String> {
         let mut keys: Vec<String> = Vec::new();
-        for t in self.form_terms.iter().filter(|t| t.table == table && t.kind.starts_with(kind)) {
+        for t in self
+            .form_terms
+            .iter()
+            .filter(|t| t.table == table && t.kind.starts_with(kind))
+        {
             if !keys.contains(&t.key) {
                 keys.push(t.key.clone());
             }
@@ -121,7 +132,10 @@ pub fn outline_level(label: &str) -> u8 {
 pub fn label_key(label: &str) -> String {
     let s = squash(label);
     let (rest, _) = split_numbering(&s);
-    let rest = rest.strip_prefix("其中:").or_else(|| rest.strip_prefix("其中")).unwrap_or(rest);
+    let rest = rest
+        .strip_prefix("其中:")
+        .or_else(|| rest.strip_prefix("其中"))
+        .unwrap_or(rest);
     rest.trim_start_matches([':', '、', '.']).to_string()
 }
 
@@ -140,11 +154,19 @@ fn split_numbering(s: &str) -> (&str, u8) {
             }
         }
     }
-    let cn: usize = s.chars().take_while(|c| CN_DIGITS.contains(*c)).map(char::len_utf8).sum();
+    let cn: usize = s
+        .chars()
+        .take_while(|c| CN_DIGITS.contains(*c))
+        .map(char::len_utf8)
+        .sum();
     if cn > 0 && s[cn..].starts_with('、') {
         return (&s[cn + '、'.len_utf8()..], 1);
     }
-    let digits: usize = s.chars().take_while(|c| c.is_ascii_digit()).map(char::len_utf8).sum();
+    let digits: usize = s
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .map(char::len_utf8)
+        .sum();
     if digits > 0 && digits <= 2 {
         let rest = &s[digits..];
         for sep in ['.', '、', ',', '．'] {
@@ -167,10 +189,22 @@ mod tests {
 
     #[test]
     fn keys_drop_numbering_spaces_and_qizhong() {
-        assert_eq!(label_key("　　（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）"), "主动公开政府信息数(不同渠道和方式公开相同信息计1条)");
-        assert_eq!(label_key("其中: 主要负责同志参加新闻发布会次数"), "主要负责同志参加新闻发布会次数");
-        assert_eq!(label_key("5. 其他方式公开政府信息数"), "其他方式公开政府信息数");
-        assert_eq!(label_key("十二、依申请公开信息收取的费用"), "依申请公开信息收取的费用");
+        assert_eq!(
+            label_key("　　（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）"),
+            "主动公开政府信息数(不同渠道和方式公开相同信息计1条)"
+        );
+        assert_eq!(
+            label_key("其中: 主要负责同志参加新闻发布会次数"),
+            "主要负责同志参加新闻发布会次数"
+        );
+        assert_eq!(
+            label_key("5. 其他方式公开政府信息数"),
+            "其他方式公开政府信息数"
+        );
+        assert_eq!(
+            label_key("十二、依申请公开信息收取的费用"),
+            "依申请公开信息收取的费用"
+        );
         assert_eq!(outline_level("十二、依申请公开信息收取的费用"), 1);
         assert_eq!(outline_level("(二) 被依法纠错数"), 2);
         assert_eq!(outline_level("1.当面申请数"), 3);
@@ -184,24 +218,55 @@ mod tests {
         let complaints = vec![label_key("六、被举报投诉数量")];
         let key = label_key("（一）维持具体行政行为数");
         assert_eq!(k.labels.match_2008(&key, &review), Some("review.upheld"));
-        assert_eq!(k.labels.match_2008(&key, &complaints), Some("complaints.upheld"));
+        assert_eq!(
+            k.labels.match_2008(&key, &complaints),
+            Some("complaints.upheld")
+        );
         let rooms = vec![label_key("十、设置政府信息查阅点数")];
         let visitors = vec![label_key("十一、查阅点接待人数")];
         let city = label_key("（一）市政府及其部门");
-        assert_eq!(k.labels.match_2008(&city, &rooms), Some("reading_rooms.city"));
-        assert_eq!(k.labels.match_2008(&city, &visitors), Some("reading_rooms.visitors.city"));
-        assert_eq!(k.labels.match_2008(&label_key("（一）市政府及其部门门户网站"), &[]), Some("websites.city"));
+        assert_eq!(
+            k.labels.match_2008(&city, &rooms),
+            Some("reading_rooms.city")
+        );
+        assert_eq!(
+            k.labels.match_2008(&city, &visitors),
+            Some("reading_rooms.visitors.city")
+        );
+        assert_eq!(
+            k.labels
+                .match_2008(&label_key("（一）市政府及其部门门户网站"), &[]),
+            Some("websites.city")
+        );
     }
 
     #[test]
     fn form_terms_match_variants() {
         let k = crate::knowledge::Knowledge::embedded();
-        assert_eq!(k.labels.match_form("t3", "column", "商 业 企 业"), Some("business"));
-        assert_eq!(k.labels.match_form("t3", "row", "5.属于三类内容事务信息"), Some("denied.internal_affairs"));
-        assert_eq!(k.labels.match_form("t3", "row", "3.其他"), Some("other.misc"));
-        assert_eq!(k.labels.match_form("t3", "row", "（六）其他处理"), Some("other"));
-        assert_eq!(k.labels.match_form("t2", "column", "本年(2023)制发件数"), Some("issued"));
+        assert_eq!(
+            k.labels.match_form("t3", "column", "商 业 企 业"),
+            Some("business")
+        );
+        assert_eq!(
+            k.labels.match_form("t3", "row", "5.属于三类内容事务信息"),
+            Some("denied.internal_affairs")
+        );
+        assert_eq!(
+            k.labels.match_form("t3", "row", "3.其他"),
+            Some("other.misc")
+        );
+        assert_eq!(
+            k.labels.match_form("t3", "row", "（六）其他处理"),
+            Some("other")
+        );
+        assert_eq!(
+            k.labels.match_form("t2", "column", "本年(2023)制发件数"),
+            Some("issued")
+        );
         assert_eq!(k.labels.match_form("t2", "row", "規範性文件"), None);
-        assert_eq!(k.labels.match_form("t2", "row", "行政规范性文件"), Some("normative_docs"));
+        assert_eq!(
+            k.labels.match_form("t2", "row", "行政规范性文件"),
+            Some("normative_docs")
+        );
     }
 }

@@ -65,7 +65,11 @@ pub fn extract(doc: &Document, k: &Knowledge, year: Option<i16>) -> Extraction {
 /// Joins table and sentence facts: the table's value wins; each indicator stated in both gets
 /// a `text_vs_table` check.
 fn merge(table: Vec<Fact>, text: Vec<Fact>) -> (Vec<Fact>, Vec<Check>) {
-    let index: HashMap<String, usize> = table.iter().enumerate().map(|(i, f)| (f.indicator.clone(), i)).collect();
+    let index: HashMap<String, usize> = table
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.indicator.clone(), i))
+        .collect();
     let mut facts = table.clone();
     let mut checks = Vec::new();
     for t in text {
@@ -102,7 +106,12 @@ pub struct FactSink<'k> {
 impl<'k> FactSink<'k> {
     /// An empty sink.
     pub fn new(k: &'k Knowledge) -> FactSink<'k> {
-        FactSink { k, facts: Vec::new(), notes: Vec::new(), unmapped: Vec::new() }
+        FactSink {
+            k,
+            facts: Vec::new(),
+            notes: Vec::new(),
+            unmapped: Vec::new(),
+        }
     }
 
     /// True when the indicator already has a fact.
@@ -113,13 +122,22 @@ impl<'k> FactSink<'k> {
     /// Adds the value of a table cell for an indicator; unknown ids and non-values are ignored,
     /// amounts are converted to the indicator's unit. `header_unit` is a unit stated in the
     /// column header (`本年收费金额（单位：万元）`).
-    pub fn add_cell(&mut self, indicator: &str, cell: &Cell, header_unit: Option<&'static str>) -> bool {
-        let Some(unit) = self.k.taxonomy.unit(indicator) else { return false };
+    pub fn add_cell(
+        &mut self,
+        indicator: &str,
+        cell: &Cell,
+        header_unit: Option<&'static str>,
+    ) -> bool {
+        let Some(unit) = self.k.taxonomy.unit(indicator) else {
+            return false;
+        };
         if self.has(indicator) {
             return false;
         }
         let value = match value::parse_cell(&cell.text) {
-            Value::Number(v, written) if unit == "万元" => Some(value::to_wan_yuan(v, written.or(header_unit))),
+            Value::Number(v, written) if unit == "万元" => {
+                Some(value::to_wan_yuan(v, written.or(header_unit)))
+            }
             Value::Number(v, _) => Some(v),
             Value::Blank => None,
             Value::NotAValue => return false,
@@ -148,14 +166,24 @@ mod tests {
     use super::*;
 
     fn fact(ind: &str, v: f64, m: Method) -> Fact {
-        Fact { indicator: ind.into(), value: Some(v), value_raw: v.to_string(), unit: "条".into(), method: m, line: 1 }
+        Fact {
+            indicator: ind.into(),
+            value: Some(v),
+            value_raw: v.to_string(),
+            unit: "条".into(),
+            method: m,
+            line: 1,
+        }
     }
 
     #[test]
     fn table_wins_and_disagreement_is_checked() {
         let (facts, checks) = merge(
             vec![fact("proactive.via.website", 146.0, Method::Table)],
-            vec![fact("proactive.via.website", 259.0, Method::Text), fact("proactive.via.weibo", 105.0, Method::Text)],
+            vec![
+                fact("proactive.via.website", 259.0, Method::Text),
+                fact("proactive.via.weibo", 105.0, Method::Text),
+            ],
         );
         assert_eq!(facts.len(), 2);
         assert_eq!(facts[0].value, Some(146.0));

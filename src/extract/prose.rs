@@ -50,9 +50,14 @@ impl ProseRules {
             .into_iter()
             .map(|r| {
                 let pattern = r.pattern.replace("{N}", NUMBER);
-                let regex = Regex::new(&pattern)
-                    .unwrap_or_else(|e| panic!("data/rules/prose.csv: bad pattern for {}: {e}", r.indicator));
-                ProseRule { indicator: r.indicator, zero: r.kind == "zero", regex }
+                let regex = Regex::new(&pattern).unwrap_or_else(|e| {
+                    panic!("data/rules/prose.csv: bad pattern for {}: {e}", r.indicator)
+                });
+                ProseRule {
+                    indicator: r.indicator,
+                    zero: r.kind == "zero",
+                    regex,
+                }
             })
             .collect();
         ProseRules { rules }
@@ -141,18 +146,30 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
         if facts.iter().any(|f| f.indicator == rule.indicator) {
             continue;
         }
-        let Some(unit) = k.taxonomy.unit(&rule.indicator) else { continue };
+        let Some(unit) = k.taxonomy.unit(&rule.indicator) else {
+            continue;
+        };
         'clauses: for (offset, clause) in &clauses {
             for caps in rule.regex.captures_iter(clause) {
-                let (Some(whole), Some(n)) = (caps.get(0), caps.name("n")) else { continue };
+                let (Some(whole), Some(n)) = (caps.get(0), caps.name("n")) else {
+                    continue;
+                };
                 let span = (offset + n.start(), offset + n.end());
                 if claimed.iter().any(|&(a, b)| a < span.1 && span.0 < b) {
                     continue;
                 }
-                let Some(mut v) = parse_number(n.as_str()) else { continue };
+                let Some(mut v) = parse_number(n.as_str()) else {
+                    continue;
+                };
                 if unit == "万元" {
                     let m = whole.as_str();
-                    let written = if m.ends_with("万元") { None } else if m.ends_with('元') { Some("元") } else { None };
+                    let written = if m.ends_with("万元") {
+                        None
+                    } else if m.ends_with('元') {
+                        Some("元")
+                    } else {
+                        None
+                    };
                     v = to_wan_yuan(v, written);
                 }
                 claimed.push(span);
@@ -172,8 +189,14 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
         if facts.iter().any(|f| f.indicator == rule.indicator) {
             continue;
         }
-        let Some(unit) = k.taxonomy.unit(&rule.indicator) else { continue };
-        let hit = clauses.iter().find_map(|(offset, clause)| rule.regex.find(clause).map(|m| (offset + m.start(), m.as_str())));
+        let Some(unit) = k.taxonomy.unit(&rule.indicator) else {
+            continue;
+        };
+        let hit = clauses.iter().find_map(|(offset, clause)| {
+            rule.regex
+                .find(clause)
+                .map(|m| (offset + m.start(), m.as_str()))
+        });
         if let Some((at, phrase)) = hit {
             facts.push(Fact {
                 indicator: rule.indicator.clone(),
@@ -195,14 +218,19 @@ mod tests {
     fn read_text(text: &str) -> Vec<(String, Option<f64>)> {
         let k = Knowledge::embedded();
         let doc = Document::from_text(text);
-        let mut v: Vec<(String, Option<f64>)> = read(&doc, &k).into_iter().map(|f| (f.indicator, f.value)).collect();
+        let mut v: Vec<(String, Option<f64>)> = read(&doc, &k)
+            .into_iter()
+            .map(|f| (f.indicator, f.value))
+            .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
 
     #[test]
     fn channels_before_totals() {
-        let got = read_text("我局2021年来，共主动公开政务信息253条。政府网站主动公开124条，官方微信公开129条。");
+        let got = read_text(
+            "我局2021年来，共主动公开政务信息253条。政府网站主动公开124条，官方微信公开129条。",
+        );
         assert_eq!(
             got,
             vec![
@@ -215,13 +243,22 @@ mod tests {
 
     #[test]
     fn none_statements_are_zero() {
-        let got = read_text("2017年，本局未收到有关政府信息公开事务的行政复议申请，没有发生因政府信息公开提起行政诉讼。");
-        assert_eq!(got, vec![("litigation.total".to_string(), Some(0.0)), ("review.total".to_string(), Some(0.0))]);
+        let got = read_text(
+            "2017年，本局未收到有关政府信息公开事务的行政复议申请，没有发生因政府信息公开提起行政诉讼。",
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("litigation.total".to_string(), Some(0.0)),
+                ("review.total".to_string(), Some(0.0))
+            ]
+        );
     }
 
     #[test]
     fn chinese_numerals_and_spaces() {
-        let got = read_text("全年共收到政府信息公开申请 三 件，其中，网络申请 两 件，信函申请 1 件。");
+        let got =
+            read_text("全年共收到政府信息公开申请 三 件，其中，网络申请 两 件，信函申请 1 件。");
         assert_eq!(
             got,
             vec![
@@ -234,7 +271,9 @@ mod tests {
 
     #[test]
     fn unrelated_numbers_are_not_taken() {
-        let got = read_text("根据〔2017〕30号文件，办理审批事项117件，联系电话0631-5230638，2018年3月20日。");
+        let got = read_text(
+            "根据〔2017〕30号文件，办理审批事项117件，联系电话0631-5230638，2018年3月20日。",
+        );
         assert!(got.is_empty(), "{got:?}");
     }
 

@@ -4,9 +4,9 @@
 //! 1.属于国家秘密, 0, …]`, a text row `["", （三）不予公开, 1.属于国家秘密, 0, …]` (the empty
 //! cell is a flattened rowspan) and a PDF row `[（一）收到申请数, 件, 3]`.
 
+use crate::document::layout::is_unit_token;
 use crate::document::text::is_han;
 use crate::document::{Cell, Row, Table};
-use crate::document::layout::is_unit_token;
 use crate::extract::value::{Value, parse_cell};
 
 /// The parts of a row.
@@ -28,7 +28,12 @@ impl<'a> RowView<'a> {
         let cells = &row.cells[..];
         let last_label = cells.iter().rposition(is_label_cell);
         let Some(last) = last_label else {
-            return RowView { cells, labels: Vec::new(), unit: None, values_from: 0 };
+            return RowView {
+                cells,
+                labels: Vec::new(),
+                unit: None,
+                values_from: 0,
+            };
         };
         let labels = cells[..=last].iter().filter(|c| is_label_cell(c)).collect();
         let mut values_from = last + 1;
@@ -39,7 +44,12 @@ impl<'a> RowView<'a> {
                 values_from += 1;
             }
         }
-        RowView { cells, labels, unit, values_from }
+        RowView {
+            cells,
+            labels,
+            unit,
+            values_from,
+        }
     }
 
     /// The value cells (blanks included).
@@ -49,7 +59,9 @@ impl<'a> RowView<'a> {
 
     /// The value cells that hold a number or a blank mark, not stray text.
     pub fn has_numbers(&self) -> bool {
-        self.values().iter().any(|c| matches!(parse_cell(&c.text), Value::Number(..)))
+        self.values()
+            .iter()
+            .any(|c| matches!(parse_cell(&c.text), Value::Number(..)))
     }
 
     /// The row's own label: the last label cell.
@@ -59,7 +71,9 @@ impl<'a> RowView<'a> {
 
     /// True when some cell's squashed text contains `needle`.
     pub fn mentions(&self, needle: &str) -> bool {
-        self.cells.iter().any(|c| crate::document::text::squash(&c.text).contains(needle))
+        self.cells
+            .iter()
+            .any(|c| crate::document::text::squash(&c.text).contains(needle))
     }
 }
 

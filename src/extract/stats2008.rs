@@ -25,8 +25,12 @@ struct Columns {
 /// Reads the header row of a 2008-era table, if this is one.
 fn header_columns(view: &RowView) -> Option<Columns> {
     let texts: Vec<String> = view.cells.iter().map(|c| squash(&c.text)).collect();
-    let is_header = texts.iter().any(|t| t.contains("指标") || t.contains("项目"))
-        && texts.iter().any(|t| t.contains("单位") || t.contains("统计数") || t.contains("累计"));
+    let is_header = texts
+        .iter()
+        .any(|t| t.contains("指标") || t.contains("项目"))
+        && texts
+            .iter()
+            .any(|t| t.contains("单位") || t.contains("统计数") || t.contains("累计"));
     if !is_header {
         return None;
     }
@@ -37,7 +41,18 @@ fn header_columns(view: &RowView) -> Option<Columns> {
         } else if cols.value.is_none()
             && !t.contains("指标")
             && !t.contains("单位")
-            && ["统计数", "本期", "本年", "年度", "数量", "数值", "实际", "统计"].iter().any(|w| t.contains(w))
+            && [
+                "统计数",
+                "本期",
+                "本年",
+                "年度",
+                "数量",
+                "数值",
+                "实际",
+                "统计",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
         {
             cols.value = Some(i);
         }
@@ -77,7 +92,8 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
             }
             None if view.unit.is_some() => {
                 // A unit but no value cell at all: a blank that the layout dropped.
-                let blank = crate::document::Cell::new("", view.unit.map_or(label.line, |u| u.line));
+                let blank =
+                    crate::document::Cell::new("", view.unit.map_or(label.line, |u| u.line));
                 sink.add_cell(&indicator, &blank, None);
             }
             None => {}

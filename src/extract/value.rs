@@ -48,7 +48,10 @@ pub fn parse_arabic(s: &str) -> Option<f64> {
     if body.is_empty() || !body.chars().next().is_some_and(|c| c.is_ascii_digit()) {
         return None;
     }
-    if !body.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == '，') {
+    if !body
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == '，')
+    {
         return None;
     }
     if body.matches('.').count() > 1 {
@@ -126,7 +129,10 @@ mod tests {
         assert_eq!(parse_cell("3,985,758"), Value::Number(3_985_758.0, None));
         assert_eq!(parse_cell("７"), Value::Number(7.0, None));
         assert_eq!(parse_cell("251000元"), Value::Number(251000.0, Some("元")));
-        assert_eq!(parse_cell("160.5964万元"), Value::Number(160.5964, Some("万元")));
+        assert_eq!(
+            parse_cell("160.5964万元"),
+            Value::Number(160.5964, Some("万元"))
+        );
         assert_eq!(parse_cell("-8"), Value::Number(-8.0, None));
         for blank in ["", "—", "-", "/", "无", "——", " "] {
             assert_eq!(parse_cell(blank), Value::Blank, "{blank:?}");

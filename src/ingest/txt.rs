@@ -11,7 +11,15 @@ pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
     let text = decode::decode_text(bytes);
     let mut doc = Document::from_text(&text.text);
     layout::find_tables(&mut doc);
-    let partial = (text.replaced > 0)
-        .then(|| format!("{} characters could not be decoded as {}", text.replaced, text.encoding));
-    Ok(Decoded { doc, encoding: Some(text.encoding), partial })
+    let partial = (text.replaced > 0).then(|| {
+        format!(
+            "{} characters could not be decoded as {}",
+            text.replaced, text.encoding
+        )
+    });
+    Ok(Decoded {
+        doc,
+        encoding: Some(text.encoding),
+        partial,
+    })
 }
