@@ -120,12 +120,17 @@ impl LabelBook {
     }
 }
 
-/// Outline level of a label: 1 for 一、, 2 for （一）, 3 for 1. / 1、 / ①, 4 for 其中 and
-/// unnumbered labels.
-pub fn outline_level(label: &str) -> u8 {
+/// The outline numbering style of a label (一、 / （一） / 1. / ① / none), and whether it starts
+/// with 其中 ("of which": a child of the row before it, whatever its own numbering).
+///
+/// Levels are not fixed per style: forms nest 一、 > （一） > 1. but local variants start at
+/// （一） or number sub-items of unnumbered rows, so the extractor nests by the order in which
+/// styles appear (see `stats2008`).
+pub fn numbering_style(label: &str) -> (Style, bool) {
     let s = squash(label);
-    let (_, level) = split_numbering(&s);
-    level
+    let qizhong = s.starts_with("其中");
+    let rest = s.trim_start_matches("其中").trim_start_matches([':', '、']);
+    (split_numbering(rest).1, qizhong)
 }
 
 /// The matching key of a label: squashed, outline numbering and 其中 removed.
@@ -136,21 +141,38 @@ pub fn label_key(label: &str) -> String {
         .strip_prefix("其中:")
         .or_else(|| rest.strip_prefix("其中"))
         .unwrap_or(rest);
+    // 其中：1.当面申请数 carries a number after the 其中.
+    let (rest, _) = split_numbering(rest.trim_start_matches([':', '、']));
     rest.trim_start_matches([':', '、', '.']).to_string()
+}
+
+/// Outline numbering styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// 一、
+    ChineseComma,
+    /// （一）
+    ChineseParen,
+    /// 1. 1、 (1)
+    Arabic,
+    /// ① …
+    Circled,
+    /// No numbering.
+    None,
 }
 
 const CN_DIGITS: &str = "一二三四五六七八九十";
 
 /// Splits a squashed label into (text after the outline number, outline level).
-fn split_numbering(s: &str) -> (&str, u8) {
+fn split_numbering(s: &str) -> (&str, Style) {
     if let Some(rest) = s.strip_prefix('(') {
         if let Some(end) = rest.find(')') {
             let inner = &rest[..end];
             if !inner.is_empty() && inner.chars().all(|c| CN_DIGITS.contains(c)) {
-                return (&rest[end + 1..], 2);
+                return (&rest[end + 1..], Style::ChineseParen);
             }
             if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit()) {
-                return (&rest[end + 1..], 3);
+                return (&rest[end + 1..], Style::Arabic);
             }
         }
     }
@@ -160,7 +182,7 @@ fn split_numbering(s: &str) -> (&str, u8) {
         .map(char::len_utf8)
         .sum();
     if cn > 0 && s[cn..].starts_with('、') {
-        return (&s[cn + '、'.len_utf8()..], 1);
+        return (&s[cn + '、'.len_utf8()..], Style::ChineseComma);
     }
     let digits: usize = s
         .chars()
@@ -171,16 +193,16 @@ fn split_numbering(s: &str) -> (&str, u8) {
         let rest = &s[digits..];
         for sep in ['.', '、', ',', '．'] {
             if let Some(r) = rest.strip_prefix(sep) {
-                return (r, 3);
+                return (r, Style::Arabic);
             }
         }
     }
     if let Some(c) = s.chars().next() {
         if ('①'..='⑳').contains(&c) {
-            return (&s[c.len_utf8()..], 3);
+            return (&s[c.len_utf8()..], Style::Circled);
         }
     }
-    (s, 4)
+    (s, Style::None)
 }
 
 #[cfg(test)]
@@ -205,10 +227,18 @@ mod tests {
             label_key("十二、依申请公开信息收取的费用"),
             "依申请公开信息收取的费用"
         );
-        assert_eq!(outline_level("十二、依申请公开信息收取的费用"), 1);
-        assert_eq!(outline_level("(二) 被依法纠错数"), 2);
-        assert_eq!(outline_level("1.当面申请数"), 3);
-        assert_eq!(outline_level("涉及商业秘密"), 4);
+        assert_eq!(label_key("其中：1.当面申请数"), "当面申请数");
+        assert_eq!(
+            numbering_style("十二、依申请公开信息收取的费用"),
+            (Style::ChineseComma, false)
+        );
+        assert_eq!(
+            numbering_style("(二) 被依法纠错数"),
+            (Style::ChineseParen, false)
+        );
+        assert_eq!(numbering_style("1.当面申请数"), (Style::Arabic, false));
+        assert_eq!(numbering_style("其中：1.当面申请数"), (Style::Arabic, true));
+        assert_eq!(numbering_style("涉及商业秘密"), (Style::None, false));
     }
 
     #[test]

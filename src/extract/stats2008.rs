@@ -7,7 +7,7 @@
 //! and unit.
 
 use super::FactSink;
-use super::labels::{label_key, outline_level};
+use super::labels::{Style, label_key, numbering_style};
 use super::rows::{RowView, all_rows};
 use crate::document::Document;
 use crate::document::text::squash;
@@ -60,24 +60,45 @@ fn header_columns(view: &RowView) -> Option<Columns> {
     Some(cols)
 }
 
+/// The outline the rows so far stand in: a stack of (numbering style, label key).
+///
+/// A row whose style is already on the stack is a sibling of that entry (everything below it
+/// is closed); a new style opens a child level; a 其中 row is always a child of the row
+/// before it. So 一、 > （一） > 1. > 其中 nest as printed, and so do local variants that
+/// start at （一） or number the sub-items of unnumbered rows (主动公开信息数 / 其中：1.政府网站).
+#[derive(Debug, Default)]
+struct Outline {
+    stack: Vec<(Style, bool, String)>,
+}
+
+impl Outline {
+    /// Places a row; returns the keys of its ancestors, outermost first.
+    fn enter(&mut self, (style, qizhong): (Style, bool), key: String) -> Vec<String> {
+        if !qizhong {
+            if let Some(pos) = self.stack.iter().rposition(|(s, _, _)| *s == style) {
+                self.stack.truncate(pos);
+            }
+        }
+        let parents = self.stack.iter().map(|(_, _, k)| k.clone()).collect();
+        self.stack.push((style, qizhong, key));
+        parents
+    }
+}
+
 /// Reads all 2008-era rows of the document into `sink`.
 pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
     let mut columns = Columns::default();
-    let mut ancestors: Vec<(u8, String)> = Vec::new();
+    let mut outline = Outline::default();
     for row in all_rows(&doc.tables) {
         let view = RowView::of(row);
         if let Some(c) = header_columns(&view) {
             columns = c;
+            outline = Outline::default();
             continue;
         }
         let Some(label) = view.label() else { continue };
-        let level = outline_level(&label.text);
         let key = label_key(&label.text);
-        while ancestors.last().is_some_and(|(l, _)| *l >= level) {
-            ancestors.pop();
-        }
-        let parents: Vec<String> = ancestors.iter().map(|(_, k)| k.clone()).collect();
-        ancestors.push((level, key.clone()));
+        let parents = outline.enter(numbering_style(&label.text), key.clone());
         let matched = k.labels.match_2008(&key, &parents).map(str::to_string);
         let Some(indicator) = matched else {
             if view.has_numbers() {
