@@ -20,6 +20,9 @@ pub struct RowLabel {
     /// Required ancestor text (squashed at load); empty for none.
     #[serde(default)]
     pub parent: String,
+    /// `sum` when several rows add up into the indicator.
+    #[serde(default)]
+    pub combine: String,
 }
 
 /// One term of the 2019/2021 forms' vocabulary.
@@ -76,15 +79,14 @@ impl LabelBook {
         }
     }
 
-    /// The 2008-era indicator of a row label, given its ancestors' keys (nearest last).
-    pub fn match_2008(&self, key: &str, ancestors: &[String]) -> Option<&str> {
+    /// The 2008-era rule matching a row label, given its ancestors' keys (outermost first).
+    pub fn match_2008(&self, key: &str, ancestors: &[String]) -> Option<&RowLabel> {
         self.rows_2008
             .iter()
             .filter(|r| key.starts_with(&r.label))
             .filter(|r| r.parent.is_empty() || ancestors.iter().any(|a| a.contains(&r.parent)))
             // Longest label first; among equals, a parent-qualified rule beats a bare one.
             .max_by_key(|r| (r.label.chars().count(), !r.parent.is_empty()))
-            .map(|r| r.indicator.as_str())
     }
 
     /// The key of a 2019/2021 form row or column whose label contains a known term; the
@@ -244,28 +246,26 @@ mod tests {
     #[test]
     fn parent_decides_repeated_sub_labels() {
         let k = crate::knowledge::Knowledge::embedded();
+        let id = |key: &str, parents: &[String]| {
+            k.labels
+                .match_2008(key, parents)
+                .map(|r| r.indicator.clone())
+        };
         let review = vec![label_key("四、行政复议数量")];
         let complaints = vec![label_key("六、被举报投诉数量")];
         let key = label_key("（一）维持具体行政行为数");
-        assert_eq!(k.labels.match_2008(&key, &review), Some("review.upheld"));
-        assert_eq!(
-            k.labels.match_2008(&key, &complaints),
-            Some("complaints.upheld")
-        );
+        assert_eq!(id(&key, &review).as_deref(), Some("review.upheld"));
+        assert_eq!(id(&key, &complaints).as_deref(), Some("complaints.upheld"));
         let rooms = vec![label_key("十、设置政府信息查阅点数")];
         let visitors = vec![label_key("十一、查阅点接待人数")];
         let city = label_key("（一）市政府及其部门");
+        assert_eq!(id(&city, &rooms).as_deref(), Some("reading_rooms.city"));
         assert_eq!(
-            k.labels.match_2008(&city, &rooms),
-            Some("reading_rooms.city")
-        );
-        assert_eq!(
-            k.labels.match_2008(&city, &visitors),
+            id(&city, &visitors).as_deref(),
             Some("reading_rooms.visitors.city")
         );
         assert_eq!(
-            k.labels
-                .match_2008(&label_key("（一）市政府及其部门门户网站"), &[]),
+            id(&label_key("（一）市政府及其部门门户网站"), &[]).as_deref(),
             Some("websites.city")
         );
     }

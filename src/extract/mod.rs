@@ -101,6 +101,8 @@ pub struct FactSink<'k> {
     pub notes: Vec<String>,
     /// Row labels that carried values but matched no indicator.
     pub unmapped: Vec<String>,
+    /// Indicators whose fact adds up several rows.
+    summed: Vec<String>,
 }
 
 impl<'k> FactSink<'k> {
@@ -111,6 +113,7 @@ impl<'k> FactSink<'k> {
             facts: Vec::new(),
             notes: Vec::new(),
             unmapped: Vec::new(),
+            summed: Vec::new(),
         }
     }
 
@@ -150,6 +153,34 @@ impl<'k> FactSink<'k> {
             method: Method::Table,
             line: cell.line,
         });
+        true
+    }
+
+    /// Adds a cell to an indicator that several rows add up to (local forms split 网络申请
+    /// into 电子邮件 and 网上): the values are summed, the raw texts joined with `+`, blanks
+    /// ignored unless every part is blank.
+    pub fn add_cell_summed(&mut self, indicator: &str, cell: &Cell) -> bool {
+        let Some(i) = self.facts.iter().position(|f| f.indicator == indicator) else {
+            let added = self.add_cell(indicator, cell, None);
+            if added {
+                self.summed.push(indicator.to_string());
+            }
+            return added;
+        };
+        if !self.summed.iter().any(|s| s == indicator) {
+            return false;
+        }
+        let value = match value::parse_cell(&cell.text) {
+            Value::Number(v, _) => Some(v),
+            Value::Blank => None,
+            Value::NotAValue => return false,
+        };
+        let fact = &mut self.facts[i];
+        fact.value = match (fact.value, value) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        fact.value_raw = format!("{}+{}", fact.value_raw, cell.text.trim());
         true
     }
 

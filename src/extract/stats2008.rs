@@ -99,25 +99,27 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
         let Some(label) = view.label() else { continue };
         let key = label_key(&label.text);
         let parents = outline.enter(numbering_style(&label.text), key.clone());
-        let matched = k.labels.match_2008(&key, &parents).map(str::to_string);
-        let Some(indicator) = matched else {
+        let matched = k.labels.match_2008(&key, &parents);
+        let Some(rule) = matched else {
             if view.has_numbers() {
                 sink.unmapped.push(label.text.clone());
             }
             continue;
         };
-        let cell = value_cell(&view, &columns);
-        match cell {
-            Some(cell) => {
-                sink.add_cell(&indicator, cell, None);
-            }
+        let blank;
+        let cell = match value_cell(&view, &columns) {
+            Some(cell) => cell,
             None if view.unit.is_some() => {
                 // A unit but no value cell at all: a blank that the layout dropped.
-                let blank =
-                    crate::document::Cell::new("", view.unit.map_or(label.line, |u| u.line));
-                sink.add_cell(&indicator, &blank, None);
+                blank = crate::document::Cell::new("", view.unit.map_or(label.line, |u| u.line));
+                &blank
             }
-            None => {}
+            None => continue,
+        };
+        if rule.combine == "sum" {
+            sink.add_cell_summed(&rule.indicator, cell);
+        } else {
+            sink.add_cell(&rule.indicator, cell, None);
         }
     }
 }
