@@ -40,27 +40,36 @@ pub struct ProseRule {
 #[derive(Debug, Clone, Default)]
 pub struct ProseRules {
     rules: Vec<ProseRule>,
+    /// Words of plans and estimates: a figure after one of them in its clause is not a fact.
+    hedge: Option<Regex>,
 }
 
 impl ProseRules {
     /// Parses and compiles `prose.csv`.
     pub fn parse(text: &str) -> ProseRules {
         let rows: Vec<RuleRow> = parse_csv("rules/prose.csv", text);
+        let compile = |r: &RuleRow| {
+            let pattern = r.pattern.replace("{N}", NUMBER);
+            Regex::new(&pattern).unwrap_or_else(|e| {
+                panic!("data/rules/prose.csv: bad pattern for {}: {e}", r.indicator)
+            })
+        };
+        let hedge = rows.iter().find(|r| r.kind == "hedge").map(compile);
         let rules = rows
-            .into_iter()
-            .map(|r| {
-                let pattern = r.pattern.replace("{N}", NUMBER);
-                let regex = Regex::new(&pattern).unwrap_or_else(|e| {
-                    panic!("data/rules/prose.csv: bad pattern for {}: {e}", r.indicator)
-                });
-                ProseRule {
-                    indicator: r.indicator,
-                    zero: r.kind == "zero",
-                    regex,
-                }
+            .iter()
+            .filter(|r| r.kind != "hedge")
+            .map(|r| ProseRule {
+                indicator: r.indicator.clone(),
+                zero: r.kind == "zero",
+                regex: compile(r),
             })
             .collect();
-        ProseRules { rules }
+        ProseRules { rules, hedge }
+    }
+
+    /// True when the clause text before a figure makes it a plan or an estimate.
+    fn hedged(&self, before: &str) -> bool {
+        self.hedge.as_ref().is_some_and(|h| h.is_match(before))
     }
 
     /// The rules in file order.
@@ -158,6 +167,9 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
                 if claimed.iter().any(|&(a, b)| a < span.1 && span.0 < b) {
                     continue;
                 }
+                if k.prose.hedged(&clause[..whole.start()]) {
+                    continue;
+                }
                 let Some(mut v) = parse_number(n.as_str()) else {
                     continue;
                 };
@@ -224,6 +236,15 @@ mod tests {
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
+    }
+
+    #[test]
+    fn plans_are_not_figures() {
+        assert!(read_text("下一步，我办将配备专兼职工作人员3名。").is_empty());
+        assert_eq!(
+            read_text("配备了2名专兼职人员。"),
+            vec![("staffing.staff".to_string(), Some(2.0))]
+        );
     }
 
     #[test]
