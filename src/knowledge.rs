@@ -140,7 +140,7 @@ impl Knowledge {
         );
         let prose = ProseRules::parse(data_file("rules/prose.csv"));
         let templates = parse_csv("rules/templates.csv", data_file("rules/templates.csv"));
-        let checks = CheckBook::parse(data_file("rules/checks.csv"), &labels);
+        let checks = CheckBook::parse(data_file("rules/checks.csv"), &labels, &taxonomy);
         let names = NameBook::embedded();
         let mut hasher = blake3::Hasher::new();
         for (name, text) in DATA_FILES {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::extract::labels::LabelBook;
-use crate::knowledge::parse_csv;
+use crate::knowledge::{Taxonomy, parse_csv};
 use crate::model::{Check, Fact};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -42,12 +42,14 @@ struct Identity {
 #[derive(Debug, Clone, Default)]
 pub struct CheckBook {
     identities: Vec<Identity>,
+    /// Indicators whose value may be negative (`indicators.csv` notes say so: 本年增/减).
+    signed: Vec<String>,
 }
 
 impl CheckBook {
     /// Parses `checks.csv`, expanding `{col}` over the 表三 applicant columns and `{row}` over
     /// its rows.
-    pub fn parse(text: &str, labels: &LabelBook) -> CheckBook {
+    pub fn parse(text: &str, labels: &LabelBook, taxonomy: &Taxonomy) -> CheckBook {
         let cols: Vec<String> = labels
             .form_keys("t3", "column")
             .into_iter()
@@ -82,7 +84,13 @@ impl CheckBook {
                 });
             }
         }
-        CheckBook { identities }
+        let signed = taxonomy
+            .indicators
+            .iter()
+            .filter(|i| i.notes.contains("may be negative"))
+            .map(|i| i.id.clone())
+            .collect();
+        CheckBook { identities, signed }
     }
 
     /// Tests every identity whose parts the facts provide.
@@ -105,8 +113,90 @@ impl CheckBook {
                 ok: (expected - actual).abs() < 1e-6,
             });
         }
+        out.extend(self.negative_counts(facts));
         out
     }
+
+    /// A failed `nonnegative.<indicator>` check for every count stated as negative (only
+    /// 本年增/减 may be). Counts that are not negative get no row: this is a plausibility test,
+    /// not an identity.
+    fn negative_counts(&self, facts: &[Fact]) -> Vec<Check> {
+        facts
+            .iter()
+            .filter(|f| f.value.is_some_and(|v| v < 0.0) && !self.signed.contains(&f.indicator))
+            .map(|f| Check {
+                check: format!("nonnegative.{}", f.indicator),
+                expected: 0.0,
+                actual: f.value.unwrap_or_default(),
+                ok: false,
+            })
+            .collect()
+    }
+}
+
+/// The carry-over figures of one report, for the check across years.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarryOver {
+    /// Canonical agency.
+    pub agency: String,
+    /// Statistical year.
+    pub year: i16,
+    /// 上年结转 per 表三 column (`requests.carried_in.<col>`).
+    pub carried_in: Vec<(String, f64)>,
+    /// 结转下年度继续办理 per column (`requests.carried_out.<col>`).
+    pub carried_out: Vec<(String, f64)>,
+}
+
+impl CarryOver {
+    /// The carry-over figures of a report's facts, if it states any.
+    pub fn of(agency: Option<&str>, year: Option<i16>, facts: &[Fact]) -> Option<CarryOver> {
+        let (agency, year) = (agency?, year?);
+        let pick = |prefix: &str| -> Vec<(String, f64)> {
+            facts
+                .iter()
+                .filter_map(|f| Some((f.indicator.strip_prefix(prefix)?.to_string(), f.value?)))
+                .collect()
+        };
+        let c = CarryOver {
+            agency: agency.to_string(),
+            year,
+            carried_in: pick("requests.carried_in."),
+            carried_out: pick("requests.carried_out."),
+        };
+        (!c.carried_in.is_empty() || !c.carried_out.is_empty()).then_some(c)
+    }
+}
+
+/// The check across years: 结转下年度继续办理 of year N must be 上年结转 of year N + 1, for the
+/// same agency and column. Returns, for each input index that gets checks (the year N + 1
+/// report), its `requests.carry_over.<col>` checks (expected: N + 1's 上年结转, actual: N's
+/// 结转下年度).
+pub fn carry_over_checks(reports: &[CarryOver]) -> Vec<(usize, Check)> {
+    let mut by_key: HashMap<(&str, i16), usize> = HashMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        by_key.entry((r.agency.as_str(), r.year)).or_insert(i);
+    }
+    let mut out = Vec::new();
+    for (i, later) in reports.iter().enumerate() {
+        let Some(&j) = by_key.get(&(later.agency.as_str(), later.year - 1)) else {
+            continue;
+        };
+        let earlier = &reports[j];
+        for (col, carried_in) in &later.carried_in {
+            if let Some((_, carried_out)) = earlier.carried_out.iter().find(|(c, _)| c == col) {
+                out.push((
+                    i,
+                    Check {
+                        check: format!("requests.carry_over.{col}"),
+                        expected: *carried_in,
+                        actual: *carried_out,
+                        ok: (carried_in - carried_out).abs() < 1e-6,
+                    },
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn side(s: &str) -> Side {
@@ -193,6 +283,42 @@ mod tests {
         assert!(
             checks.iter().any(|c| c.check == "review.total" && c.ok),
             "optional pending absent"
+        );
+    }
+
+    #[test]
+    fn negative_counts_fail_but_changes_may_be_negative() {
+        let k = crate::knowledge::Knowledge::embedded();
+        let facts = vec![
+            f("requests.received.total", Some(-3.0)),
+            f("art20.licensing.change", Some(-8.0)),
+        ];
+        let checks = k.checks.evaluate(&facts);
+        let neg: Vec<&str> = checks
+            .iter()
+            .filter(|c| c.check.starts_with("nonnegative."))
+            .map(|c| c.check.as_str())
+            .collect();
+        assert_eq!(neg, ["nonnegative.requests.received.total"]);
+    }
+
+    #[test]
+    fn carry_over_links_consecutive_years() {
+        let y2023 = CarryOver {
+            agency: "淮安市洪泽区人民政府".into(),
+            year: 2023,
+            carried_in: vec![("total".into(), 0.0)],
+            carried_out: vec![("total".into(), 3.0)],
+        };
+        let mut y2024 = y2023.clone();
+        y2024.year = 2024;
+        y2024.carried_in = vec![("total".into(), 2.0)];
+        let checks = carry_over_checks(&[y2024, y2023]);
+        assert_eq!(checks.len(), 1);
+        let (i, c) = &checks[0];
+        assert_eq!(
+            (*i, c.check.as_str(), c.expected, c.actual, c.ok),
+            (0, "requests.carry_over.total", 2.0, 3.0, false)
         );
     }
 
