@@ -248,6 +248,18 @@ mod tests {
     }
 
     #[test]
+    fn staff_counts() {
+        assert_eq!(
+            read_text("现有专兼职人员5名，其中专职人员2名，兼职人员3名。"),
+            vec![
+                ("staffing.full_time".to_string(), Some(2.0)),
+                ("staffing.part_time".to_string(), Some(3.0)),
+                ("staffing.staff".to_string(), Some(5.0)),
+            ]
+        );
+    }
+
+    #[test]
     fn channels_before_totals() {
         let got = read_text(
             "我局2021年来，共主动公开政务信息253条。政府网站主动公开124条，官方微信公开129条。",
