@@ -161,13 +161,17 @@ fn table2_row(
         ));
         return;
     };
+    let blank = blank_cell(values, label.line);
     for ((col, unit, _), cell) in columns.iter().zip(placed) {
-        let (Some(col), Some(cell)) = (col, cell) else {
-            continue;
-        };
+        let Some(col) = col else { continue };
         let indicator = format!("art20.{row_key}.{col}");
-        sink.add_cell(&indicator, cell, *unit);
+        sink.add_cell(&indicator, cell.unwrap_or(&blank), *unit);
     }
+}
+
+/// The cell standing for a blank the layout dropped: empty, on the row's line.
+fn blank_cell(values: &[Cell], label_line: u32) -> Cell {
+    Cell::new("", values.first().map_or(label_line, |c| c.line))
 }
 
 /// Returns the row key it read (or `None`).
@@ -224,10 +228,13 @@ fn table3_row<'k>(
         ));
         return Some(row_key);
     };
+    let blank = blank_cell(values, label.line);
     for (col, cell) in columns.iter().zip(placed) {
-        if let Some(cell) = cell {
-            sink.add_cell(&format!("requests.{row_key}.{col}"), cell, None);
-        }
+        sink.add_cell(
+            &format!("requests.{row_key}.{col}"),
+            cell.unwrap_or(&blank),
+            None,
+        );
     }
     Some(row_key)
 }
