@@ -469,13 +469,16 @@ pub fn starts_with_numbering(t: &str) -> bool {
         || rest.starts_with(',')
 }
 
+/// A line of values waiting for its label: (line, label fragment, value cells, unit cell).
+type ValueRow = (u32, Option<usize>, Vec<Cell>, Option<Cell>);
+
 /// Builds the rows of an aligned region: each value line is a row whose label is assembled
 /// from the fragments around it; label fragments that own no values become label-only rows
 /// (section headings and rowspan labels give context).
 fn aligned_rows(lines: &[String], first: usize, end: usize) -> Vec<Row> {
     let mut frags: Vec<Fragment> = Vec::new();
-    // (sort line, row) pairs; value rows are completed at the end with their labels.
-    let mut value_rows: Vec<(u32, Option<usize>, Vec<Cell>, Option<Cell>)> = Vec::new();
+    // Value rows are completed at the end, when their labels have all their fragments.
+    let mut value_rows: Vec<ValueRow> = Vec::new();
     let mut header_rows: Vec<(u32, Row)> = Vec::new();
     for (k, line) in lines.iter().enumerate().take(end + 1).skip(first) {
         let no = k as u32 + 1;
