@@ -1,9 +1,16 @@
 //! Is this file an annual information-disclosure report at all?
 //!
 //! A crawl holds list pages, notices, 公开指南, 公开目录, application forms and news next to
-//! the reports. A document counts as a report when its title (the container's title or the
-//! opening lines, wrapped titles joined) names an annual report of 政府信息公开 / 政务公开, or
-//! when its tables carry the statistics of one of the forms.
+//! the reports, and their site chrome (a column menu with a 政府信息公开年度报告 entry) or
+//! their text (a news item saying the 年度报告 was published) names the report in passing.
+//! So a document counts as a report when its tables carry the statistics of one of the
+//! forms, or when it is *titled* as one report: its container title, or a short line at its
+//! opening (two wrapped lines joined), names a year, an annual report and 政府信息公开 /
+//! 政务公开. Mentions do not count: a title quoted in 《》, a table row, an attachment link, a
+//! long sentence. A page listing three or more such titles, with next to no running text, is
+//! an index of reports, not one.
+
+use std::collections::BTreeSet;
 
 use crate::document::Document;
 use crate::document::text::squash;
@@ -21,6 +28,20 @@ const REPORT_WORDS: &[&str] = &[
 ];
 /// Words that make it about information disclosure.
 const SUBJECT_WORDS: &[&str] = &["政府信息公开", "政务公开", "信息公开"];
+/// Report words specific enough to stand without a year (a column menu says 年度报告 or
+/// 年报, an agency's title says 工作年度报告).
+const YEARLESS_REPORT_WORDS: &[&str] = &["工作年度报告", "年度工作报告", "工作报告"];
+/// Longest line (in characters, whitespace removed) taken for a title.
+const MAX_TITLE_CHARS: usize = 60;
+/// Opening lines (non-blank, outside tables) searched for the title.
+const OPENING_LINES: usize = 20;
+/// Distinct report titles that make a page an index of reports.
+const LIST_TITLES: usize = 3;
+/// An index page has next to no running text (a report has pages of it, whose wrapped lines
+/// may look like titles): characters in long lines.
+const LIST_MAX_PROSE: usize = 400;
+/// Table facts that make a document a report whatever its title.
+const MIN_TABLE_FACTS: usize = 5;
 
 /// `Ok(())` for a report, `Err(reason)` otherwise.
 pub fn is_annual_report(doc: &Document, extraction: &Extraction) -> Result<(), String> {
@@ -29,25 +50,107 @@ pub fn is_annual_report(doc: &Document, extraction: &Extraction) -> Result<(), S
         .iter()
         .filter(|f| f.method == Method::Table)
         .count();
-    if table_facts >= 5 {
+    if table_facts >= MIN_TABLE_FACTS {
         return Ok(());
     }
-    let head: String = doc
-        .title
+    let container = doc.title.as_deref().map(squash).unwrap_or_default();
+    if is_report_title(&container, true) {
+        return Ok(());
+    }
+    let lines = title_lines(doc);
+    let listed: BTreeSet<&String> = lines.iter().filter(|l| is_report_title(l, false)).collect();
+    if listed.len() >= LIST_TITLES && prose_chars(doc) < LIST_MAX_PROSE {
+        return Err(format!(
+            "not an annual information-disclosure report: a list of {} report titles (an index page)",
+            listed.len()
+        ));
+    }
+    let opening: Vec<&String> = lines.iter().take(OPENING_LINES).collect();
+    let titled = opening.iter().enumerate().any(|(i, l)| {
+        is_report_title(l, i < 3)
+            || opening
+                .get(i + 1)
+                .is_some_and(|next| is_report_title(&format!("{l}{next}"), i < 3))
+    });
+    if titled {
+        return Ok(());
+    }
+    if container.is_empty() && lines.is_empty() && doc.lines.iter().all(|l| l.trim().is_empty()) {
+        return Err("no text".to_string());
+    }
+    // What the page is instead, from its own title (not from a menu entry further down).
+    let named = format!("{container}{}", opening.first().map_or("", |s| s.as_str()));
+    let kind = [
+        ("公开指南", "a disclosure guide (公开指南)"),
+        ("公开目录", "a disclosure catalogue (公开目录)"),
+        ("申请表", "an application form (申请表)"),
+    ]
+    .into_iter()
+    .find(|(word, _)| named.contains(word))
+    .map(|(_, kind)| kind);
+    Err(match kind {
+        Some(kind) => format!("not an annual information-disclosure report: {kind}"),
+        None => "not an annual information-disclosure report: no 政府信息公开工作年度报告 title and no statistics table".to_string(),
+    })
+}
+
+/// The document's lines that could be titles, squashed: non-blank, outside tables, short,
+/// with titles quoted in 《》 removed and attachment links skipped.
+fn title_lines(doc: &Document) -> Vec<String> {
+    doc.lines
         .iter()
-        .map(|t| squash(t))
-        .chain(doc.lines.iter().take(15).map(|l| squash(l)))
-        .collect();
-    let titled = REPORT_WORDS.iter().any(|w| head.contains(w))
-        && SUBJECT_WORDS.iter().any(|w| head.contains(w));
-    let not_list = !head.contains("公开指南") || head.contains("年度报告");
-    if titled && not_list {
-        return Ok(());
+        .enumerate()
+        .filter(|(i, _)| !doc.is_table_line(u32::try_from(i + 1).unwrap_or(u32::MAX)))
+        .map(|(_, l)| squash(&strip_quoted(l)))
+        .filter(|l| !l.is_empty() && l.chars().count() <= MAX_TITLE_CHARS)
+        .filter(|l| !l.starts_with("附件") && !l.starts_with("相关"))
+        .collect()
+}
+
+/// Characters of running text: those of lines longer than a title.
+fn prose_chars(doc: &Document) -> usize {
+    doc.lines
+        .iter()
+        .map(|l| l.chars().filter(|c| !c.is_whitespace()).count())
+        .filter(|&n| n > MAX_TITLE_CHARS)
+        .sum()
+}
+
+/// The line without the text inside 《》 (a title mentioned, not held).
+fn strip_quoted(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut depth = 0usize;
+    for c in line.chars() {
+        match c {
+            '《' => depth += 1,
+            '》' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
     }
-    Err(if head.is_empty() {
-        "no text".to_string()
-    } else {
-        "not an annual information-disclosure report: no 政府信息公开工作年度报告 title and no statistics table".to_string()
+    out
+}
+
+/// Names one annual report: a year, a report word and a subject word (a year-less title is
+/// accepted where it stands, `prominent`, and says 工作年度报告 or the like).
+fn is_report_title(s: &str, prominent: bool) -> bool {
+    if s.is_empty() || s.chars().count() > MAX_TITLE_CHARS {
+        return false;
+    }
+    let subject = SUBJECT_WORDS.iter().any(|w| s.contains(w));
+    if !subject || !REPORT_WORDS.iter().any(|w| s.contains(w)) {
+        return false;
+    }
+    has_year(s) || (prominent && YEARLESS_REPORT_WORDS.iter().any(|w| s.contains(w)))
+}
+
+/// A four-digit year 1990–2099 followed by 年.
+fn has_year(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    chars.windows(5).any(|w| {
+        w[4] == '年'
+            && w[..4].iter().all(char::is_ascii_digit)
+            && matches!((w[0], w[1]), ('1', '9') | ('2', '0'))
     })
 }
 
@@ -55,14 +158,61 @@ pub fn is_annual_report(doc: &Document, extraction: &Extraction) -> Result<(), S
 mod tests {
     use super::*;
 
+    fn classify(text: &str, title: Option<&str>) -> Result<(), String> {
+        let mut doc = Document::from_text(text);
+        doc.title = title.map(str::to_string);
+        is_annual_report(&doc, &Extraction::default())
+    }
+
     #[test]
     fn titles_decide() {
-        let report =
-            Document::from_text("机关事务管理局2017年度政府\n\n信息公开工作年度报告\n正文");
-        assert!(is_annual_report(&report, &Extraction::default()).is_ok());
-        let guide = Document::from_text("威海市科学技术局政府信息公开指南\n一、公开范围");
-        assert!(is_annual_report(&guide, &Extraction::default()).is_err());
-        let news = Document::from_text("我市召开2018年政务公开工作会议\n会议指出");
-        assert!(is_annual_report(&news, &Extraction::default()).is_err());
+        assert!(
+            classify(
+                "机关事务管理局2017年度政府\n\n信息公开工作年度报告\n正文",
+                None
+            )
+            .is_ok()
+        );
+        assert!(
+            classify(
+                "威海市中小企业局\n\n2017 年政府信息公开工作年度报告\n根据",
+                None
+            )
+            .is_ok()
+        );
+        assert!(classify("正文", Some("某某局2021年政府信息公开工作年度报告_某某网")).is_ok());
+        let guide = classify("威海市科学技术局政府信息公开指南\n一、公开范围", None);
+        assert!(guide.is_err_and(|r| r.contains("公开指南")));
+        assert!(classify("我市召开2018年政务公开工作会议\n会议指出", None).is_err());
+    }
+
+    #[test]
+    fn menus_mentions_and_lists_are_not_titles() {
+        let menu = "首页\n政府信息公开指南\n政府信息公开年度报告\n依申请公开\n政府信息公开指南\n为了更好地提供政府信息公开服务，根据条例编制本指南，本机关每年公布政府信息公开工作年度报告。";
+        let r = classify(menu, Some("某局政府信息公开指南"));
+        assert!(
+            r.is_err_and(|r| r.contains("公开指南")),
+            "guide with a menu"
+        );
+        let news = "区科技局召开政务公开推进会\n发布时间：2022-03-01\n会议指出，我局按时发布了《2021年政府信息公开工作年度报告》。";
+        assert!(classify(news, Some("区科技局召开政务公开推进会")).is_err());
+        let list = (2017..2022)
+            .map(|y| format!("某某局{y}年政府信息公开工作年度报告 {}-01-20", y + 1))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let r = classify(&list, Some("政府信息公开年度报告"));
+        assert!(r.is_err_and(|r| r.contains("list of 5")), "index page");
+        let prose = "本局认真贯彻落实政府信息公开条例，不断完善工作机制，扩大公开范围，提高公开质量，方便群众获取政府信息，全年工作取得新成效。".repeat(3);
+        let report = format!("{list}\n{prose}\n{prose}\n{prose}");
+        assert!(
+            classify(&report, None).is_ok(),
+            "a report quoting past titles"
+        );
+    }
+
+    #[test]
+    fn years_are_four_digits_before_nian() {
+        assert!(has_year("2021年政府信息公开"));
+        assert!(!has_year("202年") && !has_year("3021年") && !has_year("2021"));
     }
 }

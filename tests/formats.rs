@@ -627,14 +627,24 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 }
 
 /// Randomized robustness: mutated fixtures in every format must never panic or hang.
-/// Run with `XXGK_FUZZ_SECS=180 cargo test --release --test formats -- --ignored --nocapture`.
+/// Run with `XXGK_FUZZ_SECS=300 cargo test --release --test formats -- --ignored --nocapture`.
+/// PDF inputs go through pdftotext (one process each), so they are capped by
+/// `XXGK_FUZZ_PDF_RUNS` (default 2000) and drawn for at most one execution in eight.
 #[test]
 #[ignore = "long-running robustness test"]
 fn mutated_inputs_never_panic() {
-    let secs: u64 = std::env::var("XXGK_FUZZ_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
+    let env_u64 = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let secs = env_u64("XXGK_FUZZ_SECS", 60);
+    let pdf_cap = if pdftotext_available() {
+        env_u64("XXGK_FUZZ_PDF_RUNS", 2000)
+    } else {
+        0
+    };
     let html = std::fs::read(fixture("formats/table3_gb2312.html")).expect("html fixture");
     let seed = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample/003_32627ba4512e0993.txt"),
@@ -644,23 +654,40 @@ fn mutated_inputs_never_panic() {
         &String::from_utf8_lossy(&seed),
         &seed_rows(&String::from_utf8_lossy(&seed)),
     );
+    let crawl = |name: &str| std::fs::read(fixture(&format!("crawl/seeds/{name}"))).expect(name);
     let corpus: Vec<(Format, Vec<u8>)> = vec![
         (Format::Html, html),
         (Format::Txt, seed),
         (Format::Docx, docx),
+        (Format::Docx, crawl("003_32627ba4512e0993.docx")),
+        (Format::Xls, crawl("003_32627ba4512e0993.xlsx")),
+        (Format::Html, crawl("003_32627ba4512e0993.html")),
+    ];
+    let pdfs: Vec<Vec<u8>> = vec![
+        crawl("004_028974a2b2ad95f8.pdf"),
+        crawl("003_32627ba4512e0993.pdf"),
     ];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ std::process::id() as u64);
     let started = std::time::Instant::now();
-    let (mut runs, mut ok, mut slowest) = (0u64, 0u64, std::time::Duration::ZERO);
+    let (mut runs, mut ok, mut pdf_runs, mut slowest) =
+        (0u64, 0u64, 0u64, std::time::Duration::ZERO);
+    let mut by_format: std::collections::BTreeMap<String, u64> = Default::default();
     while started.elapsed().as_secs() < secs {
-        let (format, base) = &corpus[rng.below(corpus.len())];
-        let input = mutate(&mut rng, base);
-        let t = std::time::Instant::now();
-        let as_format = if rng.below(4) == 0 {
-            [Format::Txt, Format::Html, Format::Docx, Format::Xls][rng.below(4)]
+        let (as_format, input) = if pdf_runs < pdf_cap && rng.below(8) == 0 {
+            pdf_runs += 1;
+            let base = &pdfs[rng.below(pdfs.len())];
+            (Format::Pdf, mutate(&mut rng, base))
         } else {
-            *format
+            let (format, base) = &corpus[rng.below(corpus.len())];
+            let input = mutate(&mut rng, base);
+            let as_format = if rng.below(4) == 0 {
+                [Format::Txt, Format::Html, Format::Docx, Format::Xls][rng.below(4)]
+            } else {
+                *format
+            };
+            (as_format, input)
         };
+        let t = std::time::Instant::now();
         let result = std::panic::catch_unwind(|| read_document(as_format, &input));
         slowest = slowest.max(t.elapsed());
         match result {
@@ -674,7 +701,10 @@ fn mutated_inputs_never_panic() {
                 );
             }
         }
+        *by_format.entry(format!("{as_format:?}")).or_default() += 1;
         runs += 1;
     }
-    eprintln!("robustness: {runs} executions, {ok} read, 0 panics, slowest {slowest:?}");
+    eprintln!(
+        "robustness: {runs} executions ({by_format:?}), {ok} read, 0 panics, slowest {slowest:?}"
+    );
 }

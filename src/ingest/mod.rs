@@ -92,6 +92,9 @@ pub fn sniff_format(path: &Path, bytes: &[u8]) -> Format {
             _ => Format::Other,
         });
     }
+    if NOT_DOCUMENT_EXTENSIONS.contains(&ext.as_str()) && !starts_like_markup(head) {
+        return Format::Other;
+    }
     if looks_like_html(head) {
         return Format::Html;
     }
@@ -102,9 +105,22 @@ pub fn sniff_format(path: &Path, bytes: &[u8]) -> Format {
         "pdf" => Format::Pdf,
         "doc" | "wps" => Format::Doc,
         "xls" | "xlsx" | "et" => Format::Xls,
-        _ if decode::looks_like_text(head) => Format::Txt,
+        _ if !head.is_empty() && decode::looks_like_text(head) => Format::Txt,
         _ => Format::Other,
     }
+}
+
+/// Text files a crawl saves that are never documents: style sheets, scripts, data feeds and
+/// source maps. Read as text they would only be classified `not_report`; they are `other`.
+const NOT_DOCUMENT_EXTENSIONS: &[&str] = &["css", "js", "mjs", "json", "map", "ico", "svg"];
+
+/// True when the bytes open with markup (`<`, after a byte-order mark and whitespace): a page
+/// saved under a script's name is still a page.
+fn starts_like_markup(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    head.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'<')
 }
 
 /// Signature of an OLE compound file (legacy Word, WPS, Excel).
@@ -159,6 +175,7 @@ pub fn read_document(format: Format, bytes: &[u8]) -> Result<Decoded, ReadError>
         Format::Pdf => pdf::read(bytes),
         Format::Xls => sheet::read(bytes),
         Format::Doc => read_ole(bytes),
+        Format::Other if bytes.is_empty() => Err(ReadError::Unreadable("empty file".to_string())),
         Format::Other => Err(ReadError::Unsupported(
             "not a text, HTML, Word, PDF or spreadsheet file".to_string(),
         )),
@@ -202,5 +219,28 @@ mod tests {
             sniff_format(Path::new("a"), "政府信息公开".as_bytes()),
             Format::Txt
         );
+    }
+
+    #[test]
+    fn scripts_and_styles_are_not_documents_unless_they_are_pages() {
+        assert_eq!(
+            sniff_format(Path::new("site/css/style.css"), b"body{margin:0}"),
+            Format::Other
+        );
+        assert_eq!(
+            sniff_format(Path::new("common.js"), b"(function(){var a='<html>';})()"),
+            Format::Other
+        );
+        assert_eq!(
+            sniff_format(Path::new("page.js"), b"\n<!DOCTYPE html><html><body>"),
+            Format::Html
+        );
+        // Known only by name (a file over the size limit is not read).
+        assert_eq!(sniff_format(Path::new("intro.mp4"), b""), Format::Other);
+        assert_eq!(sniff_format(Path::new("big.txt"), b""), Format::Txt);
+        assert!(matches!(
+            read_document(Format::Other, b""),
+            Err(ReadError::Unreadable(r)) if r == "empty file"
+        ));
     }
 }
