@@ -251,7 +251,7 @@ seed_tests!(same_as_original {
     s001_html: "001_8ce2c52a2533517f", "html";
     s001_gb2312_html: "001_8ce2c52a2533517f", "gb2312_html";
     s001_docx: "001_8ce2c52a2533517f", "docx";
-    s001_pdf: "001_8ce2c52a2533517f", "pdf", "extractor (layout.rs, PDF): the 2008 form's label 回应公众关注热点或重大舆情数 wraps onto three lines in the PDF and its row is lost (response.hot_topics)";
+    s001_pdf: "001_8ce2c52a2533517f", "pdf";
     s001_gb18030_txt: "001_8ce2c52a2533517f", "gb18030_txt";
     s001_utf16le_bom_txt: "001_8ce2c52a2533517f", "utf16le_bom_txt";
     s001_utf16le_txt: "001_8ce2c52a2533517f", "utf16le_txt";
@@ -269,7 +269,7 @@ seed_tests!(same_as_original {
     s003_html: "003_32627ba4512e0993", "html";
     s003_gb2312_html: "003_32627ba4512e0993", "gb2312_html";
     s003_docx: "003_32627ba4512e0993", "docx";
-    s003_pdf: "003_32627ba4512e0993", "pdf", "extractor (layout.rs, PDF): in narrow PDF columns the value 0 is glued to the wrapped label (`（三）1.属于0不予公国家秘`) and 表二 rows merge with the next caption, losing art20.rules.* and requests.denied.{state_secret,prohibited,security_stability}.*";
+    s003_pdf: "003_32627ba4512e0993", "pdf", "extractor (layout.rs, PDF): in this PDF's 3-character-wide label columns the rowspan label and the row label share one segment and interleave on every wrapped line (`（三） 1.属于` / `不予公 国家秘` / `开 密`), so the first row under （三）（四）（五）（六） is not recognised (35 facts of 表三)";
     s003_gb18030_txt: "003_32627ba4512e0993", "gb18030_txt";
     s003_utf16le_bom_txt: "003_32627ba4512e0993", "utf16le_bom_txt";
     s003_utf16le_txt: "003_32627ba4512e0993", "utf16le_txt";
@@ -300,7 +300,7 @@ seed_tests!(as_hand_written {
     s001_html: "001_8ce2c52a2533517f", "html";
     s001_gb2312_html: "001_8ce2c52a2533517f", "gb2312_html";
     s001_docx: "001_8ce2c52a2533517f", "docx";
-    s001_pdf: "001_8ce2c52a2533517f", "pdf", "extractor (layout.rs, PDF): the 2008 form's label 回应公众关注热点或重大舆情数 wraps onto three lines in the PDF and its row is lost (response.hot_topics)";
+    s001_pdf: "001_8ce2c52a2533517f", "pdf";
     s001_gb18030_txt: "001_8ce2c52a2533517f", "gb18030_txt";
     s001_utf16le_bom_txt: "001_8ce2c52a2533517f", "utf16le_bom_txt";
     s001_utf16le_txt: "001_8ce2c52a2533517f", "utf16le_txt";
@@ -320,7 +320,7 @@ seed_tests!(as_hand_written {
     s003_html: "003_32627ba4512e0993", "html";
     s003_gb2312_html: "003_32627ba4512e0993", "gb2312_html";
     s003_docx: "003_32627ba4512e0993", "docx";
-    s003_pdf: "003_32627ba4512e0993", "pdf", "extractor (layout.rs, PDF): in narrow PDF columns the value 0 is glued to the wrapped label (`（三）1.属于0不予公国家秘`) and 表二 rows merge with the next caption, losing art20.rules.* and requests.denied.{state_secret,prohibited,security_stability}.*";
+    s003_pdf: "003_32627ba4512e0993", "pdf", "extractor (layout.rs, PDF): in this PDF's 3-character-wide label columns the rowspan label and the row label share one segment and interleave on every wrapped line (`（三） 1.属于` / `不予公 国家秘` / `开 密`), so the first row under （三）（四）（五）（六） is not recognised (35 facts of 表三)";
     s003_gb18030_txt: "003_32627ba4512e0993", "gb18030_txt";
     s003_utf16le_bom_txt: "003_32627ba4512e0993", "utf16le_bom_txt";
     s003_utf16le_txt: "003_32627ba4512e0993", "utf16le_txt";

@@ -317,14 +317,33 @@ struct AlignedLine {
 
 /// Classifies a line: leading label segments, an optional unit, trailing value segments.
 fn classify_aligned(line: &str) -> AlignedLine {
-    let segs = segments(line);
-    let first_value = {
-        let mut k = segs.len();
-        while k > 0 && is_value_token(&segs[k - 1].text) {
-            k -= 1;
+    let mut segs = segments(line);
+    // Narrow columns leave a single space between a label and its unit or first value
+    // (`回应公众关注热点或重大 次   0`, `1.属于 0   0`): split such tails off the label.
+    for _ in 0..2 {
+        let k = first_value_index(&segs).saturating_sub(1);
+        let Some(seg) = segs.get(k).cloned() else {
+            break;
+        };
+        let Some((head, tail)) = seg.text.rsplit_once(' ') else {
+            break;
+        };
+        if head.trim().is_empty()
+            || !has_label_text(head)
+            || !(is_value_token(tail) || is_unit_token(tail))
+        {
+            break;
         }
-        k
-    };
+        segs[k].text = head.to_string();
+        segs.insert(
+            k + 1,
+            Segment {
+                text: tail.to_string(),
+                x: seg.x + display_width(head) as u32 + 1,
+            },
+        );
+    }
+    let first_value = first_value_index(&segs);
     let mut labels: Vec<Segment> = segs[..first_value].to_vec();
     let values = segs[first_value..].to_vec();
     let unit = if !values.is_empty()
@@ -340,6 +359,20 @@ fn classify_aligned(line: &str) -> AlignedLine {
         unit,
         values,
     }
+}
+
+/// Index of the first of the trailing value segments (`segs.len()` when there are none).
+fn first_value_index(segs: &[Segment]) -> usize {
+    let mut k = segs.len();
+    while k > 0 && is_value_token(&segs[k - 1].text) {
+        k -= 1;
+    }
+    k
+}
+
+/// True when text holds a Han character (a label, not a number or a mark).
+fn has_label_text(s: &str) -> bool {
+    s.chars().any(super::text::is_han)
 }
 
 /// A line of prose: long, one segment, no column gaps (or ending a sentence).
@@ -435,6 +468,8 @@ struct Fragment {
     last_line: u32,
     /// Index of the value row this label belongs to.
     row: Option<usize>,
+    /// A header row came after this fragment: nothing below continues it.
+    closed: bool,
 }
 
 /// True when text starts with an outline number: 一、 （一） (一) 1. 1、 ① 其中.
@@ -495,6 +530,9 @@ fn aligned_rows(lines: &[String], first: usize, end: usize) -> Vec<Row> {
                     spanned: false,
                 });
                 header_rows.push((no, Row::new(cells.collect())));
+                for f in &mut frags {
+                    f.closed = true;
+                }
             } else if let Some(seg) = a.labels.first() {
                 attach_fragment(&mut frags, seg, no, false);
             }
@@ -587,6 +625,7 @@ fn attach_fragment(
             line.saturating_sub(f.last_line) <= 3
                 && (f.x as i64 - seg.x as i64).abs() <= 4
                 && f.last_line < line
+                && !f.closed
                 && !(with_values && f.row.is_some())
         });
         if let Some(i) = near {
@@ -601,6 +640,7 @@ fn attach_fragment(
         line,
         last_line: line,
         row: None,
+        closed: false,
     });
     frags.len() - 1
 }
