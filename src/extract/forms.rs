@@ -241,8 +241,8 @@ fn table3_row<'k>(
 
 /// Reads 表四's data row; true when it was read.
 fn table4_row(view: &RowView, k: &Knowledge, sink: &mut FactSink) -> bool {
-    let values = view.values();
     let n = k.labels.form4.len();
+    let values = without_trailing_blanks(view.values(), n);
     if !view.has_numbers() {
         return false;
     }
@@ -267,6 +267,7 @@ fn place_cells<'c>(
     n: usize,
     anchors: Option<&[u32]>,
 ) -> Option<Vec<Option<&'c Cell>>> {
+    let values = without_trailing_blanks(values, n);
     if values.len() == n {
         return Some(values.iter().map(Some).collect());
     }
@@ -289,6 +290,16 @@ fn place_cells<'c>(
     }
     // Columns with no cell were blank in the layout.
     Some(placed)
+}
+
+/// Drops empty cells past the `n` columns of a table: a grid as wide as its widest block (a
+/// spreadsheet holding 表二 and 表四 on one sheet) pads short rows on the right.
+fn without_trailing_blanks(values: &[Cell], n: usize) -> &[Cell] {
+    let mut end = values.len();
+    while end > n && values[end - 1].text.trim().is_empty() {
+        end -= 1;
+    }
+    &values[..end]
 }
 
 /// The outcome of splitting a glued run of digits.
