@@ -39,9 +39,10 @@ fn cell_texts(row: &xxgk::document::Row) -> Vec<&str> {
 }
 
 /// Every cell sits on the line of its row, which is the row's cells joined by tabs, inside
-/// the table's line span; no prose line is inside a span.
+/// the table's line span; no prose line is inside a span. (Tables that the layout stage
+/// rebuilt from text keep the text's own lines instead.)
 fn assert_rendering_contract(doc: &Document) {
-    for t in &doc.tables {
+    for t in doc.tables.iter().filter(|t| !t.from_text) {
         for row in &t.rows {
             let line = row.cells[0].line;
             assert!(

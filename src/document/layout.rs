@@ -181,6 +181,7 @@ fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
     let table = Table {
         rows,
         line_span: (start as u32 + 1, last_table_line as u32 + 1),
+        from_text: true,
     };
     Some((table, last_table_line + 1))
 }
@@ -454,6 +455,7 @@ fn aligned_table(lines: &[String], start: usize, floor: usize) -> Option<(Table,
         Table {
             rows,
             line_span: (first as u32 + 1, end as u32 + 1),
+            from_text: true,
         },
         end + 1,
     ))

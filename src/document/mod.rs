@@ -28,6 +28,9 @@ pub struct Table {
     /// First and last document line (1-based, inclusive) that the table occupies; prose
     /// extraction skips these lines so a table cell is never read twice.
     pub line_span: (u32, u32),
+    /// True when the layout stage rebuilt the table from text (tabs, a cell per line,
+    /// aligned columns) rather than reading it from table markup.
+    pub from_text: bool,
 }
 
 /// One row of a table grid.

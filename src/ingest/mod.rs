@@ -186,6 +186,11 @@ pub fn read_document(format: Format, bytes: &[u8]) -> Result<Decoded, ReadError>
         ));
     }
     simplify::simplify_document(&mut decoded.doc);
+    if matches!(format, Format::Html | Format::Docx) && decoded.doc.tables.is_empty() {
+        // A page or document without table markup may still hold the statistics as text
+        // (tab-aligned paragraphs in Word, a <pre> block, a table flattened by a crawler).
+        crate::document::layout::find_tables(&mut decoded.doc);
+    }
     Ok(decoded)
 }
 

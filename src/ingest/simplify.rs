@@ -88,6 +88,7 @@ mod tests {
         doc.tables.push(Table {
             rows: vec![Row::new(vec![Cell::new("規章", 3), Cell::new("總計", 3)])],
             line_span: (3, 3),
+            from_text: false,
         });
         doc.title = Some("年度報告".to_string());
         assert!(simplify_document(&mut doc));
