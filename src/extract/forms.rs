@@ -46,9 +46,14 @@ const T3_COLUMNS: &[&str] = &[
 /// Reads every form table of the document into `sink`.
 pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
     let mut mode = Mode::None;
+    let t3_rows = k.labels.form_keys("t3", "row");
+    let mut previous: Option<String> = None;
     for row in all_rows(&doc.tables) {
         let view = RowView::of(row);
         if let Some(m) = header_mode(&view, k, &mode) {
+            if !matches!((&mode, &m), (Mode::Table3 { .. }, Mode::Table3 { .. })) {
+                previous = None;
+            }
             mode = m;
             continue;
         }
@@ -56,8 +61,20 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
             Mode::None => {}
             Mode::Table2 { columns } => table2_row(&view, columns, k, sink),
             Mode::Table3 { columns, anchors } => {
-                if table3_row(&view, columns, anchors, k, sink) == Some("carried_out") {
+                let read = table3_row(
+                    &view,
+                    columns,
+                    anchors,
+                    previous.as_deref(),
+                    &t3_rows,
+                    k,
+                    sink,
+                );
+                if read.as_deref() == Some("carried_out") {
                     mode = Mode::None;
+                }
+                if read.is_some() {
+                    previous = read;
                 }
             }
             Mode::Table4 => {
@@ -175,13 +192,15 @@ fn blank_cell(values: &[Cell], label_line: u32) -> Cell {
 }
 
 /// Returns the row key it read (or `None`).
-fn table3_row<'k>(
+fn table3_row(
     view: &RowView,
     columns: &[String],
     anchors: &mut Option<Vec<u32>>,
-    k: &'k Knowledge,
+    previous: Option<&str>,
+    order: &[String],
+    k: &Knowledge,
     sink: &mut FactSink,
-) -> Option<&'k str> {
+) -> Option<String> {
     if !view.has_numbers() && view.values().iter().all(|c| c.text.trim().is_empty()) {
         return None;
     }
@@ -191,6 +210,9 @@ fn table3_row<'k>(
         let joined: String = view.labels.iter().map(|c| c.text.as_str()).collect();
         k.labels.match_form("t3", "row", &joined)
     });
+    let row_key = row_key
+        .map(str::to_string)
+        .or_else(|| next_sub_row(&label.text, previous, order));
     let Some(row_key) = row_key else {
         sink.unmapped.push(label.text.clone());
         return None;
@@ -237,6 +259,33 @@ fn table3_row<'k>(
         );
     }
     Some(row_key)
+}
+
+/// The row key of a numbered sub-row whose wording is damaged (a PDF text layer that dropped
+/// characters: `2.其他法律行政止公开`): the form fixes the order of the sub-rows under
+/// （三）（四）（五）（六）, so sub-row N after sub-row N − 1 of the same block is the next key of
+/// that block in `forms.csv` order.
+fn next_sub_row(label: &str, previous: Option<&str>, order: &[String]) -> Option<String> {
+    let number: u32 = {
+        let key = crate::document::text::squash(label);
+        let digits: String = key.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let rest = &key[digits.len()..];
+        if digits.is_empty() || !(rest.starts_with('.') || rest.starts_with('、')) {
+            return None;
+        }
+        digits.parse().ok()?
+    };
+    let previous = previous?;
+    let block = |key: &str| key.split_once('.').map(|(b, _)| b.to_string());
+    let prev_block = block(previous)?;
+    let members: Vec<&String> = order
+        .iter()
+        .filter(|k| block(k).as_deref() == Some(prev_block.as_str()))
+        .collect();
+    let position = members.iter().position(|k| k.as_str() == previous)? as u32 + 1;
+    (number == position + 1)
+        .then(|| members.get(position as usize).map(|k| k.to_string()))
+        .flatten()
 }
 
 /// Reads 表四's data row; true when it was read.
@@ -425,6 +474,25 @@ mod tests {
             split_glued(&Cell::new("1111111111", 1), 7),
             Split::Ambiguous
         ));
+    }
+
+    #[test]
+    fn damaged_sub_row_labels_follow_the_form_order() {
+        let k = crate::knowledge::Knowledge::embedded();
+        let order = k.labels.form_keys("t3", "row");
+        let next = |label: &str, prev: &str| next_sub_row(label, Some(prev), &order);
+        assert_eq!(
+            next("2.其他法律行政止公开", "denied.state_secret").as_deref(),
+            Some("denied.prohibited")
+        );
+        assert_eq!(
+            next("3.补正后申请内容仍不", "unavailable.needs_creation").as_deref(),
+            Some("unavailable.unclear")
+        );
+        // Numbering that does not follow, or a row outside the sub-row blocks, infers nothing.
+        assert_eq!(next("3.其他法律行政止公开", "denied.state_secret"), None);
+        assert_eq!(next("2.xx", "granted"), None);
+        assert_eq!(next("1.xx", "denied.admin_query"), None);
     }
 
     #[test]
