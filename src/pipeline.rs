@@ -2,9 +2,10 @@
 //! processed in parallel and written ([`run`]).
 //!
 //! One parallel boundary: the corpus is walked serially into a sorted list of paths, files are
-//! processed with rayon's indexed `par_iter` (which keeps input order), and everything after
-//! that is serial. Together with sorted output rows this makes the dataset byte-identical
-//! whatever the number of threads. A panic in one file is caught and becomes a `failed` row.
+//! processed chunk by chunk with rayon's indexed `par_iter` (which keeps input order), and
+//! everything after that is serial. Together with sorted output rows this makes the dataset
+//! byte-identical whatever the number of threads. A panic in one file is caught and becomes a
+//! `failed` row. Memory stays flat: see [`run`], [`crate::spill`] and [`crate::incremental`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -15,10 +16,18 @@ use rayon::prelude::*;
 
 use crate::document::Document;
 use crate::extract::{self, Extraction};
+use crate::incremental::{self, Cache, RecordReader, RecordWriter, Stamp};
 use crate::ingest::{self, Format, ReadError};
 use crate::knowledge::Knowledge;
 use crate::model::{ReportRecord, Status};
-use crate::sink::{self, SinkOptions};
+use crate::shard::Shard;
+use crate::sink::{
+    self, CheckRow, DatasetWriter, FactRow, PartitionBy, RecordColumns, ReportRow, SinkOptions,
+    TableRow, TableWriter,
+};
+use crate::spill::{
+    Dec, RunRow, SpillError, WorkDir, decode_record, merge_runs, write_run_in_order,
+};
 use crate::{classify, normalize};
 
 /// Files larger than this are not read (a crawl holds the odd multi-gigabyte video or dump).
@@ -44,7 +53,12 @@ pub fn report_id(bytes: &[u8]) -> String {
 /// catch it with [`process_caught`]).
 pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
     let format = ingest::sniff_format(Path::new(rel_path), bytes);
-    let mut record = ReportRecord::empty(rel_path.to_string(), report_id(bytes), bytes.len() as u64, format.as_str());
+    let mut record = ReportRecord::empty(
+        rel_path.to_string(),
+        report_id(bytes),
+        bytes.len() as u64,
+        format.as_str(),
+    );
     let decoded = match ingest::read_document(format, bytes) {
         Ok(d) => d,
         Err(e) => {
@@ -53,7 +67,11 @@ pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
                 ReadError::Unreadable(_) => Status::Unreadable,
             };
             record.reason = Some(e.to_string());
-            return Processed { record, doc: None, unmapped: Vec::new() };
+            return Processed {
+                record,
+                doc: None,
+                unmapped: Vec::new(),
+            };
         }
     };
     record.encoding = decoded.encoding.clone();
@@ -64,9 +82,19 @@ pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
     if let Err(why) = classify::is_annual_report(&doc, &extraction) {
         record.status = Status::NotReport;
         record.reason = Some(why);
-        return Processed { record, doc: Some(doc), unmapped: Vec::new() };
+        return Processed {
+            record,
+            doc: Some(doc),
+            unmapped: Vec::new(),
+        };
     }
-    let Extraction { template, facts, mut checks, notes, unmapped } = extraction;
+    let Extraction {
+        template,
+        facts,
+        mut checks,
+        notes,
+        unmapped,
+    } = extraction;
     checks.extend(k.checks.evaluate(&facts));
     checks.sort_by(|a, b| a.check.cmp(&b.check));
     record.template = template;
@@ -86,10 +114,18 @@ pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
     }
     reasons.extend(record.identity.notes.iter().cloned());
     if !reasons.is_empty() {
-        record.status = if decoded_is_partial(&reasons, &record) { Status::Partial } else { Status::Ok };
+        record.status = if decoded_is_partial(&reasons, &record) {
+            Status::Partial
+        } else {
+            Status::Ok
+        };
         record.reason = Some(reasons.join("; "));
     }
-    Processed { record, doc: Some(doc), unmapped }
+    Processed {
+        record,
+        doc: Some(doc),
+        unmapped,
+    }
 }
 
 /// A report is partial when something it holds could not be read or attributed; remarks that
@@ -109,10 +145,19 @@ pub fn process_caught(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed 
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".to_string());
             let format = ingest::sniff_format(Path::new(rel_path), bytes);
-            let mut record = ReportRecord::empty(rel_path.to_string(), report_id(bytes), bytes.len() as u64, format.as_str());
+            let mut record = ReportRecord::empty(
+                rel_path.to_string(),
+                report_id(bytes),
+                bytes.len() as u64,
+                format.as_str(),
+            );
             record.status = Status::Failed;
             record.reason = Some(format!("internal error (please report): {msg}"));
-            Processed { record, doc: None, unmapped: Vec::new() }
+            Processed {
+                record,
+                doc: None,
+                unmapped: Vec::new(),
+            }
         }
     }
 }
@@ -135,11 +180,22 @@ pub struct Entry {
 pub fn walk(corpus: &Path) -> Vec<Entry> {
     let mut out = Vec::new();
     if corpus.is_file() {
-        let name = corpus.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = corpus
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let bytes = corpus.metadata().map(|m| m.len()).unwrap_or(0);
-        return vec![Entry { path: corpus.to_path_buf(), rel: name, bytes, problem: None }];
+        return vec![Entry {
+            path: corpus.to_path_buf(),
+            rel: name,
+            bytes,
+            problem: None,
+        }];
     }
-    for item in walkdir::WalkDir::new(corpus).follow_links(false).sort_by_file_name() {
+    for item in walkdir::WalkDir::new(corpus)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         match item {
             Ok(e) => {
                 let rel = relative(corpus, e.path());
@@ -148,9 +204,12 @@ pub fn walk(corpus: &Path) -> Vec<Entry> {
                 }
                 if e.file_type().is_symlink() {
                     match std::fs::metadata(e.path()) {
-                        Ok(m) if m.is_file() => {
-                            out.push(Entry { path: e.path().to_path_buf(), rel, bytes: m.len(), problem: None })
-                        }
+                        Ok(m) if m.is_file() => out.push(Entry {
+                            path: e.path().to_path_buf(),
+                            rel,
+                            bytes: m.len(),
+                            problem: None,
+                        }),
                         Ok(_) => {}
                         Err(err) => out.push(Entry {
                             path: e.path().to_path_buf(),
@@ -162,14 +221,24 @@ pub fn walk(corpus: &Path) -> Vec<Entry> {
                     continue;
                 }
                 let bytes = e.metadata().map(|m| m.len()).unwrap_or(0);
-                out.push(Entry { path: e.path().to_path_buf(), rel, bytes, problem: None });
+                out.push(Entry {
+                    path: e.path().to_path_buf(),
+                    rel,
+                    bytes,
+                    problem: None,
+                });
             }
             Err(err) => {
                 if let Some(p) = err.path() {
                     if p.is_dir() {
                         continue;
                     }
-                    out.push(Entry { path: p.to_path_buf(), rel: relative(corpus, p), bytes: 0, problem: Some(err.to_string()) });
+                    out.push(Entry {
+                        path: p.to_path_buf(),
+                        rel: relative(corpus, p),
+                        bytes: 0,
+                        problem: Some(err.to_string()),
+                    });
                 }
             }
         }
@@ -180,16 +249,28 @@ pub fn walk(corpus: &Path) -> Vec<Entry> {
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Reads and processes one walked entry.
 pub fn process_entry(entry: &Entry, k: &Knowledge, max_bytes: u64) -> Processed {
     let unreadable = |status: Status, reason: String, bytes: u64| {
-        let mut record = ReportRecord::empty(entry.rel.clone(), report_id(b""), bytes, Format::Other.as_str());
+        let mut record = ReportRecord::empty(
+            entry.rel.clone(),
+            report_id(b""),
+            bytes,
+            Format::Other.as_str(),
+        );
         record.status = status;
         record.reason = Some(reason);
-        Processed { record, doc: None, unmapped: Vec::new() }
+        Processed {
+            record,
+            doc: None,
+            unmapped: Vec::new(),
+        }
     };
     if let Some(p) = &entry.problem {
         return unreadable(Status::Unreadable, p.clone(), 0);
@@ -197,7 +278,10 @@ pub fn process_entry(entry: &Entry, k: &Knowledge, max_bytes: u64) -> Processed 
     if entry.bytes > max_bytes {
         let mut p = unreadable(
             Status::Unsupported,
-            format!("file too large: {} bytes over the {} byte limit", entry.bytes, max_bytes),
+            format!(
+                "file too large: {} bytes over the {} byte limit",
+                entry.bytes, max_bytes
+            ),
             entry.bytes,
         );
         p.record.format = ingest::sniff_format(&entry.path, b"").as_str().to_string();
@@ -209,48 +293,183 @@ pub fn process_entry(entry: &Entry, k: &Knowledge, max_bytes: u64) -> Processed 
     }
 }
 
-/// Marks repeated content: byte-identical files (same report_id) after the first, and the
-/// same report (same agency and year) published twice, keeping the stronger copy (more facts,
-/// fewer failed checks, then the first path).
-pub fn mark_duplicates(records: &mut [ReportRecord]) {
-    let mut first_by_id: HashMap<String, usize> = HashMap::new();
-    for i in 0..records.len() {
-        if records[i].bytes == 0 || matches!(records[i].status, Status::Unreadable) {
+/// A report_id held without a heap allocation when it is the usual 16 lowercase hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CompactId {
+    /// 16 lowercase hex digits.
+    Hex(u64),
+    /// Anything else, as written.
+    Other(Box<str>),
+}
+
+impl CompactId {
+    /// The compact form of a report_id.
+    pub fn new(id: &str) -> CompactId {
+        match u64::from_str_radix(id, 16) {
+            Ok(v) if id.len() == 16 && format!("{v:016x}") == id => CompactId::Hex(v),
+            _ => CompactId::Other(id.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for CompactId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompactId::Hex(v) => write!(f, "{v:016x}"),
+            CompactId::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// What duplicate marking needs to know of one file: a few bytes and no heap allocation per
+/// file, so the corpus' records need not stay in memory (nor fragment it).
+#[derive(Debug, Clone)]
+pub struct FileSummary {
+    /// Content hash.
+    pub report_id: CompactId,
+    /// Status before duplicate marking.
+    pub status: Status,
+    /// File size.
+    pub bytes: u64,
+    /// Canonical agency, interned in [`Summaries`].
+    pub agency: Option<u32>,
+    /// Statistical year.
+    pub year: Option<i16>,
+    /// Number of facts.
+    pub facts: u32,
+    /// Number of failed checks.
+    pub checks_failed: u32,
+}
+
+/// One [`FileSummary`] per file in walk order, with agencies interned.
+#[derive(Debug, Clone, Default)]
+pub struct Summaries {
+    /// Per file, in walk order.
+    pub files: Vec<FileSummary>,
+    agencies: HashMap<String, u32>,
+}
+
+impl Summaries {
+    /// Appends the summary of the next file's record.
+    pub fn push(&mut self, r: &ReportRecord) {
+        let agency = r
+            .identity
+            .agency
+            .as_ref()
+            .map(|a| match self.agencies.get(a) {
+                Some(&id) => id,
+                None => {
+                    let id = self.agencies.len() as u32;
+                    self.agencies.insert(a.clone(), id);
+                    id
+                }
+            });
+        self.files.push(FileSummary {
+            report_id: CompactId::new(&r.report_id),
+            status: r.status,
+            bytes: r.bytes,
+            agency,
+            year: r.identity.year,
+            facts: r.facts.len() as u32,
+            checks_failed: r.checks_failed() as u32,
+        });
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// True when no file was summarised.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// A file found to repeat another: its new `reason` and `duplicate_of`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateMark {
+    /// Why it is a duplicate.
+    pub reason: String,
+    /// The report_id of the copy that is kept.
+    pub duplicate_of: String,
+}
+
+/// Finds repeated content among files in walk order (`path(i)` is file `i`'s source_path):
+/// byte-identical files (same report_id) after the first, and the same report (same agency
+/// and year) published twice, keeping the stronger copy (more facts, fewer failed checks,
+/// then the first path). Returns one entry per file, `Some` for duplicates.
+pub fn find_duplicates<'a>(
+    summaries: &Summaries,
+    path: impl Fn(usize) -> &'a str,
+) -> Vec<Option<DuplicateMark>> {
+    let files = &summaries.files;
+    let mut marks: Vec<Option<DuplicateMark>> = vec![None; files.len()];
+    let mut first_by_id: HashMap<&CompactId, usize> = HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        if f.bytes == 0 || matches!(f.status, Status::Unreadable) {
             continue;
         }
-        match first_by_id.get(&records[i].report_id) {
-            Some(&f) => {
-                let of = records[f].source_path.clone();
-                let r = &mut records[i];
-                r.status = Status::Duplicate;
-                r.reason = Some(format!("byte-identical to {of}"));
-                r.duplicate_of = Some(r.report_id.clone());
+        match first_by_id.get(&f.report_id) {
+            Some(&first) => {
+                marks[i] = Some(DuplicateMark {
+                    reason: format!("byte-identical to {}", path(first)),
+                    duplicate_of: f.report_id.to_string(),
+                })
             }
             None => {
-                first_by_id.insert(records[i].report_id.clone(), i);
+                first_by_id.insert(&f.report_id, i);
             }
         }
     }
-    let mut groups: BTreeMap<(String, i16), Vec<usize>> = BTreeMap::new();
-    for (i, r) in records.iter().enumerate() {
-        if let (true, Some(a), Some(y)) = (sink::contributes(r) && !r.facts.is_empty(), &r.identity.agency, r.identity.year) {
-            groups.entry((a.clone(), y)).or_default().push(i);
+    let mut groups: BTreeMap<(u32, i16), Vec<usize>> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        let contributes = marks[i].is_none() && matches!(f.status, Status::Ok | Status::Partial);
+        if let (true, Some(a), Some(y)) = (contributes && f.facts > 0, f.agency, f.year) {
+            groups.entry((a, y)).or_default().push(i);
         }
     }
     for members in groups.values().filter(|m| m.len() > 1) {
         let best = *members
             .iter()
-            .min_by_key(|&&i| (std::cmp::Reverse(records[i].facts.len()), records[i].checks_failed(), i))
+            .min_by_key(|&&i| (std::cmp::Reverse(files[i].facts), files[i].checks_failed, i))
             .unwrap_or(&members[0]);
-        let (best_id, best_path) = (records[best].report_id.clone(), records[best].source_path.clone());
         for &i in members.iter().filter(|&&i| i != best) {
-            let r = &mut records[i];
-            r.status = Status::Duplicate;
-            r.reason = Some(format!("same report as {best_path}, which has more facts or fewer failed checks"));
-            r.duplicate_of = Some(best_id.clone());
+            marks[i] = Some(DuplicateMark {
+                reason: format!(
+                    "same report as {}, which has more facts or fewer failed checks",
+                    path(best)
+                ),
+                duplicate_of: files[best].report_id.to_string(),
+            });
+        }
+    }
+    marks
+}
+
+/// Applies a duplicate mark to a record.
+pub fn apply_mark(r: &mut ReportRecord, mark: &DuplicateMark) {
+    r.status = Status::Duplicate;
+    r.reason = Some(mark.reason.clone());
+    r.duplicate_of = Some(mark.duplicate_of.clone());
+}
+
+/// Marks repeated content in records held in memory (see [`find_duplicates`]).
+pub fn mark_duplicates(records: &mut [ReportRecord]) {
+    let mut summaries = Summaries::default();
+    for r in records.iter() {
+        summaries.push(r);
+    }
+    let marks = find_duplicates(&summaries, |i| records[i].source_path.as_str());
+    for (r, mark) in records.iter_mut().zip(marks) {
+        if let Some(m) = mark {
+            apply_mark(r, &m);
         }
     }
 }
+
+/// Files processed per parallel batch: bounds memory to one chunk's records and facts.
+pub const DEFAULT_CHUNK_FILES: usize = 512;
 
 /// Options of a run.
 #[derive(Debug, Clone)]
@@ -265,13 +484,40 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Size limit per file.
     pub max_file_bytes: u64,
+    /// Ignore the previous run's cache and parse every file.
+    pub full: bool,
+    /// The part of the corpus this process handles.
+    pub shard: Shard,
+    /// Hive-style partition columns of the output.
+    pub partition_by: Vec<PartitionBy>,
+    /// Files per parallel batch.
+    pub chunk_files: usize,
+}
+
+impl RunOptions {
+    /// Options for a whole-corpus run with defaults otherwise.
+    pub fn new(corpus: impl Into<PathBuf>, out: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            corpus: corpus.into(),
+            out: out.into(),
+            jobs: None,
+            quiet: true,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            full: false,
+            shard: Shard::ALL,
+            partition_by: Vec::new(),
+            chunk_files: DEFAULT_CHUNK_FILES,
+        }
+    }
 }
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
-    /// Files seen.
+    /// Files seen (in this shard).
     pub files: usize,
+    /// Files whose previous result was reused.
+    pub reused: usize,
     /// Reports by status.
     pub by_status: BTreeMap<Status, usize>,
     /// Rows written to facts.parquet.
@@ -287,12 +533,17 @@ pub struct RunSummary {
 impl std::fmt::Display for RunSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
-        let statuses: Vec<String> = self.by_status.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let statuses: Vec<String> = self
+            .by_status
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
         write!(
             f,
-            "{} files ({}); {} facts; {} checks failed; {:.2}s, {:.1} files/s, {:.2} MB/s",
+            "{} files ({}); {} reused from the last run; {} facts; {} checks failed; {:.2}s, {:.1} files/s, {:.2} MB/s",
             self.files,
             statuses.join(", "),
+            self.reused,
             self.facts,
             self.checks_failed,
             secs,
@@ -308,52 +559,403 @@ pub enum RunError {
     /// The corpus does not exist.
     #[error("corpus {0} does not exist")]
     NoCorpus(PathBuf),
+    /// The output directory cannot be created.
+    #[error("cannot create output directory {path}: {source}")]
+    OutDir {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// The thread pool could not be built.
     #[error("cannot start worker threads: {0}")]
     Threads(String),
+    /// A temporary or cache file could not be written or read back.
+    #[error(transparent)]
+    Spill(#[from] SpillError),
     /// The dataset could not be written.
     #[error(transparent)]
     Sink(#[from] sink::SinkError),
 }
 
-/// Processes a corpus and writes the dataset.
+/// Processes one entry, reusing `cached` (the previous run's encoded record of the same
+/// path) when the content hash is unchanged. Returns the record and, when it was reused, its
+/// encoding (written to the next cache as is).
+fn process_reusing(
+    entry: &Entry,
+    k: &Knowledge,
+    max_bytes: u64,
+    cached: Option<Vec<u8>>,
+) -> (ReportRecord, Option<Vec<u8>>) {
+    if entry.problem.is_some() || entry.bytes > max_bytes {
+        return (process_entry(entry, k, max_bytes).record, None);
+    }
+    let bytes = match std::fs::read(&entry.path) {
+        Ok(bytes) => bytes,
+        Err(_) => return (process_entry(entry, k, max_bytes).record, None),
+    };
+    let decoded = cached.and_then(|raw| {
+        let record = decode_record(&mut Dec::new(raw.as_slice())).ok()?;
+        Some((record, raw))
+    });
+    match decoded {
+        Some((c, raw)) if c.bytes == bytes.len() as u64 && c.report_id == report_id(&bytes) => {
+            (c, Some(raw))
+        }
+        _ => (process_caught(&entry.rel, &bytes, k).record, None),
+    }
+}
+
+/// The state of a run between chunks: per-file summaries in memory, everything else on disk.
+struct Spilled {
+    files: Summaries,
+    fact_runs: Vec<PathBuf>,
+    check_runs: Vec<PathBuf>,
+    records: PathBuf,
+    reused: usize,
+}
+
+/// Processes the corpus chunk by chunk: each chunk in parallel, while a second thread
+/// appends the previous chunk's records to the record file (the next cache) and spills its
+/// facts and checks as sorted runs. At most two chunks are in memory.
+fn process_in_chunks(
+    entries: &[Entry],
+    opts: &RunOptions,
+    k: &Knowledge,
+    work: &WorkDir,
+    stamp: &Stamp,
+) -> Result<Spilled, RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    let mut cache = if opts.full {
+        None
+    } else {
+        Cache::open(&opts.out, &opts.shard.suffix(), stamp)
+    };
+    let bar = progress_bar(entries.len() as u64, opts.quiet);
+    let spilled = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(0);
+        let spiller = scope.spawn(move || spill_chunks(rx, entries.len(), work, stamp));
+        for (c, chunk) in entries.chunks(opts.chunk_files.max(1)).enumerate() {
+            let first = c * opts.chunk_files.max(1);
+            let cached: Vec<Option<Vec<u8>>> = chunk
+                .iter()
+                .map(|e| cache.as_mut().and_then(|c| c.take(&e.rel)))
+                .collect();
+            let results: Vec<(ReportRecord, Option<Vec<u8>>)> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .zip(cached.into_par_iter())
+                    .map(|(e, c)| {
+                        let r = process_reusing(e, k, opts.max_file_bytes, c);
+                        bar.inc(1);
+                        r
+                    })
+                    .collect()
+            });
+            let chunk = pool.install(|| chunk_rows(results, first));
+            if tx.send(chunk).is_err() {
+                break; // the spiller stopped on an error, which join reports
+            }
+        }
+        drop(tx);
+        spiller
+            .join()
+            .unwrap_or_else(|_| Err(RunError::Threads("spill thread panicked".to_string())))
+    });
+    bar.finish_and_clear();
+    spilled
+}
+
+/// One processed chunk on its way to the spill thread: the records, and their facts and
+/// checks rows with the order that sorts them (computed in parallel on the worker pool).
+struct Chunk {
+    results: Vec<(ReportRecord, Option<Vec<u8>>)>,
+    facts: SortedRows<FactRow>,
+    checks: SortedRows<CheckRow>,
+}
+
+/// Rows and the index order that sorts them.
+struct SortedRows<T> {
+    rows: Vec<T>,
+    order: Vec<u32>,
+}
+
+/// Builds the facts and checks rows of a chunk whose first file is `first` in walk order,
+/// and sorts them, in parallel.
+fn chunk_rows(results: Vec<(ReportRecord, Option<Vec<u8>>)>, first: usize) -> Chunk {
+    let contributing = || {
+        results
+            .par_iter()
+            .enumerate()
+            .filter(|(_, (r, _))| sink::contributes(r))
+            .map(|(i, (r, _))| ((first + i) as u32, r))
+    };
+    let (facts, checks) = rayon::join(
+        || {
+            let rows: Vec<FactRow> = contributing()
+                .flat_map_iter(|(file, r)| {
+                    let columns = RecordColumns::of(r);
+                    r.facts
+                        .iter()
+                        .enumerate()
+                        .map(move |(n, f)| FactRow::with(&columns, f, file, n as u32))
+                })
+                .collect();
+            sorted(rows)
+        },
+        || {
+            let rows: Vec<CheckRow> = contributing()
+                .flat_map_iter(|(file, r)| {
+                    r.checks
+                        .iter()
+                        .enumerate()
+                        .map(move |(n, c)| CheckRow::of(r, c, file, n as u32))
+                })
+                .collect();
+            sorted(rows)
+        },
+    );
+    Chunk {
+        results,
+        facts,
+        checks,
+    }
+}
+
+fn sorted<T: RunRow + Sync>(rows: Vec<T>) -> SortedRows<T> {
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| rows[a as usize].order(&rows[b as usize]));
+    SortedRows { rows, order }
+}
+
+/// The spill thread: records to the record file, sorted facts and checks to runs, and one
+/// [`FileSummary`] per file kept in memory.
+fn spill_chunks(
+    chunks: std::sync::mpsc::Receiver<Chunk>,
+    files: usize,
+    work: &WorkDir,
+    stamp: &Stamp,
+) -> Result<Spilled, RunError> {
+    let records = work.next_file("records");
+    let mut store = RecordWriter::create(&records, stamp)?;
+    let mut out = Spilled {
+        files: Summaries {
+            files: Vec::with_capacity(files),
+            ..Summaries::default()
+        },
+        fact_runs: Vec::new(),
+        check_runs: Vec::new(),
+        records,
+        reused: 0,
+    };
+    for chunk in chunks {
+        for (record, reused) in &chunk.results {
+            match reused {
+                Some(raw) => {
+                    out.reused += 1;
+                    store.append_raw(raw)?;
+                }
+                None => store.append(record)?,
+            }
+            out.files.push(record);
+        }
+        drop(chunk.results);
+        spill_run(work, "facts", chunk.facts, &mut out.fact_runs)?;
+        spill_run(work, "checks", chunk.checks, &mut out.check_runs)?;
+    }
+    store.finish()?;
+    Ok(out)
+}
+
+fn spill_run<T: RunRow>(
+    work: &WorkDir,
+    stem: &str,
+    sorted: SortedRows<T>,
+    runs: &mut Vec<PathBuf>,
+) -> Result<(), SpillError> {
+    if !sorted.rows.is_empty() {
+        let path = work.next_file(stem);
+        write_run_in_order(&path, &sorted.rows, &sorted.order)?;
+        runs.push(path);
+    }
+    Ok(())
+}
+
+/// Rows handed from a merging thread to an encoding thread at a time.
+const HANDOFF_ROWS: usize = 4096;
+
+/// Merges sorted runs into a table, leaving out rows of duplicate files: one thread decodes
+/// and merges, the calling thread encodes Parquet.
+fn merge_into<T>(
+    work: &WorkDir,
+    runs: Vec<PathBuf>,
+    stem: &str,
+    keep: &(dyn Fn(u32) -> bool + Sync),
+    writer: &mut TableWriter<T>,
+) -> Result<(), RunError>
+where
+    T: RunRow + TableRow + Send,
+{
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(2);
+        let merger = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(HANDOFF_ROWS);
+            merge_runs::<T, SpillError>(work, runs, stem, |row| {
+                if keep(row.file()) {
+                    batch.push(row);
+                    if batch.len() == HANDOFF_ROWS {
+                        // A closed channel means the writer failed; its error is reported.
+                        let _ = tx.send(std::mem::replace(
+                            &mut batch,
+                            Vec::with_capacity(HANDOFF_ROWS),
+                        ));
+                    }
+                }
+                Ok(())
+            })?;
+            let _ = tx.send(batch);
+            Ok::<(), SpillError>(())
+        });
+        let mut written: Result<(), RunError> = Ok(());
+        for batch in rx {
+            if let Err(e) = batch.into_iter().try_for_each(|row| writer.push(row)) {
+                written = Err(e.into());
+                break;
+            }
+        }
+        let merged = merger.join().unwrap_or_else(|_| {
+            Err(SpillError {
+                path: work.path().to_path_buf(),
+                source: std::io::Error::other("merge thread panicked"),
+            })
+        });
+        written?;
+        Ok(merged?)
+    })
+}
+
+/// Streams the record file into reports rows, with duplicate marks applied.
+fn write_reports(
+    records: &Path,
+    marks: &[Option<DuplicateMark>],
+    stamp: &Stamp,
+    writer: &mut TableWriter<ReportRow>,
+) -> Result<(), RunError> {
+    let mut reader = RecordReader::open(records, stamp)?.ok_or_else(|| SpillError {
+        path: records.to_path_buf(),
+        source: std::io::ErrorKind::InvalidData.into(),
+    })?;
+    let mut i = 0;
+    while let Some(mut r) = reader.next_record()? {
+        if let Some(Some(m)) = marks.get(i) {
+            apply_mark(&mut r, m);
+        }
+        writer.push(ReportRow::of(&r))?;
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Writes the dataset from the spilled state, the three tables concurrently: reports from
+/// the record file, facts and checks merged from their runs minus duplicates' rows.
+fn write_from_spill(
+    spilled: Spilled,
+    marks: &[Option<DuplicateMark>],
+    opts: &RunOptions,
+    k: &Knowledge,
+    work: &WorkDir,
+    stamp: &Stamp,
+) -> Result<sink::Written, RunError> {
+    let mut sink_opts = SinkOptions::new(env!("CARGO_PKG_VERSION"), k.version());
+    sink_opts.suffix = opts.shard.suffix();
+    sink_opts.partition_by = opts.partition_by.clone();
+    let DatasetWriter {
+        mut facts,
+        mut reports,
+        mut checks,
+    } = DatasetWriter::create(&opts.out, &sink_opts)?;
+    let keep = |file: u32| marks.get(file as usize).is_none_or(|m| m.is_none());
+    let Spilled {
+        fact_runs,
+        check_runs,
+        records,
+        ..
+    } = spilled;
+    // Facts first (the largest table: merged on one thread, encoded on another), then
+    // reports and checks side by side; each table is finished before the next starts, so
+    // only its buffers are alive.
+    merge_into(work, fact_runs, "facts", &keep, &mut facts)?;
+    let facts = facts.finish()?;
+    let (c, r) = std::thread::scope(|scope| {
+        let c = scope.spawn(|| {
+            merge_into(work, check_runs, "checks", &keep, &mut checks)?;
+            Ok::<_, RunError>(checks.finish()?)
+        });
+        let r =
+            write_reports(&records, marks, stamp, &mut reports).and_then(|_| Ok(reports.finish()?));
+        let c = c
+            .join()
+            .unwrap_or_else(|_| Err(RunError::Threads("checks writer panicked".to_string())));
+        (c, r)
+    });
+    Ok(sink::publish(facts, r?, c?)?)
+}
+
+/// Processes a corpus (or one shard of it) and writes the dataset, reusing the results of
+/// the previous run in the same output directory for unchanged files.
+///
+/// Memory is bounded by one chunk of records plus a small summary per file: records go to a
+/// record file (which becomes the next run's cache), facts and checks to sorted runs merged
+/// at the end. The output is byte-identical to sorting everything in memory, whatever `-j`,
+/// chunk size or cache state.
 pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
     let start = Instant::now();
     if !opts.corpus.exists() {
         return Err(RunError::NoCorpus(opts.corpus.clone()));
     }
-    let entries = walk(&opts.corpus);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.unwrap_or(0))
-        .build()
-        .map_err(|e| RunError::Threads(e.to_string()))?;
-    let bar = progress_bar(entries.len() as u64, opts.quiet);
-    let mut records: Vec<ReportRecord> = pool.install(|| {
-        entries
-            .par_iter()
-            .map(|e| {
-                let p = process_entry(e, k, opts.max_file_bytes);
-                bar.inc(1);
-                p.record
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    mark_duplicates(&mut records);
-    let sink_opts = SinkOptions::new(env!("CARGO_PKG_VERSION"), k.version());
-    let written = sink::write_dataset(&opts.out, &records, &sink_opts)?;
+    std::fs::create_dir_all(&opts.out).map_err(|source| RunError::OutDir {
+        path: opts.out.clone(),
+        source,
+    })?;
+    let entries: Vec<Entry> = walk(&opts.corpus)
+        .into_iter()
+        .filter(|e| opts.shard.contains(&e.rel))
+        .collect();
+    let stamp = Stamp {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        knowledge: k.version().to_string(),
+    };
+    let suffix = opts.shard.suffix();
+    let work = WorkDir::create(&opts.out, &suffix)?;
+    let spilled = process_in_chunks(&entries, opts, k, &work, &stamp)?;
+    let marks = find_duplicates(&spilled.files, |i| entries[i].rel.as_str());
     let mut summary = RunSummary {
-        files: records.len(),
-        facts: written.facts,
-        bytes: entries.iter().map(|e| e.bytes.min(opts.max_file_bytes)).sum(),
+        files: entries.len(),
+        reused: spilled.reused,
+        bytes: entries
+            .iter()
+            .map(|e| e.bytes.min(opts.max_file_bytes))
+            .sum(),
         ..RunSummary::default()
     };
-    for r in &records {
-        *summary.by_status.entry(r.status).or_default() += 1;
-        if sink::contributes(r) {
-            summary.checks_failed += r.checks_failed();
+    for (f, m) in spilled.files.files.iter().zip(&marks) {
+        let status = if m.is_some() {
+            Status::Duplicate
+        } else {
+            f.status
+        };
+        *summary.by_status.entry(status).or_default() += 1;
+        if matches!(status, Status::Ok | Status::Partial) {
+            summary.checks_failed += f.checks_failed as usize;
         }
     }
+    let records = spilled.records.clone();
+    let written = write_from_spill(spilled, &marks, opts, k, &work, &stamp)?;
+    incremental::publish(&records, &opts.out, &suffix)?;
+    summary.facts = written.facts;
     summary.elapsed = start.elapsed();
     Ok(summary)
 }
@@ -364,7 +966,9 @@ fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {per_sec} eta {eta}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {per_sec} eta {eta}")
+    {
         bar.set_style(style);
     }
     bar

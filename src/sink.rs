@@ -1,27 +1,36 @@
-//! The sink: report records to `facts.parquet`, `reports.parquet` and `checks.parquet`.
+//! The sink: rows to `facts.parquet`, `reports.parquet` and `checks.parquet`.
 //!
-//! The only stage that writes files. Rows are sorted as `schema.md` says and written with
-//! zstd compression and dictionary-encoded strings, so the same input gives the same bytes.
-//! Each file is written to a temporary name in the output directory and renamed into place
-//! only when all three are complete: an interrupted run never leaves a half-written dataset.
+//! The only stage that writes the dataset. Rows are sorted as `schema.md` says and written
+//! with zstd compression and dictionary-encoded strings, always in batches of [`BATCH_ROWS`]
+//! rows, so the same rows give the same bytes whether they come from memory
+//! ([`write_dataset`]) or from the streaming merge of a large run ([`DatasetWriter`]).
+//! Each file is written to a temporary name and renamed into place only when all of them are
+//! complete: an interrupted run never leaves a half-written dataset.
 
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{
-    ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array,
+    RecordBatch, StringArray,
 };
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
-use crate::model::{ReportRecord, Status};
+use crate::model::{Check, Fact, Method, ReportRecord, Status};
 
 /// Version of the output schema (`schema.md`).
 pub const SCHEMA_VERSION: &str = "1";
+
+/// Rows handed to the Parquet writer at a time (a divisor of the row-group size, so batch
+/// boundaries never change where row groups and pages end).
+pub const BATCH_ROWS: usize = 16 * 1024;
 
 /// Why the dataset could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -44,10 +53,30 @@ pub enum SinkError {
     },
 }
 
+/// A column the dataset can be split into Hive-style directories by (`year=2017/…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PartitionBy {
+    /// The statistical year.
+    Year,
+    /// The province.
+    Province,
+}
+
+impl PartitionBy {
+    /// The column name, also the directory key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartitionBy::Year => "year",
+            PartitionBy::Province => "province",
+        }
+    }
+}
+
 /// Options of the sink.
 #[derive(Debug, Clone)]
 pub struct SinkOptions {
-    /// Rows per row group. Defaults to 128 Ki.
+    /// Rows per row group. Defaults to 128 Ki; a multiple of [`BATCH_ROWS`] keeps the bytes
+    /// independent of how rows were batched.
     pub row_group_size: usize,
     /// `xxgk.version`.
     pub version: String,
@@ -55,6 +84,8 @@ pub struct SinkOptions {
     pub taxonomy_version: String,
     /// Suffix of the file names (`-1-of-4` for shards); empty by default.
     pub suffix: String,
+    /// Hive-style partition columns, outermost first; empty: one file per table.
+    pub partition_by: Vec<PartitionBy>,
 }
 
 impl SinkOptions {
@@ -65,6 +96,7 @@ impl SinkOptions {
             version: version.to_string(),
             taxonomy_version: taxonomy_version.to_string(),
             suffix: String::new(),
+            partition_by: Vec::new(),
         }
     }
 }
@@ -85,51 +117,245 @@ pub fn contributes(r: &ReportRecord) -> bool {
     matches!(r.status, Status::Ok | Status::Partial)
 }
 
-/// Writes the three files into `dir` (created if missing).
-pub fn write_dataset(dir: &Path, records: &[ReportRecord], opts: &SinkOptions) -> Result<Written, SinkError> {
-    fs::create_dir_all(dir).map_err(|source| SinkError::Io { path: dir.to_path_buf(), source })?;
-    let batches = [
-        (format!("facts{}.parquet", opts.suffix), facts_batch(records)),
-        (format!("reports{}.parquet", opts.suffix), reports_batch(records)),
-        (format!("checks{}.parquet", opts.suffix), checks_batch(records)),
-    ];
-    let written = Written { facts: batches[0].1.num_rows(), reports: batches[1].1.num_rows(), checks: batches[2].1.num_rows() };
-    let mut temps = Vec::new();
-    for (name, batch) in &batches {
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        if let Err(e) = write_parquet(&tmp, batch, opts) {
-            let _ = fs::remove_file(&tmp);
-            for (t, _) in &temps {
-                let _ = fs::remove_file(t);
-            }
-            return Err(e);
-        }
-        temps.push((tmp, dir.join(name)));
-    }
-    for (tmp, dest) in temps {
-        fs::rename(&tmp, &dest).map_err(|source| SinkError::Io { path: dest.clone(), source })?;
-    }
-    Ok(written)
+/// A string shared by many rows (a report's agency, region, path…): cloning is a reference
+/// count, not an allocation.
+pub type Shared = Arc<str>;
+
+/// One row of facts.parquet, with the position it came from (file index in walk order, fact
+/// index in the file) so sorted runs merge into exactly the order of a stable in-memory sort.
+/// Strings repeated across rows are [`Shared`]: a large run allocates little.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRow {
+    pub agency: Option<Shared>,
+    pub year: Option<i16>,
+    pub indicator: Shared,
+    pub value: Option<f64>,
+    pub value_raw: String,
+    pub unit: Shared,
+    pub province: Option<Shared>,
+    pub city: Option<Shared>,
+    pub county: Option<Shared>,
+    pub division_code: Option<Shared>,
+    pub level: Shared,
+    pub template: Option<Shared>,
+    pub method: Shared,
+    pub report_id: Shared,
+    pub source_path: Shared,
+    pub source_line: i32,
+    /// Index of the source file in walk order.
+    pub file: u32,
+    /// Index of the fact within its file.
+    pub seq: u32,
 }
 
-fn write_parquet(path: &Path, batch: &RecordBatch, opts: &SinkOptions) -> Result<(), SinkError> {
-    let file = File::create(path).map_err(|source| SinkError::Io { path: path.to_path_buf(), source })?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
-        .set_dictionary_enabled(true)
-        .set_max_row_group_row_count(Some(opts.row_group_size.max(1)))
-        .set_key_value_metadata(Some(vec![
-            KeyValue::new("xxgk.version".to_string(), opts.version.clone()),
-            KeyValue::new("xxgk.taxonomy_version".to_string(), opts.taxonomy_version.clone()),
-            KeyValue::new("xxgk.schema_version".to_string(), SCHEMA_VERSION.to_string()),
-        ]))
-        .build();
-    let perr = |source| SinkError::Parquet { path: path.to_path_buf(), source };
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(perr)?;
-    writer.write(batch).map_err(perr)?;
-    let file = writer.into_inner().map_err(perr)?;
-    file.sync_all().map_err(|source| SinkError::Io { path: path.to_path_buf(), source })?;
-    Ok(())
+/// The report-level columns of a record's fact rows, allocated once per record.
+#[derive(Debug, Clone)]
+pub struct RecordColumns {
+    agency: Option<Shared>,
+    year: Option<i16>,
+    province: Option<Shared>,
+    city: Option<Shared>,
+    county: Option<Shared>,
+    division_code: Option<Shared>,
+    level: Shared,
+    template: Option<Shared>,
+    report_id: Shared,
+    source_path: Shared,
+    table: Shared,
+    text: Shared,
+}
+
+impl RecordColumns {
+    /// The shared columns of a record.
+    pub fn of(r: &ReportRecord) -> RecordColumns {
+        let shared = |s: &Option<String>| s.as_deref().map(Shared::from);
+        RecordColumns {
+            agency: shared(&r.identity.agency),
+            year: r.identity.year,
+            province: shared(&r.identity.province),
+            city: shared(&r.identity.city),
+            county: shared(&r.identity.county),
+            division_code: shared(&r.identity.division_code),
+            level: r.identity.level.as_str().into(),
+            template: r.template.map(|t| t.as_str().into()),
+            report_id: r.report_id.as_str().into(),
+            source_path: r.source_path.as_str().into(),
+            table: Method::Table.as_str().into(),
+            text: Method::Text.as_str().into(),
+        }
+    }
+}
+
+impl FactRow {
+    /// The row of fact `seq` of record `r`, the `file`-th file walked.
+    pub fn of(r: &ReportRecord, f: &Fact, file: u32, seq: u32) -> FactRow {
+        FactRow::with(&RecordColumns::of(r), f, file, seq)
+    }
+
+    /// The row of fact `seq` of a record whose shared columns are `c`.
+    pub fn with(c: &RecordColumns, f: &Fact, file: u32, seq: u32) -> FactRow {
+        FactRow {
+            agency: c.agency.clone(),
+            year: c.year,
+            indicator: f.indicator.as_str().into(),
+            value: f.value,
+            value_raw: f.value_raw.clone(),
+            unit: f.unit.as_str().into(),
+            province: c.province.clone(),
+            city: c.city.clone(),
+            county: c.county.clone(),
+            division_code: c.division_code.clone(),
+            level: c.level.clone(),
+            template: c.template.clone(),
+            method: if f.method == Method::Table {
+                c.table.clone()
+            } else {
+                c.text.clone()
+            },
+            report_id: c.report_id.clone(),
+            source_path: c.source_path.clone(),
+            source_line: f.line as i32,
+            file,
+            seq,
+        }
+    }
+
+    /// facts.parquet order: agency, year, indicator, report_id, source_path, then position.
+    pub fn sort_cmp(&self, o: &FactRow) -> Ordering {
+        (
+            &self.agency,
+            self.year,
+            &self.indicator,
+            &self.report_id,
+            &self.source_path,
+            self.file,
+            self.seq,
+        )
+            .cmp(&(
+                &o.agency,
+                o.year,
+                &o.indicator,
+                &o.report_id,
+                &o.source_path,
+                o.file,
+                o.seq,
+            ))
+    }
+}
+
+/// One row of checks.parquet, with its position like [`FactRow`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRow {
+    pub report_id: String,
+    pub agency: Option<String>,
+    pub year: Option<i16>,
+    pub check: String,
+    pub expected: f64,
+    pub actual: f64,
+    pub ok: bool,
+    /// Province of the report (not a column; used to partition by province).
+    pub province: Option<String>,
+    pub source_path: String,
+    pub file: u32,
+    pub seq: u32,
+}
+
+impl CheckRow {
+    /// The row of check `seq` of record `r`, the `file`-th file walked.
+    pub fn of(r: &ReportRecord, c: &Check, file: u32, seq: u32) -> CheckRow {
+        CheckRow {
+            report_id: r.report_id.clone(),
+            agency: r.identity.agency.clone(),
+            year: r.identity.year,
+            check: c.check.clone(),
+            expected: c.expected,
+            actual: c.actual,
+            ok: c.ok,
+            province: r.identity.province.clone(),
+            source_path: r.source_path.clone(),
+            file,
+            seq,
+        }
+    }
+
+    /// checks.parquet order: report_id, check, source_path, then position.
+    pub fn sort_cmp(&self, o: &CheckRow) -> Ordering {
+        (
+            &self.report_id,
+            &self.check,
+            &self.source_path,
+            self.file,
+            self.seq,
+        )
+            .cmp(&(&o.report_id, &o.check, &o.source_path, o.file, o.seq))
+    }
+}
+
+/// One row of reports.parquet: a record without its facts and checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    pub source_path: String,
+    pub report_id: String,
+    pub bytes: i64,
+    pub format: String,
+    pub encoding: Option<String>,
+    pub status: String,
+    pub reason: Option<String>,
+    pub agency_raw: Option<String>,
+    pub agency: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub county: Option<String>,
+    pub division_code: Option<String>,
+    pub level: String,
+    pub year: Option<i16>,
+    pub published: Option<i32>,
+    pub template: Option<String>,
+    pub facts: i32,
+    pub checks_failed: i32,
+    pub duplicate_of: Option<String>,
+}
+
+impl ReportRow {
+    /// The row of a record (with its final status: facts and checks count only when it
+    /// contributes).
+    pub fn of(r: &ReportRecord) -> ReportRow {
+        let counts = contributes(r);
+        ReportRow {
+            source_path: r.source_path.clone(),
+            report_id: r.report_id.clone(),
+            bytes: r.bytes as i64,
+            format: r.format.clone(),
+            encoding: r.encoding.clone(),
+            status: r.status.as_str().to_string(),
+            reason: r.reason.clone(),
+            agency_raw: r.identity.agency_raw.clone(),
+            agency: r.identity.agency.clone(),
+            province: r.identity.province.clone(),
+            city: r.identity.city.clone(),
+            county: r.identity.county.clone(),
+            division_code: r.identity.division_code.clone(),
+            level: r.identity.level.as_str().to_string(),
+            year: r.identity.year,
+            published: r.identity.published.map(|d| d.days_since_epoch()),
+            template: r.template.map(|t| t.as_str().to_string()),
+            facts: if counts { r.facts.len() as i32 } else { 0 },
+            checks_failed: if counts { r.checks_failed() as i32 } else { 0 },
+            duplicate_of: r.duplicate_of.clone(),
+        }
+    }
+}
+
+/// A row type of one of the three tables.
+pub trait TableRow: Sized {
+    /// File stem: `facts`, `reports` or `checks`.
+    const STEM: &'static str;
+    /// The Arrow schema of all columns.
+    fn schema() -> Schema;
+    /// The rows as a batch of [`TableRow::schema`].
+    fn batch(rows: &[Self]) -> RecordBatch;
+    /// The value of a partition column, `None` for null.
+    fn partition_value(&self, by: PartitionBy) -> Option<String>;
 }
 
 fn utf8(name: &str, nullable: bool) -> Field {
@@ -140,133 +366,510 @@ fn strings<'a>(it: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
     Arc::new(StringArray::from_iter(it))
 }
 
-/// facts.parquet, sorted by agency, year, indicator, report_id.
-fn facts_batch(records: &[ReportRecord]) -> RecordBatch {
-    let mut rows: Vec<(&ReportRecord, &crate::model::Fact)> =
-        records.iter().filter(|r| contributes(r)).flat_map(|r| r.facts.iter().map(move |f| (r, f))).collect();
-    rows.sort_by(|a, b| {
-        (&a.0.identity.agency, a.0.identity.year, &a.1.indicator, &a.0.report_id, &a.0.source_path).cmp(&(
-            &b.0.identity.agency,
-            b.0.identity.year,
-            &b.1.indicator,
-            &b.0.report_id,
-            &b.0.source_path,
-        ))
-    });
-    let schema = Schema::new(vec![
-        utf8("agency", true),
-        Field::new("year", DataType::Int16, true),
-        utf8("indicator", false),
-        Field::new("value", DataType::Float64, true),
-        utf8("value_raw", false),
-        utf8("unit", false),
-        utf8("province", true),
-        utf8("city", true),
-        utf8("county", true),
-        utf8("division_code", true),
-        utf8("level", false),
-        utf8("template", true),
-        utf8("method", false),
-        utf8("report_id", false),
-        utf8("source_path", false),
-        Field::new("source_line", DataType::Int32, false),
-    ]);
-    let columns: Vec<ArrayRef> = vec![
-        strings(rows.iter().map(|(r, _)| r.identity.agency.as_deref())),
-        Arc::new(Int16Array::from_iter(rows.iter().map(|(r, _)| r.identity.year))),
-        strings(rows.iter().map(|(_, f)| Some(f.indicator.as_str()))),
-        Arc::new(Float64Array::from_iter(rows.iter().map(|(_, f)| f.value))),
-        strings(rows.iter().map(|(_, f)| Some(f.value_raw.as_str()))),
-        strings(rows.iter().map(|(_, f)| Some(f.unit.as_str()))),
-        strings(rows.iter().map(|(r, _)| r.identity.province.as_deref())),
-        strings(rows.iter().map(|(r, _)| r.identity.city.as_deref())),
-        strings(rows.iter().map(|(r, _)| r.identity.county.as_deref())),
-        strings(rows.iter().map(|(r, _)| r.identity.division_code.as_deref())),
-        strings(rows.iter().map(|(r, _)| Some(r.identity.level.as_str()))),
-        strings(rows.iter().map(|(r, _)| r.template.map(|t| t.as_str()))),
-        strings(rows.iter().map(|(_, f)| Some(f.method.as_str()))),
-        strings(rows.iter().map(|(r, _)| Some(r.report_id.as_str()))),
-        strings(rows.iter().map(|(r, _)| Some(r.source_path.as_str()))),
-        Arc::new(Int32Array::from_iter_values(rows.iter().map(|(_, f)| f.line as i32))),
-    ];
-    RecordBatch::try_new(Arc::new(schema), columns).expect("facts columns match their schema")
+fn year_string(y: Option<i16>) -> Option<String> {
+    y.map(|y| y.to_string())
 }
 
-/// reports.parquet, sorted by source_path.
-fn reports_batch(records: &[ReportRecord]) -> RecordBatch {
-    let mut rows: Vec<&ReportRecord> = records.iter().collect();
-    rows.sort_by(|a, b| a.source_path.cmp(&b.source_path));
-    let schema = Schema::new(vec![
-        utf8("source_path", false),
-        utf8("report_id", false),
-        Field::new("bytes", DataType::Int64, false),
-        utf8("format", false),
-        utf8("encoding", true),
-        utf8("status", false),
-        utf8("reason", true),
-        utf8("agency_raw", true),
-        utf8("agency", true),
-        utf8("province", true),
-        utf8("city", true),
-        utf8("county", true),
-        utf8("division_code", true),
-        utf8("level", false),
-        Field::new("year", DataType::Int16, true),
-        Field::new("published", DataType::Date32, true),
-        utf8("template", true),
-        Field::new("facts", DataType::Int32, false),
-        Field::new("checks_failed", DataType::Int32, false),
-        utf8("duplicate_of", true),
-    ]);
-    let columns: Vec<ArrayRef> = vec![
-        strings(rows.iter().map(|r| Some(r.source_path.as_str()))),
-        strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
-        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.bytes as i64))),
-        strings(rows.iter().map(|r| Some(r.format.as_str()))),
-        strings(rows.iter().map(|r| r.encoding.as_deref())),
-        strings(rows.iter().map(|r| Some(r.status.as_str()))),
-        strings(rows.iter().map(|r| r.reason.as_deref())),
-        strings(rows.iter().map(|r| r.identity.agency_raw.as_deref())),
-        strings(rows.iter().map(|r| r.identity.agency.as_deref())),
-        strings(rows.iter().map(|r| r.identity.province.as_deref())),
-        strings(rows.iter().map(|r| r.identity.city.as_deref())),
-        strings(rows.iter().map(|r| r.identity.county.as_deref())),
-        strings(rows.iter().map(|r| r.identity.division_code.as_deref())),
-        strings(rows.iter().map(|r| Some(r.identity.level.as_str()))),
-        Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.identity.year))),
-        Arc::new(Date32Array::from_iter(rows.iter().map(|r| r.identity.published.map(|d| d.days_since_epoch())))),
-        strings(rows.iter().map(|r| r.template.map(|t| t.as_str()))),
-        Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| if contributes(r) { r.facts.len() as i32 } else { 0 }))),
-        Arc::new(Int32Array::from_iter_values(
-            rows.iter().map(|r| if contributes(r) { r.checks_failed() as i32 } else { 0 }),
-        )),
-        strings(rows.iter().map(|r| r.duplicate_of.as_deref())),
-    ];
-    RecordBatch::try_new(Arc::new(schema), columns).expect("reports columns match their schema")
+impl TableRow for FactRow {
+    const STEM: &'static str = "facts";
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            utf8("agency", true),
+            Field::new("year", DataType::Int16, true),
+            utf8("indicator", false),
+            Field::new("value", DataType::Float64, true),
+            utf8("value_raw", false),
+            utf8("unit", false),
+            utf8("province", true),
+            utf8("city", true),
+            utf8("county", true),
+            utf8("division_code", true),
+            utf8("level", false),
+            utf8("template", true),
+            utf8("method", false),
+            utf8("report_id", false),
+            utf8("source_path", false),
+            Field::new("source_line", DataType::Int32, false),
+        ])
+    }
+
+    fn batch(rows: &[FactRow]) -> RecordBatch {
+        let columns: Vec<ArrayRef> = vec![
+            strings(rows.iter().map(|r| r.agency.as_deref())),
+            Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
+            strings(rows.iter().map(|r| Some(&*r.indicator))),
+            Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.value))),
+            strings(rows.iter().map(|r| Some(r.value_raw.as_str()))),
+            strings(rows.iter().map(|r| Some(&*r.unit))),
+            strings(rows.iter().map(|r| r.province.as_deref())),
+            strings(rows.iter().map(|r| r.city.as_deref())),
+            strings(rows.iter().map(|r| r.county.as_deref())),
+            strings(rows.iter().map(|r| r.division_code.as_deref())),
+            strings(rows.iter().map(|r| Some(&*r.level))),
+            strings(rows.iter().map(|r| r.template.as_deref())),
+            strings(rows.iter().map(|r| Some(&*r.method))),
+            strings(rows.iter().map(|r| Some(&*r.report_id))),
+            strings(rows.iter().map(|r| Some(&*r.source_path))),
+            Arc::new(Int32Array::from_iter_values(
+                rows.iter().map(|r| r.source_line),
+            )),
+        ];
+        RecordBatch::try_new(Arc::new(Self::schema()), columns)
+            .expect("facts columns match their schema")
+    }
+
+    fn partition_value(&self, by: PartitionBy) -> Option<String> {
+        match by {
+            PartitionBy::Year => year_string(self.year),
+            PartitionBy::Province => self.province.as_deref().map(str::to_string),
+        }
+    }
 }
 
-/// checks.parquet, sorted by report_id, check.
-fn checks_batch(records: &[ReportRecord]) -> RecordBatch {
-    let mut rows: Vec<(&ReportRecord, &crate::model::Check)> =
-        records.iter().filter(|r| contributes(r)).flat_map(|r| r.checks.iter().map(move |c| (r, c))).collect();
-    rows.sort_by(|a, b| (&a.0.report_id, &a.1.check, &a.0.source_path).cmp(&(&b.0.report_id, &b.1.check, &b.0.source_path)));
-    let schema = Schema::new(vec![
-        utf8("report_id", false),
-        utf8("agency", true),
-        Field::new("year", DataType::Int16, true),
-        utf8("check", false),
-        Field::new("expected", DataType::Float64, false),
-        Field::new("actual", DataType::Float64, false),
-        Field::new("ok", DataType::Boolean, false),
-    ]);
-    let columns: Vec<ArrayRef> = vec![
-        strings(rows.iter().map(|(r, _)| Some(r.report_id.as_str()))),
-        strings(rows.iter().map(|(r, _)| r.identity.agency.as_deref())),
-        Arc::new(Int16Array::from_iter(rows.iter().map(|(r, _)| r.identity.year))),
-        strings(rows.iter().map(|(_, c)| Some(c.check.as_str()))),
-        Arc::new(Float64Array::from_iter_values(rows.iter().map(|(_, c)| c.expected))),
-        Arc::new(Float64Array::from_iter_values(rows.iter().map(|(_, c)| c.actual))),
-        Arc::new(BooleanArray::from_iter(rows.iter().map(|(_, c)| Some(c.ok)))),
-    ];
-    RecordBatch::try_new(Arc::new(schema), columns).expect("checks columns match their schema")
+impl TableRow for ReportRow {
+    const STEM: &'static str = "reports";
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            utf8("source_path", false),
+            utf8("report_id", false),
+            Field::new("bytes", DataType::Int64, false),
+            utf8("format", false),
+            utf8("encoding", true),
+            utf8("status", false),
+            utf8("reason", true),
+            utf8("agency_raw", true),
+            utf8("agency", true),
+            utf8("province", true),
+            utf8("city", true),
+            utf8("county", true),
+            utf8("division_code", true),
+            utf8("level", false),
+            Field::new("year", DataType::Int16, true),
+            Field::new("published", DataType::Date32, true),
+            utf8("template", true),
+            Field::new("facts", DataType::Int32, false),
+            Field::new("checks_failed", DataType::Int32, false),
+            utf8("duplicate_of", true),
+        ])
+    }
+
+    fn batch(rows: &[ReportRow]) -> RecordBatch {
+        let columns: Vec<ArrayRef> = vec![
+            strings(rows.iter().map(|r| Some(r.source_path.as_str()))),
+            strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.bytes))),
+            strings(rows.iter().map(|r| Some(r.format.as_str()))),
+            strings(rows.iter().map(|r| r.encoding.as_deref())),
+            strings(rows.iter().map(|r| Some(r.status.as_str()))),
+            strings(rows.iter().map(|r| r.reason.as_deref())),
+            strings(rows.iter().map(|r| r.agency_raw.as_deref())),
+            strings(rows.iter().map(|r| r.agency.as_deref())),
+            strings(rows.iter().map(|r| r.province.as_deref())),
+            strings(rows.iter().map(|r| r.city.as_deref())),
+            strings(rows.iter().map(|r| r.county.as_deref())),
+            strings(rows.iter().map(|r| r.division_code.as_deref())),
+            strings(rows.iter().map(|r| Some(r.level.as_str()))),
+            Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
+            Arc::new(Date32Array::from_iter(rows.iter().map(|r| r.published))),
+            strings(rows.iter().map(|r| r.template.as_deref())),
+            Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.facts))),
+            Arc::new(Int32Array::from_iter_values(
+                rows.iter().map(|r| r.checks_failed),
+            )),
+            strings(rows.iter().map(|r| r.duplicate_of.as_deref())),
+        ];
+        RecordBatch::try_new(Arc::new(Self::schema()), columns)
+            .expect("reports columns match their schema")
+    }
+
+    fn partition_value(&self, by: PartitionBy) -> Option<String> {
+        match by {
+            PartitionBy::Year => year_string(self.year),
+            PartitionBy::Province => self.province.clone(),
+        }
+    }
+}
+
+impl TableRow for CheckRow {
+    const STEM: &'static str = "checks";
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            utf8("report_id", false),
+            utf8("agency", true),
+            Field::new("year", DataType::Int16, true),
+            utf8("check", false),
+            Field::new("expected", DataType::Float64, false),
+            Field::new("actual", DataType::Float64, false),
+            Field::new("ok", DataType::Boolean, false),
+        ])
+    }
+
+    fn batch(rows: &[CheckRow]) -> RecordBatch {
+        let columns: Vec<ArrayRef> = vec![
+            strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
+            strings(rows.iter().map(|r| r.agency.as_deref())),
+            Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
+            strings(rows.iter().map(|r| Some(r.check.as_str()))),
+            Arc::new(Float64Array::from_iter_values(
+                rows.iter().map(|r| r.expected),
+            )),
+            Arc::new(Float64Array::from_iter_values(
+                rows.iter().map(|r| r.actual),
+            )),
+            Arc::new(BooleanArray::from_iter(rows.iter().map(|r| Some(r.ok)))),
+        ];
+        RecordBatch::try_new(Arc::new(Self::schema()), columns)
+            .expect("checks columns match their schema")
+    }
+
+    fn partition_value(&self, by: PartitionBy) -> Option<String> {
+        match by {
+            PartitionBy::Year => year_string(self.year),
+            PartitionBy::Province => self.province.clone(),
+        }
+    }
+}
+
+/// Hive's name for a null partition value.
+const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// Directory of a partition: `year=2017/province=山东省`.
+fn partition_dir(values: &[(PartitionBy, Option<String>)]) -> PathBuf {
+    values
+        .iter()
+        .map(|(by, v)| {
+            format!(
+                "{}={}",
+                by.as_str(),
+                v.as_deref()
+                    .map(escape_partition)
+                    .unwrap_or(NULL_PARTITION.into())
+            )
+        })
+        .collect()
+}
+
+/// Hive escapes `/`, `=`, `%` and control characters in partition values.
+fn escape_partition(v: &str) -> String {
+    v.chars()
+        .map(|c| {
+            if matches!(c, '/' | '=' | '%' | '\\' | ':') || c.is_control() {
+                format!("%{:02X}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// One Parquet file being written under a temporary name.
+struct PartFile<R: TableRow> {
+    tmp: PathBuf,
+    dest: PathBuf,
+    writer: ArrowWriter<File>,
+    schema: SchemaRef,
+    /// Columns dropped because they are encoded in the directory name.
+    keep: Vec<usize>,
+    buf: Vec<R>,
+}
+
+impl<R: TableRow> PartFile<R> {
+    fn create(dest: PathBuf, opts: &SinkOptions) -> Result<PartFile<R>, SinkError> {
+        let full = R::schema();
+        let keep: Vec<usize> = (0..full.fields().len())
+            .filter(|&i| {
+                !opts
+                    .partition_by
+                    .iter()
+                    .any(|p| p.as_str() == full.field(i).name())
+            })
+            .collect();
+        let schema = Arc::new(full.project(&keep).expect("kept columns exist"));
+        let dir = dest.parent().unwrap_or(Path::new(".")).to_path_buf();
+        fs::create_dir_all(&dir).map_err(|source| SinkError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file = File::create(&tmp).map_err(|source| SinkError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties(opts)))
+            .map_err(|source| SinkError::Parquet {
+                path: tmp.clone(),
+                source,
+            })?;
+        Ok(PartFile {
+            tmp,
+            dest,
+            writer,
+            schema,
+            keep,
+            buf: Vec::with_capacity(1024),
+        })
+    }
+
+    fn push(&mut self, row: R) -> Result<(), SinkError> {
+        self.buf.push(row);
+        if self.buf.len() >= BATCH_ROWS {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), SinkError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let full = R::batch(&self.buf);
+        let batch = if self.keep.len() == full.num_columns() {
+            full
+        } else {
+            RecordBatch::try_new(
+                self.schema.clone(),
+                self.keep.iter().map(|&i| full.column(i).clone()).collect(),
+            )
+            .expect("projected columns match their schema")
+        };
+        self.buf.clear();
+        self.writer
+            .write(&batch)
+            .map_err(|source| SinkError::Parquet {
+                path: self.tmp.clone(),
+                source,
+            })
+    }
+
+    /// Completes the file under its temporary name; returns (temporary, final) paths.
+    fn close(mut self) -> Result<(PathBuf, PathBuf), SinkError> {
+        self.flush()?;
+        let perr = |source| SinkError::Parquet {
+            path: self.tmp.clone(),
+            source,
+        };
+        let file = self.writer.into_inner().map_err(perr)?;
+        file.sync_all().map_err(|source| SinkError::Io {
+            path: self.tmp.clone(),
+            source,
+        })?;
+        Ok((self.tmp, self.dest))
+    }
+}
+
+fn writer_properties(opts: &SinkOptions) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_dictionary_enabled(true)
+        .set_max_row_group_row_count(Some(opts.row_group_size.max(1)))
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new("xxgk.version".to_string(), opts.version.clone()),
+            KeyValue::new(
+                "xxgk.taxonomy_version".to_string(),
+                opts.taxonomy_version.clone(),
+            ),
+            KeyValue::new(
+                "xxgk.schema_version".to_string(),
+                SCHEMA_VERSION.to_string(),
+            ),
+        ]))
+        .build()
+}
+
+/// One table written row by row, in sorted order, into one file or one file per partition.
+pub struct TableWriter<R: TableRow> {
+    dir: PathBuf,
+    opts: SinkOptions,
+    parts: BTreeMap<Vec<(PartitionBy, Option<String>)>, PartFile<R>>,
+    rows: usize,
+}
+
+impl<R: TableRow> TableWriter<R> {
+    /// A writer of `R::STEM{suffix}.parquet` in `dir`. Without partitioning the file is
+    /// created at once, so an empty table still gets its (empty) file.
+    pub fn create(dir: &Path, opts: &SinkOptions) -> Result<TableWriter<R>, SinkError> {
+        let mut w = TableWriter {
+            dir: dir.to_path_buf(),
+            opts: opts.clone(),
+            parts: BTreeMap::new(),
+            rows: 0,
+        };
+        if opts.partition_by.is_empty() {
+            w.part(Vec::new())?;
+        }
+        Ok(w)
+    }
+
+    fn part(
+        &mut self,
+        key: Vec<(PartitionBy, Option<String>)>,
+    ) -> Result<&mut PartFile<R>, SinkError> {
+        if !self.parts.contains_key(&key) {
+            let dest = self.dir.join(partition_dir(&key)).join(format!(
+                "{}{}.parquet",
+                R::STEM,
+                self.opts.suffix
+            ));
+            let file = PartFile::create(dest, &self.opts)?;
+            self.parts.insert(key.clone(), file);
+        }
+        Ok(self.parts.get_mut(&key).expect("just inserted"))
+    }
+
+    /// Appends one row (rows must come in the table's sort order).
+    pub fn push(&mut self, row: R) -> Result<(), SinkError> {
+        let key: Vec<(PartitionBy, Option<String>)> = self
+            .opts
+            .partition_by
+            .clone()
+            .into_iter()
+            .map(|p| (p, row.partition_value(p)))
+            .collect();
+        self.rows += 1;
+        self.part(key)?.push(row)
+    }
+
+    /// Rows pushed so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Completes every file under its temporary name, ready for [`publish`]. Finishing a
+    /// table early frees its buffers.
+    pub fn finish(self) -> Result<Closed, SinkError> {
+        let rows = self.rows;
+        let mut closed = Closed {
+            pairs: Vec::new(),
+            rows,
+        };
+        let mut first_error = None;
+        for (_, part) in self.parts {
+            let tmp = part.tmp.clone();
+            match part.close() {
+                Ok(pair) => closed.pairs.push(pair),
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp);
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            None => Ok(closed),
+            Some(e) => Err(e), // dropping `closed` removes the other temporary files
+        }
+    }
+}
+
+/// A completed table under temporary names. Dropped without [`publish`], its files are
+/// removed.
+pub struct Closed {
+    pairs: Vec<(PathBuf, PathBuf)>,
+    rows: usize,
+}
+
+impl Drop for Closed {
+    fn drop(&mut self) {
+        for (tmp, _) in &self.pairs {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Renames the completed tables into place together.
+pub fn publish(facts: Closed, reports: Closed, checks: Closed) -> Result<Written, SinkError> {
+    let written = Written {
+        facts: facts.rows,
+        reports: reports.rows,
+        checks: checks.rows,
+    };
+    for mut table in [facts, reports, checks] {
+        for (tmp, dest) in std::mem::take(&mut table.pairs) {
+            fs::rename(&tmp, &dest).map_err(|source| SinkError::Io {
+                path: dest.clone(),
+                source,
+            })?;
+        }
+    }
+    Ok(written)
+}
+
+/// The three tables of a dataset, written in streaming fashion and published together.
+pub struct DatasetWriter {
+    /// facts.parquet.
+    pub facts: TableWriter<FactRow>,
+    /// reports.parquet.
+    pub reports: TableWriter<ReportRow>,
+    /// checks.parquet.
+    pub checks: TableWriter<CheckRow>,
+}
+
+impl DatasetWriter {
+    /// Starts the three tables in `dir` (created if missing).
+    pub fn create(dir: &Path, opts: &SinkOptions) -> Result<DatasetWriter, SinkError> {
+        fs::create_dir_all(dir).map_err(|source| SinkError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(DatasetWriter {
+            facts: TableWriter::create(dir, opts)?,
+            reports: TableWriter::create(dir, opts)?,
+            checks: TableWriter::create(dir, opts)?,
+        })
+    }
+
+    /// Completes the files and renames them into place together. On error, no file of this
+    /// dataset replaces an existing one.
+    pub fn finish(self) -> Result<Written, SinkError> {
+        let facts = self.facts.finish()?;
+        let reports = self.reports.finish()?;
+        let checks = self.checks.finish()?;
+        publish(facts, reports, checks)
+    }
+}
+
+/// Writes the three files of `records` (final statuses, duplicates marked) into `dir`.
+pub fn write_dataset(
+    dir: &Path,
+    records: &[ReportRecord],
+    opts: &SinkOptions,
+) -> Result<Written, SinkError> {
+    let mut w = DatasetWriter::create(dir, opts)?;
+    let mut facts: Vec<FactRow> = Vec::new();
+    let mut checks: Vec<CheckRow> = Vec::new();
+    for (i, r) in records.iter().enumerate().filter(|(_, r)| contributes(r)) {
+        facts.extend(
+            r.facts
+                .iter()
+                .enumerate()
+                .map(|(n, f)| FactRow::of(r, f, i as u32, n as u32)),
+        );
+        checks.extend(
+            r.checks
+                .iter()
+                .enumerate()
+                .map(|(n, c)| CheckRow::of(r, c, i as u32, n as u32)),
+        );
+    }
+    facts.sort_by(FactRow::sort_cmp);
+    checks.sort_by(CheckRow::sort_cmp);
+    let mut reports: Vec<&ReportRecord> = records.iter().collect();
+    reports.sort_by(|a, b| a.source_path.cmp(&b.source_path));
+    for f in facts {
+        w.facts.push(f)?;
+    }
+    for r in reports {
+        w.reports.push(ReportRow::of(r))?;
+    }
+    for c in checks {
+        w.checks.push(c)?;
+    }
+    w.finish()
 }

@@ -4,6 +4,7 @@
 //! sample corpus into `output/`. Exit status: 0 when the run completed (whatever individual
 //! files did), 1 when the output could not be written, 2 for bad arguments.
 
+pub mod gen_corpus;
 pub mod inspect;
 pub mod run;
 
@@ -25,10 +26,12 @@ pub enum Command {
     Run(run::RunArgs),
     /// Show what was read from one file, and where: identity, every fact, every check.
     Inspect(inspect::InspectArgs),
+    /// Write a synthetic crawl of N files derived from the seed reports (benchmarks, scale tests).
+    GenCorpus(gen_corpus::GenArgs),
 }
 
 /// Subcommand names, used to tell `xxgk CORPUS` from `xxgk SUBCOMMAND`.
-const SUBCOMMANDS: &[&str] = &["run", "inspect", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "inspect", "gen-corpus", "help"];
 
 /// Parses arguments, inserting `run` when no subcommand is given.
 pub fn parse(args: Vec<String>) -> Result<Cli, clap::Error> {
@@ -48,6 +51,7 @@ pub fn dispatch(cli: Cli) -> i32 {
     match cli.command {
         Command::Run(a) => run::execute(a),
         Command::Inspect(a) => inspect::execute(a),
+        Command::GenCorpus(a) => gen_corpus::execute(a),
     }
 }
 
@@ -68,5 +72,16 @@ mod tests {
         assert_eq!((a.corpus.to_str(), a.out.to_str(), a.jobs, a.quiet), (Some("/crawl"), Some("/data"), Some(2), true));
         assert!(matches!(parse(argv("xxgk inspect f.txt")).unwrap().command, Command::Inspect(_)));
         assert!(parse(argv("xxgk run --bogus")).is_err());
+    }
+
+    #[test]
+    fn scale_options_and_gen_corpus_parse() {
+        let cmd = "xxgk run /crawl --shards 4 --shard-index 1 --partition-by year,province --full";
+        let Command::Run(a) = parse(argv(cmd)).unwrap().command else { panic!() };
+        assert_eq!((a.shards, a.shard_index, a.full, a.partition_by.len()), (Some(4), Some(1), true, 2));
+        let Command::GenCorpus(g) = parse(argv("xxgk gen-corpus /tmp/c --reports 50 --seed 3")).unwrap().command else {
+            panic!()
+        };
+        assert_eq!((g.reports, g.seed, g.out.to_str()), (50, 3, Some("/tmp/c")));
     }
 }

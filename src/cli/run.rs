@@ -1,11 +1,23 @@
-//! `xxgk run [CORPUS] [-o DIR] [-j N] [-q]`: the nightly job.
+//! `xxgk run [CORPUS] [-o DIR] [-j N] [-q] [--full] [--shards N --shard-index K]
+//! [--partition-by year,province]`: the nightly job.
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::knowledge::Knowledge;
 use crate::pipeline::{self, RunError, RunOptions};
+use crate::shard::Shard;
+use crate::sink::PartitionBy;
+
+/// A partition column on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartitionArg {
+    /// `year=2017/…`
+    Year,
+    /// `province=山东省/…`
+    Province,
+}
 
 /// Arguments of `run`.
 #[derive(Debug, Args)]
@@ -25,17 +37,53 @@ pub struct RunArgs {
     /// Files larger than this many bytes are recorded as unsupported, not read.
     #[arg(long, default_value_t = pipeline::DEFAULT_MAX_FILE_BYTES)]
     pub max_file_bytes: u64,
+    /// Parse every file again, ignoring the previous run's cache in OUT/.xxgk-cache.
+    #[arg(long)]
+    pub full: bool,
+    /// Split the corpus into N shards by a hash of each file's path (one per machine).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+    /// Which shard this process handles, 0-based (default: $JOB_COMPLETION_INDEX, then
+    /// $SLURM_ARRAY_TASK_ID).
+    #[arg(long, value_name = "K")]
+    pub shard_index: Option<u32>,
+    /// Write Hive-style partition directories (e.g. year=2017/facts.parquet).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub partition_by: Vec<PartitionArg>,
+    /// Files per parallel batch (memory grows with it, not with the corpus).
+    #[arg(long, default_value_t = pipeline::DEFAULT_CHUNK_FILES, hide = true)]
+    pub chunk_files: usize,
 }
 
 /// Runs the pipeline; returns the exit code.
 pub fn execute(args: RunArgs) -> i32 {
+    let shard = match Shard::resolve(args.shards, args.shard_index, |v| std::env::var(v).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("xxgk: {e}");
+            return 2;
+        }
+    };
     let knowledge = Knowledge::embedded();
+    let mut partition_by: Vec<PartitionBy> = Vec::new();
+    for p in &args.partition_by {
+        let p = match p {
+            PartitionArg::Year => PartitionBy::Year,
+            PartitionArg::Province => PartitionBy::Province,
+        };
+        if !partition_by.contains(&p) {
+            partition_by.push(p);
+        }
+    }
     let opts = RunOptions {
-        corpus: args.corpus,
-        out: args.out.clone(),
         jobs: args.jobs,
         quiet: args.quiet,
         max_file_bytes: args.max_file_bytes,
+        full: args.full,
+        shard,
+        partition_by,
+        chunk_files: args.chunk_files,
+        ..RunOptions::new(args.corpus, args.out.clone())
     };
     match pipeline::run(&opts, &knowledge) {
         Ok(summary) => {

@@ -1,0 +1,779 @@
+//! Spilling to disk, so that a run's memory does not grow with the corpus.
+//!
+//! A compact length-prefixed binary encoding of records and rows ([`Enc`] / [`Dec`]), sorted
+//! runs of facts and checks written chunk by chunk ([`write_run`]), and their k-way merge back
+//! into one sorted stream ([`merge_runs`]). The files live in a work directory inside the
+//! output directory and are removed when the run ends, whether it succeeds or not.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+
+use crate::model::{Check, Date, Fact, Identity, Level, Method, ReportRecord, Status, Template};
+use crate::sink::{CheckRow, FactRow, Shared};
+
+/// Why spilling failed.
+#[derive(Debug, thiserror::Error)]
+#[error("spill file {path}: {source}")]
+pub struct SpillError {
+    /// The file.
+    pub path: PathBuf,
+    /// The cause.
+    pub source: io::Error,
+}
+
+/// Encoder of the binary format: little-endian integers, u32-length-prefixed UTF-8 strings,
+/// a presence byte before optional values.
+pub struct Enc<W: Write>(pub W);
+
+impl<W: Write> Enc<W> {
+    pub fn u8(&mut self, v: u8) -> io::Result<()> {
+        self.0.write_all(&[v])
+    }
+    pub fn u32(&mut self, v: u32) -> io::Result<()> {
+        self.0.write_all(&v.to_le_bytes())
+    }
+    pub fn u64(&mut self, v: u64) -> io::Result<()> {
+        self.0.write_all(&v.to_le_bytes())
+    }
+    pub fn f64(&mut self, v: f64) -> io::Result<()> {
+        self.0.write_all(&v.to_bits().to_le_bytes())
+    }
+    pub fn str(&mut self, s: &str) -> io::Result<()> {
+        self.u32(s.len() as u32)?;
+        self.0.write_all(s.as_bytes())
+    }
+    pub fn opt_str(&mut self, s: Option<&str>) -> io::Result<()> {
+        match s {
+            None => self.u8(0),
+            Some(s) => {
+                self.u8(1)?;
+                self.str(s)
+            }
+        }
+    }
+    pub fn opt_i16(&mut self, v: Option<i16>) -> io::Result<()> {
+        match v {
+            None => self.u8(0),
+            Some(v) => {
+                self.u8(1)?;
+                self.0.write_all(&v.to_le_bytes())
+            }
+        }
+    }
+    pub fn opt_f64(&mut self, v: Option<f64>) -> io::Result<()> {
+        match v {
+            None => self.u8(0),
+            Some(v) => {
+                self.u8(1)?;
+                self.f64(v)
+            }
+        }
+    }
+}
+
+/// Longest string accepted when decoding (a guard against corrupt lengths).
+const MAX_STRING: usize = 64 * 1024 * 1024;
+
+fn corrupt(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("corrupt spill data: bad {what}"),
+    )
+}
+
+/// Decoder of the format [`Enc`] writes.
+pub struct Dec<R: Read> {
+    r: R,
+    scratch: Vec<u8>,
+}
+
+impl<R: Read> Dec<R> {
+    /// A decoder reading from `r`.
+    pub fn new(r: R) -> Dec<R> {
+        Dec {
+            r,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// A [`Shared`] string, reusing `memo` (the previous value of the same field) when the
+    /// bytes are equal: consecutive rows of a sorted run mostly repeat their report's fields.
+    pub fn shared(&mut self, memo: &mut Option<Shared>) -> io::Result<Shared> {
+        let len = self.u32()? as usize;
+        if len > MAX_STRING {
+            return Err(corrupt("string length"));
+        }
+        self.scratch.resize(len, 0);
+        self.r.read_exact(&mut self.scratch)?;
+        if let Some(m) = memo
+            .as_ref()
+            .filter(|m| m.as_bytes() == self.scratch.as_slice())
+        {
+            return Ok(m.clone());
+        }
+        let s: Shared = std::str::from_utf8(&self.scratch)
+            .map_err(|_| corrupt("string"))?
+            .into();
+        *memo = Some(s.clone());
+        Ok(s)
+    }
+
+    /// `len` raw bytes.
+    pub fn bytes(&mut self, len: usize) -> io::Result<Vec<u8>> {
+        if len > MAX_STRING {
+            return Err(corrupt("length"));
+        }
+        let mut buf = vec![0u8; len];
+        self.r.read_exact(&mut buf)?;
+        Ok(buf)
+    }
+
+    /// An optional [`Shared`] string (see [`Dec::shared`]).
+    pub fn opt_shared(&mut self, memo: &mut Option<Shared>) -> io::Result<Option<Shared>> {
+        if self.present()? {
+            self.shared(memo).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn array<const N: usize>(&mut self) -> io::Result<[u8; N]> {
+        let mut b = [0u8; N];
+        self.r.read_exact(&mut b)?;
+        Ok(b)
+    }
+    pub fn u8(&mut self) -> io::Result<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+    pub fn u32(&mut self) -> io::Result<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+    pub fn u64(&mut self) -> io::Result<u64> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+    pub fn f64(&mut self) -> io::Result<f64> {
+        Ok(f64::from_bits(u64::from_le_bytes(self.array()?)))
+    }
+    pub fn str(&mut self) -> io::Result<String> {
+        let len = self.u32()? as usize;
+        if len > MAX_STRING {
+            return Err(corrupt("string length"));
+        }
+        let mut buf = vec![0u8; len];
+        self.r.read_exact(&mut buf)?;
+        String::from_utf8(buf).map_err(|_| corrupt("string"))
+    }
+    fn present(&mut self) -> io::Result<bool> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(corrupt("option tag")),
+        }
+    }
+    pub fn opt_str(&mut self) -> io::Result<Option<String>> {
+        if self.present()? {
+            self.str().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+    pub fn opt_i16(&mut self) -> io::Result<Option<i16>> {
+        if self.present()? {
+            Ok(Some(i16::from_le_bytes(self.array()?)))
+        } else {
+            Ok(None)
+        }
+    }
+    pub fn opt_f64(&mut self) -> io::Result<Option<f64>> {
+        if self.present()? {
+            self.f64().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+const STATUSES: [Status; 7] = [
+    Status::Ok,
+    Status::Partial,
+    Status::NotReport,
+    Status::Duplicate,
+    Status::Unsupported,
+    Status::Unreadable,
+    Status::Failed,
+];
+const LEVELS: [Level; 6] = [
+    Level::National,
+    Level::Provincial,
+    Level::Prefecture,
+    Level::County,
+    Level::Township,
+    Level::Unknown,
+];
+const TEMPLATES: [Template; 4] = [
+    Template::T2008,
+    Template::T2019,
+    Template::T2021,
+    Template::Prose,
+];
+
+fn index_of<T: PartialEq>(all: &[T], v: &T) -> u8 {
+    all.iter().position(|x| x == v).unwrap_or(0) as u8
+}
+
+fn nth<T: Copy>(all: &[T], i: u8, what: &str) -> io::Result<T> {
+    all.get(i as usize).copied().ok_or_else(|| corrupt(what))
+}
+
+/// Encodes a whole record, facts and checks included.
+pub fn encode_record<W: Write>(e: &mut Enc<W>, r: &ReportRecord) -> io::Result<()> {
+    e.str(&r.source_path)?;
+    e.str(&r.report_id)?;
+    e.u64(r.bytes)?;
+    e.str(&r.format)?;
+    e.opt_str(r.encoding.as_deref())?;
+    e.u8(index_of(&STATUSES, &r.status))?;
+    e.opt_str(r.reason.as_deref())?;
+    let id = &r.identity;
+    for s in [
+        &id.agency_raw,
+        &id.agency,
+        &id.province,
+        &id.city,
+        &id.county,
+        &id.division_code,
+    ] {
+        e.opt_str(s.as_deref())?;
+    }
+    e.u8(index_of(&LEVELS, &id.level))?;
+    e.opt_i16(id.year)?;
+    match id.published {
+        None => e.u8(0)?,
+        Some(d) => {
+            e.u8(1)?;
+            e.u32(d.year as u32)?;
+            e.u8(d.month as u8)?;
+            e.u8(d.day as u8)?;
+        }
+    }
+    e.u32(id.notes.len() as u32)?;
+    for n in &id.notes {
+        e.str(n)?;
+    }
+    e.u8(r
+        .template
+        .map(|t| 1 + index_of(&TEMPLATES, &t))
+        .unwrap_or(0))?;
+    e.u32(r.facts.len() as u32)?;
+    for f in &r.facts {
+        e.str(&f.indicator)?;
+        e.opt_f64(f.value)?;
+        e.str(&f.value_raw)?;
+        e.str(&f.unit)?;
+        e.u8(u8::from(f.method == Method::Text))?;
+        e.u32(f.line)?;
+    }
+    e.u32(r.checks.len() as u32)?;
+    for c in &r.checks {
+        e.str(&c.check)?;
+        e.f64(c.expected)?;
+        e.f64(c.actual)?;
+        e.u8(u8::from(c.ok))?;
+    }
+    e.opt_str(r.duplicate_of.as_deref())
+}
+
+/// Decodes a record written by [`encode_record`].
+pub fn decode_record<R: Read>(d: &mut Dec<R>) -> io::Result<ReportRecord> {
+    let source_path = d.str()?;
+    let report_id = d.str()?;
+    let bytes = d.u64()?;
+    let format = d.str()?;
+    let mut r = ReportRecord::empty(source_path, report_id, bytes, &format);
+    r.encoding = d.opt_str()?;
+    r.status = nth(&STATUSES, d.u8()?, "status")?;
+    r.reason = d.opt_str()?;
+    let mut id = Identity {
+        agency_raw: d.opt_str()?,
+        agency: d.opt_str()?,
+        province: d.opt_str()?,
+        city: d.opt_str()?,
+        county: d.opt_str()?,
+        division_code: d.opt_str()?,
+        ..Identity::default()
+    };
+    id.level = nth(&LEVELS, d.u8()?, "level")?;
+    id.year = d.opt_i16()?;
+    if d.present()? {
+        let (y, m, day) = (d.u32()? as i32, d.u8()? as u32, d.u8()? as u32);
+        id.published = Some(Date::new(y, m, day).ok_or_else(|| corrupt("date"))?);
+    }
+    let notes = d.u32()?;
+    for _ in 0..notes {
+        id.notes.push(d.str()?);
+    }
+    r.identity = id;
+    r.template = match d.u8()? {
+        0 => None,
+        t => Some(nth(&TEMPLATES, t - 1, "template")?),
+    };
+    let facts = d.u32()?;
+    for _ in 0..facts {
+        r.facts.push(Fact {
+            indicator: d.str()?,
+            value: d.opt_f64()?,
+            value_raw: d.str()?,
+            unit: d.str()?,
+            method: if d.u8()? == 1 {
+                Method::Text
+            } else {
+                Method::Table
+            },
+            line: d.u32()?,
+        });
+    }
+    let checks = d.u32()?;
+    for _ in 0..checks {
+        r.checks.push(Check {
+            check: d.str()?,
+            expected: d.f64()?,
+            actual: d.f64()?,
+            ok: d.u8()? == 1,
+        });
+    }
+    r.duplicate_of = d.opt_str()?;
+    Ok(r)
+}
+
+/// A row type that can be spilled in sorted runs.
+pub trait RunRow: Sized {
+    /// The table's sort order.
+    fn order(&self, other: &Self) -> Ordering;
+    /// Writes the row.
+    fn encode<W: Write>(&self, e: &mut Enc<W>) -> io::Result<()>;
+    /// What decoding remembers from the previous row of the same run.
+    type Memo: Default;
+    /// Reads a row.
+    fn decode<R: Read>(d: &mut Dec<R>, memo: &mut Self::Memo) -> io::Result<Self>;
+    /// Index of the source file in walk order.
+    fn file(&self) -> u32;
+}
+
+/// The previous row's shared strings, per field (see [`Dec::shared`]).
+#[derive(Debug, Default)]
+pub struct FactMemo {
+    agency: Option<Shared>,
+    indicator: Option<Shared>,
+    unit: Option<Shared>,
+    province: Option<Shared>,
+    city: Option<Shared>,
+    county: Option<Shared>,
+    division_code: Option<Shared>,
+    level: Option<Shared>,
+    template: Option<Shared>,
+    method: Option<Shared>,
+    report_id: Option<Shared>,
+    source_path: Option<Shared>,
+}
+
+impl RunRow for FactRow {
+    fn order(&self, other: &Self) -> Ordering {
+        self.sort_cmp(other)
+    }
+    fn encode<W: Write>(&self, e: &mut Enc<W>) -> io::Result<()> {
+        e.opt_str(self.agency.as_deref())?;
+        e.opt_i16(self.year)?;
+        e.str(&self.indicator)?;
+        e.opt_f64(self.value)?;
+        e.str(&self.value_raw)?;
+        e.str(&self.unit)?;
+        for s in [
+            &self.province,
+            &self.city,
+            &self.county,
+            &self.division_code,
+        ] {
+            e.opt_str(s.as_deref())?;
+        }
+        e.str(&self.level)?;
+        e.opt_str(self.template.as_deref())?;
+        e.str(&self.method)?;
+        e.str(&self.report_id)?;
+        e.str(&self.source_path)?;
+        e.u32(self.source_line as u32)?;
+        e.u32(self.file)?;
+        e.u32(self.seq)
+    }
+    type Memo = FactMemo;
+    fn decode<R: Read>(d: &mut Dec<R>, m: &mut FactMemo) -> io::Result<Self> {
+        Ok(FactRow {
+            agency: d.opt_shared(&mut m.agency)?,
+            year: d.opt_i16()?,
+            indicator: d.shared(&mut m.indicator)?,
+            value: d.opt_f64()?,
+            value_raw: d.str()?,
+            unit: d.shared(&mut m.unit)?,
+            province: d.opt_shared(&mut m.province)?,
+            city: d.opt_shared(&mut m.city)?,
+            county: d.opt_shared(&mut m.county)?,
+            division_code: d.opt_shared(&mut m.division_code)?,
+            level: d.shared(&mut m.level)?,
+            template: d.opt_shared(&mut m.template)?,
+            method: d.shared(&mut m.method)?,
+            report_id: d.shared(&mut m.report_id)?,
+            source_path: d.shared(&mut m.source_path)?,
+            source_line: d.u32()? as i32,
+            file: d.u32()?,
+            seq: d.u32()?,
+        })
+    }
+    fn file(&self) -> u32 {
+        self.file
+    }
+}
+
+impl RunRow for CheckRow {
+    fn order(&self, other: &Self) -> Ordering {
+        self.sort_cmp(other)
+    }
+    fn encode<W: Write>(&self, e: &mut Enc<W>) -> io::Result<()> {
+        e.str(&self.report_id)?;
+        e.opt_str(self.agency.as_deref())?;
+        e.opt_i16(self.year)?;
+        e.str(&self.check)?;
+        e.f64(self.expected)?;
+        e.f64(self.actual)?;
+        e.u8(u8::from(self.ok))?;
+        e.opt_str(self.province.as_deref())?;
+        e.str(&self.source_path)?;
+        e.u32(self.file)?;
+        e.u32(self.seq)
+    }
+    type Memo = ();
+    fn decode<R: Read>(d: &mut Dec<R>, _: &mut ()) -> io::Result<Self> {
+        Ok(CheckRow {
+            report_id: d.str()?,
+            agency: d.opt_str()?,
+            year: d.opt_i16()?,
+            check: d.str()?,
+            expected: d.f64()?,
+            actual: d.f64()?,
+            ok: d.u8()? == 1,
+            province: d.opt_str()?,
+            source_path: d.str()?,
+            file: d.u32()?,
+            seq: d.u32()?,
+        })
+    }
+    fn file(&self) -> u32 {
+        self.file
+    }
+}
+
+/// A work directory inside the output directory, removed on drop.
+pub struct WorkDir {
+    path: PathBuf,
+    counter: AtomicUsize,
+}
+
+impl WorkDir {
+    /// Creates `parent/.xxgk-work-{tag}-{pid}` (tag: the shard suffix, maybe empty).
+    /// Work directories of the same tag left by killed runs are removed first (one process
+    /// per tag writes to an output directory at a time).
+    pub fn create(parent: &Path, tag: &str) -> Result<WorkDir, SpillError> {
+        remove_stale(parent, tag);
+        let path = parent.join(format!(".xxgk-work{tag}-{}", std::process::id()));
+        fs::create_dir_all(&path).map_err(|source| SpillError {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(WorkDir {
+            path,
+            counter: AtomicUsize::new(0),
+        })
+    }
+
+    /// A fresh file name in the directory.
+    pub fn next_file(&self, stem: &str) -> PathBuf {
+        let n = self.counter.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+        self.path.join(format!("{stem}-{n:06}.bin"))
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Removes `.xxgk-work{tag}-{pid}` directories (exactly this tag, any pid).
+fn remove_stale(parent: &Path, tag: &str) {
+    let prefix = format!(".xxgk-work{tag}-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let stale = name
+            .strip_prefix(&prefix)
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        if stale {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Sorts `rows` and writes them as one run (see [`write_run_in_order`]).
+pub fn write_run<T: RunRow>(path: &Path, rows: Vec<T>) -> Result<(), SpillError> {
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| rows[a as usize].order(&rows[b as usize]));
+    write_run_in_order(path, &rows, &order)
+}
+
+/// Writes `rows` in the given order (indices sorted by the row order: rows are large, so they
+/// are sorted through an index, and an unstable sort is fine because the row orders end in
+/// the row's position, so no two rows compare equal). Each row is preceded by a `1` byte and
+/// the run ends with a `0` byte, so a truncated run is an error rather than a short one.
+pub fn write_run_in_order<T: RunRow>(
+    path: &Path,
+    rows: &[T],
+    order: &[u32],
+) -> Result<(), SpillError> {
+    let err = |source| SpillError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::create(path).map_err(err)?;
+    let mut e = Enc(BufWriter::with_capacity(256 * 1024, file));
+    for &i in order {
+        let Some(row) = rows.get(i as usize) else {
+            return Err(err(corrupt("run order")));
+        };
+        e.u8(1).map_err(err)?;
+        row.encode(&mut e).map_err(err)?;
+    }
+    e.u8(0).map_err(err)?;
+    e.0.flush().map_err(err)
+}
+
+/// Reads one run back, row by row.
+struct RunReader<T: RunRow> {
+    path: PathBuf,
+    dec: Dec<BufReader<File>>,
+    memo: T::Memo,
+}
+
+impl<T: RunRow> RunReader<T> {
+    fn open(path: &Path) -> Result<RunReader<T>, SpillError> {
+        let file = File::open(path).map_err(|source| SpillError {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(RunReader {
+            path: path.to_path_buf(),
+            dec: Dec::new(BufReader::with_capacity(32 * 1024, file)),
+            memo: T::Memo::default(),
+        })
+    }
+
+    fn next_row(&mut self) -> Result<Option<T>, SpillError> {
+        let err = |source| SpillError {
+            path: self.path.clone(),
+            source,
+        };
+        match self.dec.u8().map_err(err)? {
+            0 => Ok(None),
+            1 => T::decode(&mut self.dec, &mut self.memo)
+                .map(Some)
+                .map_err(err),
+            _ => Err(err(corrupt("row tag"))),
+        }
+    }
+}
+
+/// A heap entry: the smallest row of one run.
+struct Head<T> {
+    row: T,
+    run: usize,
+}
+
+impl<T: RunRow> PartialEq for Head<T> {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl<T: RunRow> Eq for Head<T> {}
+impl<T: RunRow> PartialOrd for Head<T> {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<T: RunRow> Ord for Head<T> {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the smallest row first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.row.order(&self.row).then(o.run.cmp(&self.run))
+    }
+}
+
+/// Most runs merged at once; more are first merged in groups (bounded open files).
+pub const MAX_FAN_IN: usize = 256;
+
+/// Merges sorted runs into one sorted stream handed to `emit`; the runs are deleted.
+pub fn merge_runs<T: RunRow, E>(
+    work: &WorkDir,
+    mut runs: Vec<PathBuf>,
+    stem: &str,
+    mut emit: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<SpillError>,
+{
+    while runs.len() > MAX_FAN_IN {
+        let mut merged = Vec::new();
+        for group in runs.chunks(MAX_FAN_IN) {
+            let path = work.next_file(stem);
+            let err = |source| SpillError {
+                path: path.clone(),
+                source,
+            };
+            let file = File::create(&path).map_err(err)?;
+            let mut e = Enc(BufWriter::with_capacity(256 * 1024, file));
+            merge_group::<T, SpillError>(group, |row| {
+                e.u8(1)
+                    .and_then(|_| row.encode(&mut e))
+                    .map_err(|source| SpillError {
+                        path: path.clone(),
+                        source,
+                    })
+            })?;
+            e.u8(0).and_then(|_| e.0.flush()).map_err(err)?;
+            merged.push(path);
+        }
+        runs = merged;
+    }
+    merge_group(&runs, &mut emit)
+}
+
+fn merge_group<T: RunRow, E: From<SpillError>>(
+    runs: &[PathBuf],
+    mut emit: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut readers: Vec<RunReader<T>> = runs
+        .iter()
+        .map(|p| RunReader::open(p))
+        .collect::<Result<_, _>>()?;
+    let mut heap = BinaryHeap::with_capacity(readers.len());
+    for (run, r) in readers.iter_mut().enumerate() {
+        if let Some(row) = r.next_row()? {
+            heap.push(Head { row, run });
+        }
+    }
+    while let Some(Head { row, run }) = heap.pop() {
+        if let Some(next) = readers[run].next_row()? {
+            heap.push(Head { row: next, run });
+        }
+        emit(row)?;
+    }
+    for p in runs {
+        let _ = fs::remove_file(p);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> ReportRecord {
+        let mut r = ReportRecord::empty("a/b.txt".into(), "0123456789abcdef".into(), 42, "txt");
+        r.encoding = Some("GB18030".into());
+        r.status = Status::Partial;
+        r.reason = Some("why".into());
+        r.identity.agency = Some("威海市科学技术局".into());
+        r.identity.year = Some(2017);
+        r.identity.level = Level::Prefecture;
+        r.identity.published = Date::new(2018, 3, 20);
+        r.identity.notes = vec!["n1".into()];
+        r.template = Some(Template::T2021);
+        r.facts.push(Fact {
+            indicator: "requests.received.total".into(),
+            value: Some(3.5),
+            value_raw: "3.5".into(),
+            unit: "件".into(),
+            method: Method::Text,
+            line: 7,
+        });
+        r.facts.push(Fact {
+            value: None,
+            method: Method::Table,
+            ..r.facts[0].clone()
+        });
+        r.checks.push(Check {
+            check: "c".into(),
+            expected: 1.0,
+            actual: 2.0,
+            ok: false,
+        });
+        r
+    }
+
+    #[test]
+    fn record_round_trips() {
+        let r = record();
+        let mut buf = Vec::new();
+        encode_record(&mut Enc(&mut buf), &r).unwrap();
+        let back = decode_record(&mut Dec::new(buf.as_slice())).unwrap();
+        assert_eq!(format!("{r:?}"), format!("{back:?}"));
+        assert!(decode_record(&mut Dec::new(&buf[..buf.len() - 3])).is_err());
+    }
+
+    #[test]
+    fn runs_merge_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = WorkDir::create(dir.path(), "").unwrap();
+        let r = record();
+        let mut all = Vec::new();
+        let mut runs = Vec::new();
+        // More runs than the fan-in, to exercise the intermediate merge.
+        for run in 0..(MAX_FAN_IN as u32 + 5) {
+            let rows: Vec<FactRow> = (0..3)
+                .map(|n| {
+                    let mut f = FactRow::of(&r, &r.facts[0], run, n);
+                    f.indicator = format!("i{}", (run * 7 + n * 13) % 11).into();
+                    f
+                })
+                .collect();
+            all.extend(rows.clone());
+            let p = work.next_file("facts");
+            write_run(&p, rows).unwrap();
+            runs.push(p);
+        }
+        all.sort_by(FactRow::sort_cmp);
+        let mut merged = Vec::new();
+        merge_runs::<FactRow, SpillError>(&work, runs, "facts", |row| {
+            merged.push(row);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(merged, all);
+        let work_path = work.path().to_path_buf();
+        drop(work);
+        assert!(!work_path.exists());
+        // Stale directories of the same tag go; other shards' stay.
+        let stale = dir.path().join(".xxgk-work-999999");
+        let other = dir.path().join(".xxgk-work-0-of-4-999999");
+        fs::create_dir_all(&stale).unwrap();
+        fs::create_dir_all(&other).unwrap();
+        drop(WorkDir::create(dir.path(), "").unwrap());
+        assert!(!stale.exists() && other.exists());
+    }
+}

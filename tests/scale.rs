@@ -1,0 +1,388 @@
+//! Scale behaviour end to end on generated corpora: the chunked, spilling run writes exactly
+//! what sorting everything in memory writes (whatever `-j` and chunk size), an incremental
+//! re-run equals a fresh run after files change, appear and vanish, and four shards run as
+//! separate processes together hold the rows of the single-machine run.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use arrow_array::{
+    Array, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array, StringArray,
+};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use xxgk::knowledge::Knowledge;
+use xxgk::pipeline::{self, RunOptions};
+use xxgk::sink::{self, PartitionBy, SinkOptions};
+use xxgk::synth::{self, GenOptions};
+
+const TABLES: [&str; 3] = ["facts", "reports", "checks"];
+
+fn generate(dir: &Path, files: usize, seed: u64) -> PathBuf {
+    let corpus = dir.join("corpus");
+    synth::generate(&GenOptions {
+        out: corpus.clone(),
+        files,
+        seed,
+    })
+    .unwrap();
+    corpus
+}
+
+fn opts(corpus: &Path, out: &Path, jobs: usize, chunk: usize) -> RunOptions {
+    RunOptions {
+        jobs: Some(jobs),
+        chunk_files: chunk,
+        ..RunOptions::new(corpus, out)
+    }
+}
+
+fn assert_same_dataset(a: &Path, b: &Path) {
+    for t in TABLES {
+        let (x, y) = (
+            fs::read(a.join(format!("{t}.parquet"))).unwrap(),
+            fs::read(b.join(format!("{t}.parquet"))).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{t}.parquet differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+/// The old way: every record in memory, duplicates marked, sorted and written at once.
+fn in_memory_run(corpus: &Path, out: &Path, k: &Knowledge) {
+    let mut records: Vec<_> = pipeline::walk(corpus)
+        .iter()
+        .map(|e| pipeline::process_entry(e, k, pipeline::DEFAULT_MAX_FILE_BYTES).record)
+        .collect();
+    pipeline::mark_duplicates(&mut records);
+    sink::write_dataset(
+        out,
+        &records,
+        &SinkOptions::new(env!("CARGO_PKG_VERSION"), k.version()),
+    )
+    .unwrap();
+}
+
+#[test]
+fn chunked_run_equals_in_memory_run_whatever_jobs_and_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(dir.path(), 160, 11);
+    let k = Knowledge::embedded();
+    let reference = dir.path().join("memory");
+    in_memory_run(&corpus, &reference, &k);
+    for (jobs, chunk) in [(1, 2048), (2, 16), (2, 1)] {
+        let out = dir.path().join(format!("j{jobs}c{chunk}"));
+        let s = pipeline::run(
+            &RunOptions {
+                full: true,
+                ..opts(&corpus, &out, jobs, chunk)
+            },
+            &k,
+        )
+        .unwrap();
+        assert_eq!(s.files, 160);
+        assert_same_dataset(&reference, &out);
+        let leftovers: Vec<_> = fs::read_dir(&out)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".xxgk-work") || n.contains(".tmp-"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+/// Changes the corpus the way a night of crawling does.
+fn mutate(corpus: &Path) -> (usize, usize, usize) {
+    let files: Vec<PathBuf> = pipeline::walk(corpus).into_iter().map(|e| e.path).collect();
+    // The original of a byte-identical copy disappears: the copy must take its place.
+    let copies: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("mirror.gov.cn"))
+        .collect();
+    let mut removed = 0;
+    for copy in &copies {
+        let bytes = fs::read(copy).unwrap();
+        if let Some(original) = files.iter().find(|p| {
+            !p.to_string_lossy().contains("mirror.gov.cn")
+                && p.exists()
+                && fs::read(p).unwrap() == bytes
+        }) {
+            fs::remove_file(original).unwrap();
+            removed += 1;
+        }
+    }
+    for p in files.iter().step_by(37).take(2) {
+        if p.exists() {
+            fs::remove_file(p).unwrap();
+            removed += 1;
+        }
+    }
+    let mut changed = 0;
+    for p in files.iter().skip(5).step_by(29).filter(|p| p.exists()) {
+        let text = fs::read(p).unwrap();
+        let mut edited = text.clone();
+        edited.extend_from_slice(b"\n");
+        fs::write(p, edited).unwrap();
+        changed += 1;
+    }
+    let extra = synth::generate(&GenOptions {
+        out: corpus.join("new.site.gov.cn"),
+        files: 6,
+        seed: 99,
+    })
+    .unwrap();
+    (removed, changed, extra.files)
+}
+
+#[test]
+fn incremental_rerun_equals_fresh_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(dir.path(), 150, 5);
+    let k = Knowledge::embedded();
+    let nightly = dir.path().join("nightly");
+    let first = pipeline::run(&opts(&corpus, &nightly, 2, 32), &k).unwrap();
+    assert_eq!(first.reused, 0);
+    let same = pipeline::run(&opts(&corpus, &nightly, 2, 32), &k).unwrap();
+    assert_eq!(same.reused, same.files);
+
+    let (removed, changed, added) = mutate(&corpus);
+    assert!(
+        removed >= 3 && changed >= 3 && added == 6,
+        "{removed} {changed} {added}"
+    );
+    let again = pipeline::run(&opts(&corpus, &nightly, 2, 32), &k).unwrap();
+    assert_eq!(again.reused, again.files - changed - added);
+    let fresh = dir.path().join("fresh");
+    pipeline::run(&opts(&corpus, &fresh, 1, 2048), &k).unwrap();
+    assert_same_dataset(&fresh, &nightly);
+
+    // --full ignores the cache; a damaged cache only costs time.
+    let full = pipeline::run(
+        &RunOptions {
+            full: true,
+            ..opts(&corpus, &nightly, 2, 32)
+        },
+        &k,
+    )
+    .unwrap();
+    assert_eq!(full.reused, 0);
+    let cache = nightly.join(".xxgk-cache/records.bin");
+    let bytes = fs::read(&cache).unwrap();
+    fs::write(&cache, &bytes[..bytes.len() / 2]).unwrap();
+    let damaged = pipeline::run(&opts(&corpus, &nightly, 2, 32), &k).unwrap();
+    assert!(damaged.reused > 0 && damaged.reused < damaged.files);
+    assert_same_dataset(&fresh, &nightly);
+}
+
+/// Every row of every Parquet file under `dir` whose name starts with `stem`, as text, with
+/// its source_path (or report_id for checks) first.
+fn rows(dir: &Path, stem: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with(stem) && name.ends_with(".parquet")) {
+            continue;
+        }
+        let reader = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(e.path()).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        for batch in reader {
+            let batch = batch.unwrap();
+            for i in 0..batch.num_rows() {
+                out.push(
+                    batch
+                        .columns()
+                        .iter()
+                        .map(|c| cell(c.as_ref(), i))
+                        .collect(),
+                );
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn cell(col: &dyn Array, i: usize) -> String {
+    if col.is_null(i) {
+        return "∅".to_string();
+    }
+    let any = col.as_any();
+    match col.data_type() {
+        DataType::Utf8 => any
+            .downcast_ref::<StringArray>()
+            .unwrap()
+            .value(i)
+            .to_string(),
+        DataType::Int16 => any
+            .downcast_ref::<Int16Array>()
+            .unwrap()
+            .value(i)
+            .to_string(),
+        DataType::Int32 => any
+            .downcast_ref::<Int32Array>()
+            .unwrap()
+            .value(i)
+            .to_string(),
+        DataType::Int64 => any
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .value(i)
+            .to_string(),
+        DataType::Float64 => any
+            .downcast_ref::<Float64Array>()
+            .unwrap()
+            .value(i)
+            .to_string(),
+        DataType::Boolean => any
+            .downcast_ref::<BooleanArray>()
+            .unwrap()
+            .value(i)
+            .to_string(),
+        DataType::Date32 => any
+            .downcast_ref::<Date32Array>()
+            .unwrap()
+            .value(i)
+            .to_string(),
+        other => panic!("unexpected column type {other}"),
+    }
+}
+
+/// source_paths and report_ids of files marked duplicate in a dataset.
+fn duplicates(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for r in rows(dir, "reports") {
+        // reports: source_path, report_id, …, status (column 5).
+        if r[5] == "duplicate" {
+            out.insert(r[0].clone());
+            out.insert(r[1].clone());
+        }
+    }
+    out
+}
+
+#[test]
+fn four_shard_processes_hold_the_single_machine_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(dir.path(), 120, 21);
+    let single = dir.path().join("single");
+    pipeline::run(&opts(&corpus, &single, 2, 2048), &Knowledge::embedded()).unwrap();
+    let sharded = dir.path().join("sharded");
+    let children: Vec<_> = (0..4)
+        .map(|k| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_xxgk"));
+            cmd.args(["run", "-q", "-j", "1", "--shards", "4"])
+                .arg(&corpus)
+                .arg("-o")
+                .arg(&sharded);
+            // Shard 3 takes its index from the environment, as a Kubernetes Indexed Job does.
+            if k == 3 {
+                cmd.env("JOB_COMPLETION_INDEX", "3");
+            } else {
+                cmd.env_remove("JOB_COMPLETION_INDEX")
+                    .env_remove("SLURM_ARRAY_TASK_ID")
+                    .args(["--shard-index", &k.to_string()]);
+            }
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    for t in TABLES {
+        for k in 0..4 {
+            assert!(sharded.join(format!("{t}-{k}-of-4.parquet")).is_file());
+        }
+    }
+    // Duplicates are found within a shard only: leave out files marked duplicate anywhere,
+    // and the row status/reason columns of reports.
+    let mut dup = duplicates(&single);
+    dup.extend(duplicates(&sharded));
+    let outside = |rows: Vec<Vec<String>>, key: usize| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .filter(|r| !dup.contains(&r[key]))
+            .collect()
+    };
+    let (fs_single, fs_shards) = (
+        outside(rows(&single, "facts"), 14),
+        outside(rows(&sharded, "facts"), 14),
+    );
+    assert!(fs_single.len() > 1000);
+    assert_eq!(fs_single, fs_shards);
+    assert_eq!(
+        outside(rows(&single, "checks"), 0),
+        outside(rows(&sharded, "checks"), 0)
+    );
+    assert_eq!(
+        outside(rows(&single, "reports"), 0),
+        outside(rows(&sharded, "reports"), 0)
+    );
+    let paths = |d: &Path| {
+        rows(d, "reports")
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(paths(&single), paths(&sharded));
+}
+
+#[test]
+fn partitioned_by_year_holds_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(dir.path(), 80, 8);
+    let k = Knowledge::embedded();
+    let flat = dir.path().join("flat");
+    pipeline::run(&opts(&corpus, &flat, 2, 2048), &k).unwrap();
+    let parts = dir.path().join("parts");
+    pipeline::run(
+        &RunOptions {
+            partition_by: vec![PartitionBy::Year],
+            ..opts(&corpus, &parts, 2, 2048)
+        },
+        &k,
+    )
+    .unwrap();
+    assert!(parts.join("year=2016/facts.parquet").is_file());
+    for t in TABLES {
+        let mut partitioned = 0;
+        for e in fs::read_dir(&parts)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with("year="))
+        {
+            let year = e
+                .file_name()
+                .to_string_lossy()
+                .trim_start_matches("year=")
+                .to_string();
+            let file = e.path().join(format!("{t}.parquet"));
+            if !file.exists() {
+                continue;
+            }
+            let builder =
+                ParquetRecordBatchReaderBuilder::try_new(fs::File::open(&file).unwrap()).unwrap();
+            assert!(
+                builder.schema().field_with_name("year").is_err(),
+                "year is in the directory name only"
+            );
+            partitioned += builder.metadata().file_metadata().num_rows() as usize;
+            let expected = rows(&flat, t)
+                .into_iter()
+                .filter(|r| r.contains(&year))
+                .count();
+            assert!(expected > 0 || year == "__HIVE_DEFAULT_PARTITION__");
+        }
+        assert_eq!(partitioned, rows(&flat, t).len(), "{t}");
+    }
+}
