@@ -38,7 +38,10 @@ pub fn parse(args: Vec<String>) -> Result<Cli, clap::Error> {
     let mut args = args;
     let needs_run = match args.get(1) {
         None => true,
-        Some(a) => !SUBCOMMANDS.contains(&a.as_str()) && !matches!(a.as_str(), "-h" | "--help" | "-V" | "--version"),
+        Some(a) => {
+            !SUBCOMMANDS.contains(&a.as_str())
+                && !matches!(a.as_str(), "-h" | "--help" | "-V" | "--version")
+        }
     };
     if needs_run {
         args.insert(1.min(args.len()), "run".to_string());
@@ -65,21 +68,39 @@ mod tests {
 
     #[test]
     fn no_subcommand_means_run_with_defaults() {
-        let Command::Run(a) = parse(argv("xxgk")).unwrap().command else { panic!() };
+        let Command::Run(a) = parse(argv("xxgk")).unwrap().command else {
+            panic!()
+        };
         assert_eq!(a.corpus.to_str(), Some("data/sample"));
         assert_eq!(a.out.to_str(), Some("output"));
-        let Command::Run(a) = parse(argv("xxgk /crawl -o /data -j 2 -q")).unwrap().command else { panic!() };
-        assert_eq!((a.corpus.to_str(), a.out.to_str(), a.jobs, a.quiet), (Some("/crawl"), Some("/data"), Some(2), true));
-        assert!(matches!(parse(argv("xxgk inspect f.txt")).unwrap().command, Command::Inspect(_)));
+        let Command::Run(a) = parse(argv("xxgk /crawl -o /data -j 2 -q")).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (a.corpus.to_str(), a.out.to_str(), a.jobs, a.quiet),
+            (Some("/crawl"), Some("/data"), Some(2), true)
+        );
+        assert!(matches!(
+            parse(argv("xxgk inspect f.txt")).unwrap().command,
+            Command::Inspect(_)
+        ));
         assert!(parse(argv("xxgk run --bogus")).is_err());
     }
 
     #[test]
     fn scale_options_and_gen_corpus_parse() {
         let cmd = "xxgk run /crawl --shards 4 --shard-index 1 --partition-by year,province --full";
-        let Command::Run(a) = parse(argv(cmd)).unwrap().command else { panic!() };
-        assert_eq!((a.shards, a.shard_index, a.full, a.partition_by.len()), (Some(4), Some(1), true, 2));
-        let Command::GenCorpus(g) = parse(argv("xxgk gen-corpus /tmp/c --reports 50 --seed 3")).unwrap().command else {
+        let Command::Run(a) = parse(argv(cmd)).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (a.shards, a.shard_index, a.full, a.partition_by.len()),
+            (Some(4), Some(1), true, 2)
+        );
+        let Command::GenCorpus(g) = parse(argv("xxgk gen-corpus /tmp/c --reports 50 --seed 3"))
+            .unwrap()
+            .command
+        else {
             panic!()
         };
         assert_eq!((g.reports, g.seed, g.out.to_str()), (50, 3, Some("/tmp/c")));

@@ -385,7 +385,12 @@ fn is_prose(line: &str) -> bool {
 
 /// True when the line holds values in the way a table row does.
 fn is_value_line(line: &str) -> bool {
-    if is_page_furniture(line) || is_prose(line) {
+    // Cheap first: a row of values ends with a digit or a blank mark.
+    let ends_like_value = line.trim_end().chars().last().is_some_and(|c| {
+        let c = fold_char(c);
+        c.is_ascii_digit() || matches!(c, '-' | '/' | '无' | '元' | '%')
+    });
+    if !ends_like_value || is_page_furniture(line) || is_prose(line) {
         return false;
     }
     let a = classify_aligned(line);

@@ -7,7 +7,7 @@
 //! indicator's keyword and unit are read: dates, phone numbers, document numbers (〔2017〕30号)
 //! and unrelated counts (审批事项117件) match no rule.
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
 use super::value::{parse_number, to_wan_yuan};
@@ -40,6 +40,9 @@ pub struct ProseRule {
 #[derive(Debug, Clone, Default)]
 pub struct ProseRules {
     rules: Vec<ProseRule>,
+    /// All rules at once: one pass over a clause tells which rules can match it, so the
+    /// (slower) capturing search runs only where it will find something.
+    set: Option<RegexSet>,
     /// Words of plans and estimates: a figure after one of them in its clause is not a fact.
     hedge: Option<Regex>,
 }
@@ -55,7 +58,7 @@ impl ProseRules {
             })
         };
         let hedge = rows.iter().find(|r| r.kind == "hedge").map(compile);
-        let rules = rows
+        let rules: Vec<ProseRule> = rows
             .iter()
             .filter(|r| r.kind != "hedge")
             .map(|r| ProseRule {
@@ -64,7 +67,8 @@ impl ProseRules {
                 regex: compile(r),
             })
             .collect();
-        ProseRules { rules, hedge }
+        let set = RegexSet::new(rules.iter().map(|r: &ProseRule| r.regex.as_str())).ok();
+        ProseRules { rules, set, hedge }
     }
 
     /// True when the clause text before a figure makes it a plan or an estimate.
@@ -148,10 +152,27 @@ impl ProseText {
 /// Reads the figures stated in the document's sentences.
 pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
     let prose = ProseText::of(doc);
-    let clauses = prose.clauses();
+    let all_clauses = prose.clauses();
+    // Which rules can match which clause, in one pass per clause.
+    let candidates: Vec<Vec<usize>> = match &k.prose.set {
+        Some(set) => all_clauses
+            .iter()
+            .map(|(_, c)| set.matches(c).into_iter().collect())
+            .collect(),
+        None => vec![(0..k.prose.rules.len()).collect(); all_clauses.len()],
+    };
+    let clauses_for = |rule: usize| -> Vec<(usize, &str)> {
+        all_clauses
+            .iter()
+            .zip(&candidates)
+            .filter(|(_, c)| c.contains(&rule))
+            .map(|((o, c), _)| (*o, *c))
+            .collect()
+    };
     let mut facts: Vec<Fact> = Vec::new();
     let mut claimed: Vec<(usize, usize)> = Vec::new();
-    for rule in k.prose.rules().iter().filter(|r| !r.zero) {
+    for (index, rule) in k.prose.rules().iter().enumerate().filter(|(_, r)| !r.zero) {
+        let clauses = clauses_for(index);
         if facts.iter().any(|f| f.indicator == rule.indicator) {
             continue;
         }
@@ -197,10 +218,11 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
             }
         }
     }
-    for rule in k.prose.rules().iter().filter(|r| r.zero) {
+    for (index, rule) in k.prose.rules().iter().enumerate().filter(|(_, r)| r.zero) {
         if facts.iter().any(|f| f.indicator == rule.indicator) {
             continue;
         }
+        let clauses = clauses_for(index);
         let Some(unit) = k.taxonomy.unit(&rule.indicator) else {
             continue;
         };

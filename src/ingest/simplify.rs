@@ -3,7 +3,6 @@
 //! predominantly traditional is converted to simplified characters (OpenCC t2s, via
 //! ferrous-opencc) before any later stage sees it. Simplified documents are left untouched.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use ferrous_opencc::OpenCC;
@@ -27,35 +26,57 @@ fn converter() -> Option<&'static OpenCC> {
         .as_ref()
 }
 
+/// The basic CJK blocks (extension A and the unified ideographs), where the characters that
+/// a traditional page is recognised by live.
+const CJK_FIRST: u32 = 0x3400;
+const CJK_LAST: u32 = 0x9fff;
+
+/// For every character of the basic CJK blocks, whether t2s changes it: computed once from
+/// the converter, so telling a traditional page costs one table look-up per character.
+fn changes_under_t2s() -> Option<&'static [bool]> {
+    static TABLE: OnceLock<Option<Vec<bool>>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            let cc = converter()?;
+            let chars: Vec<char> = (CJK_FIRST..=CJK_LAST).filter_map(char::from_u32).collect();
+            let joined: String = chars.iter().flat_map(|&c| [c, '\n']).collect();
+            let converted = cc.convert(&joined);
+            let mut table = vec![false; (CJK_LAST - CJK_FIRST + 1) as usize];
+            for (c, conv) in chars.iter().zip(converted.split('\n')) {
+                table[(*c as u32 - CJK_FIRST) as usize] = conv.chars().ne(std::iter::once(*c));
+            }
+            Some(table)
+        })
+        .as_deref()
+}
+
 /// True when enough of the text's Han characters are traditional forms.
 pub fn is_predominantly_traditional(text: &str) -> bool {
-    let Some(cc) = converter() else { return false };
-    let mut counts: HashMap<char, usize> = HashMap::new();
-    let mut han = 0usize;
-    for c in text.chars().filter(|&c| is_han(c)).take(SAMPLE_HAN) {
-        han += 1;
-        *counts.entry(c).or_default() += 1;
-    }
-    if han < MIN_CHANGED {
+    count_traditional(text.chars())
+}
+
+fn count_traditional(chars: impl Iterator<Item = char>) -> bool {
+    let Some(table) = changes_under_t2s() else {
         return false;
+    };
+    let mut han = 0usize;
+    let mut changed = 0usize;
+    for c in chars.filter(|&c| is_han(c)).take(SAMPLE_HAN) {
+        han += 1;
+        let u = c as u32;
+        if (CJK_FIRST..=CJK_LAST).contains(&u) && table[(u - CJK_FIRST) as usize] {
+            changed += 1;
+        }
     }
-    let distinct: Vec<char> = counts.keys().copied().collect();
-    let joined: String = distinct.iter().flat_map(|&c| [c, '\n']).collect();
-    let converted = cc.convert(&joined);
-    let changed: usize = distinct
-        .iter()
-        .zip(converted.split('\n'))
-        .filter(|(c, conv)| conv.chars().ne(std::iter::once(**c)))
-        .map(|(c, _)| counts.get(c).copied().unwrap_or(0))
-        .sum();
-    changed >= MIN_CHANGED && changed as f64 >= MIN_SHARE * han as f64
+    han >= MIN_CHANGED && changed >= MIN_CHANGED && changed as f64 >= MIN_SHARE * han as f64
 }
 
 /// Converts a predominantly traditional document (lines, cell texts, title) to simplified
 /// characters; returns whether it did.
 pub fn simplify_document(doc: &mut Document) -> bool {
     let Some(cc) = converter() else { return false };
-    if !is_predominantly_traditional(&doc.text()) {
+    let chars = doc.lines.iter().flat_map(|l| l.chars());
+    if !count_traditional(chars) {
         return false;
     }
     for line in &mut doc.lines {

@@ -122,6 +122,10 @@ pub fn parse_numeral(s: &str) -> Option<u32> {
 /// The date written in `line` if the line is nothing but a date (optionally in brackets), e.g.
 /// `2018年3月20日`, `（2018年1月17日）`, `二○一八年二月二十日`.
 pub fn standalone_date(p: &YearPatterns, line: &str) -> Option<Date> {
+    // A date alone on its line is short and ends in 日; most lines are neither.
+    if line.chars().count() > 48 || !line.contains('日') {
+        return None;
+    }
     let s = squash(line);
     let inner = s.trim_matches(|c| matches!(c, '(' | ')' | '（' | '）' | '-'));
     let caps = p.full_date.captures(inner)?;
@@ -133,6 +137,9 @@ pub fn standalone_date(p: &YearPatterns, line: &str) -> Option<Date> {
 /// A date line that ends with a date after some text, e.g. `威海市科技局 2018年3月20日`: the
 /// text before and the date.
 pub fn trailing_date<'a>(p: &YearPatterns, squashed: &'a str) -> Option<(&'a str, Date)> {
+    if !squashed.ends_with('日') {
+        return None;
+    }
     let caps = p.full_date.captures_iter(squashed).last()?;
     let whole = caps.get(0)?;
     (whole.end() == squashed.len()).then_some(())?;
