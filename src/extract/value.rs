@@ -16,6 +16,13 @@ pub enum Value {
 
 /// Reads a table cell.
 pub fn parse_cell(raw: &str) -> Value {
+    // Most cells are plain digits: read them without folding or allocating.
+    let trimmed = raw.trim();
+    if !trimmed.is_empty() && trimmed.len() <= 15 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(v) = trimmed.parse::<u64>() {
+            return Value::Number(v as f64, None);
+        }
+    }
     let t: String = fold(raw).chars().filter(|c| !c.is_whitespace()).collect();
     if t.is_empty() || matches!(t.as_str(), "-" | "--" | "---" | "/" | "无" | "——" | "\\") {
         return Value::Blank;

@@ -155,6 +155,9 @@ fn date_from(y: &str, m: &str, d: &str) -> Option<Date> {
 
 /// The statistical period's year (`…自2017年1月1日起至2017年12月31日止`) in a squashed line.
 pub fn period_year(p: &YearPatterns, squashed: &str) -> Option<i32> {
+    if !squashed.contains("统计") {
+        return None;
+    }
     let caps = p.period.captures(squashed)?;
     let end: i32 = caps[2].parse().ok()?;
     plausible(end).then_some(end)
@@ -174,7 +177,7 @@ pub fn title_year(p: &YearPatterns, squashed: &str) -> Option<i32> {
 /// year's plans excluded: the most frequent plausible year among the given lines.
 pub fn body_year(p: &YearPatterns, lines: &[String]) -> Option<i32> {
     let mut counts: Vec<(i32, usize)> = Vec::new();
-    for line in lines {
+    for line in lines.iter().filter(|l| l.contains('年')) {
         let s = squash(line);
         let no_dates = p.full_date.replace_all(&s, "");
         let cleaned = p.quoted.replace_all(&no_dates, "");
