@@ -19,7 +19,7 @@ use crate::extract::{self, Extraction};
 use crate::incremental::{self, Cache, RecordReader, RecordWriter, Stamp};
 use crate::ingest::{self, Format, ReadError};
 use crate::knowledge::Knowledge;
-use crate::model::{ReportRecord, Status};
+use crate::model::{Check, ReportRecord, Status};
 use crate::shard::Shard;
 use crate::sink::{
     self, CheckRow, DatasetWriter, FactRow, PartitionBy, RecordColumns, ReportRow, SinkOptions,
@@ -28,6 +28,7 @@ use crate::sink::{
 use crate::spill::{
     Dec, RunRow, SpillError, WorkDir, decode_record, merge_runs, write_run_in_order,
 };
+use crate::validate::{self, CarryOver};
 use crate::{classify, normalize};
 
 /// Files larger than this are not read (a crawl holds the odd multi-gigabyte video or dump).
@@ -341,17 +342,47 @@ pub struct FileSummary {
     pub checks_failed: u32,
 }
 
-/// One [`FileSummary`] per file in walk order, with agencies interned.
+/// One [`FileSummary`] per file in walk order, with agencies interned, and the carry-over
+/// figures of the reports that state them (for the check across years).
 #[derive(Debug, Clone, Default)]
 pub struct Summaries {
     /// Per file, in walk order.
     pub files: Vec<FileSummary>,
     agencies: HashMap<String, u32>,
+    /// Carry-over figures, for the files that contribute and state them.
+    pub carries: Vec<CarryEntry>,
+    /// Relative paths in walk order, filled in when the check rows across years are built.
+    pub paths: Vec<String>,
+}
+
+/// The carry-over figures of one file, with what a check row needs.
+#[derive(Debug, Clone)]
+pub struct CarryEntry {
+    /// Index of the file in walk order.
+    pub file: u32,
+    /// Agency, year and the 上年结转 / 结转下年度 figures.
+    pub carry: CarryOver,
+    /// The file's report_id.
+    pub report_id: String,
+    /// Its province (partitions checks by province).
+    pub province: Option<String>,
 }
 
 impl Summaries {
     /// Appends the summary of the next file's record.
     pub fn push(&mut self, r: &ReportRecord) {
+        if sink::contributes(r) {
+            if let Some(carry) =
+                CarryOver::of(r.identity.agency.as_deref(), r.identity.year, &r.facts)
+            {
+                self.carries.push(CarryEntry {
+                    file: self.files.len() as u32,
+                    carry,
+                    report_id: r.report_id.clone(),
+                    province: r.identity.province.clone(),
+                });
+            }
+        }
         let agency = r
             .identity
             .agency
@@ -435,11 +466,15 @@ pub fn find_duplicates<'a>(
             .min_by_key(|&&i| (std::cmp::Reverse(files[i].facts), files[i].checks_failed, i))
             .unwrap_or(&members[0]);
         for &i in members.iter().filter(|&&i| i != best) {
+            let why = if files[i].facts < files[best].facts {
+                "which has more facts"
+            } else if files[i].checks_failed > files[best].checks_failed {
+                "which has fewer failed checks"
+            } else {
+                "which is as complete and comes first"
+            };
             marks[i] = Some(DuplicateMark {
-                reason: format!(
-                    "same report as {}, which has more facts or fewer failed checks",
-                    path(best)
-                ),
+                reason: format!("same report as {}, {why}", path(best)),
                 duplicate_of: files[best].report_id.to_string(),
             });
         }
@@ -452,6 +487,35 @@ pub fn apply_mark(r: &mut ReportRecord, mark: &DuplicateMark) {
     r.status = Status::Duplicate;
     r.reason = Some(mark.reason.clone());
     r.duplicate_of = Some(mark.duplicate_of.clone());
+}
+
+/// The checks across years among the files kept after duplicate marking: for each file
+/// index, its `requests.carry_over.*` checks (see [`validate::carry_over_checks`]).
+pub fn carry_over(
+    carries: &[CarryEntry],
+    marks: &[Option<DuplicateMark>],
+) -> BTreeMap<u32, Vec<Check>> {
+    let kept: Vec<&CarryEntry> = carries
+        .iter()
+        .filter(|c| marks.get(c.file as usize).is_none_or(|m| m.is_none()))
+        .collect();
+    let overs: Vec<CarryOver> = kept.iter().map(|c| c.carry.clone()).collect();
+    let mut out: BTreeMap<u32, Vec<Check>> = BTreeMap::new();
+    for (j, check) in validate::carry_over_checks(&overs) {
+        out.entry(kept[j].file).or_default().push(check);
+    }
+    out
+}
+
+/// Adds the checks across years to records held in memory, after [`mark_duplicates`].
+pub fn link_years(records: &mut [ReportRecord]) {
+    let mut summaries = Summaries::default();
+    for r in records.iter() {
+        summaries.push(r);
+    }
+    for (file, checks) in carry_over(&summaries.carries, &vec![None; records.len()]) {
+        records[file as usize].checks.extend(checks);
+    }
 }
 
 /// Marks repeated content in records held in memory (see [`find_duplicates`]).
@@ -841,6 +905,7 @@ where
 fn write_reports(
     records: &Path,
     marks: &[Option<DuplicateMark>],
+    years: &BTreeMap<u32, Vec<Check>>,
     stamp: &Stamp,
     writer: &mut TableWriter<ReportRow>,
 ) -> Result<(), RunError> {
@@ -853,10 +918,49 @@ fn write_reports(
         if let Some(Some(m)) = marks.get(i) {
             apply_mark(&mut r, m);
         }
+        if let Some(checks) = years.get(&(i as u32)) {
+            r.checks.extend(checks.iter().cloned());
+        }
         writer.push(ReportRow::of(&r))?;
         i += 1;
     }
     Ok(())
+}
+
+/// Spills the checks across years as one more sorted run of checks rows.
+fn spill_year_checks(
+    work: &WorkDir,
+    years: &BTreeMap<u32, Vec<Check>>,
+    files: &Summaries,
+    runs: &mut Vec<PathBuf>,
+) -> Result<(), RunError> {
+    let mut rows: Vec<CheckRow> = Vec::new();
+    for entry in &files.carries {
+        let Some(checks) = years.get(&entry.file) else {
+            continue;
+        };
+        for (n, c) in checks.iter().enumerate() {
+            rows.push(CheckRow {
+                report_id: entry.report_id.clone(),
+                agency: Some(entry.carry.agency.clone()),
+                year: Some(entry.carry.year),
+                check: c.check.clone(),
+                expected: c.expected,
+                actual: c.actual,
+                ok: c.ok,
+                province: entry.province.clone(),
+                source_path: files
+                    .paths
+                    .get(entry.file as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                file: entry.file,
+                // After the file's own checks, whatever their number.
+                seq: u32::MAX / 2 + n as u32,
+            });
+        }
+    }
+    Ok(spill_run(work, "checks", sorted(rows), runs)?)
 }
 
 /// Writes the dataset from the spilled state, the three tables concurrently: reports from
@@ -864,6 +968,7 @@ fn write_reports(
 fn write_from_spill(
     spilled: Spilled,
     marks: &[Option<DuplicateMark>],
+    years: &BTreeMap<u32, Vec<Check>>,
     opts: &RunOptions,
     k: &Knowledge,
     work: &WorkDir,
@@ -880,10 +985,12 @@ fn write_from_spill(
     let keep = |file: u32| marks.get(file as usize).is_none_or(|m| m.is_none());
     let Spilled {
         fact_runs,
-        check_runs,
+        mut check_runs,
         records,
+        files,
         ..
     } = spilled;
+    spill_year_checks(work, years, &files, &mut check_runs)?;
     // Facts first (the largest table: merged on one thread, encoded on another), then
     // reports and checks side by side; each table is finished before the next starts, so
     // only its buffers are alive.
@@ -894,8 +1001,8 @@ fn write_from_spill(
             merge_into(work, check_runs, "checks", &keep, &mut checks)?;
             Ok::<_, RunError>(checks.finish()?)
         });
-        let r =
-            write_reports(&records, marks, stamp, &mut reports).and_then(|_| Ok(reports.finish()?));
+        let r = write_reports(&records, marks, years, stamp, &mut reports)
+            .and_then(|_| Ok(reports.finish()?));
         let c = c
             .join()
             .unwrap_or_else(|_| Err(RunError::Threads("checks writer panicked".to_string())));
@@ -932,6 +1039,7 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
     let work = WorkDir::create(&opts.out, &suffix)?;
     let spilled = process_in_chunks(&entries, opts, k, &work, &stamp)?;
     let marks = find_duplicates(&spilled.files, |i| entries[i].rel.as_str());
+    let years = carry_over(&spilled.files.carries, &marks);
     let mut summary = RunSummary {
         files: entries.len(),
         reused: spilled.reused,
@@ -953,7 +1061,10 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
         }
     }
     let records = spilled.records.clone();
-    let written = write_from_spill(spilled, &marks, opts, k, &work, &stamp)?;
+    summary.checks_failed += years.values().flatten().filter(|c| !c.ok).count();
+    let mut spilled = spilled;
+    spilled.files.paths = entries.iter().map(|e| e.rel.clone()).collect();
+    let written = write_from_spill(spilled, &marks, &years, opts, k, &work, &stamp)?;
     incremental::publish(&records, &opts.out, &suffix)?;
     summary.facts = written.facts;
     summary.elapsed = start.elapsed();

@@ -587,7 +587,18 @@ impl<R: TableRow> PartFile<R> {
                     .any(|p| p.as_str() == full.field(i).name())
             })
             .collect();
-        let schema = Arc::new(full.project(&keep).expect("kept columns exist"));
+        // The metadata also goes into the Arrow schema, where pyarrow and polars show it
+        // (`pq.read_table(...).schema.metadata`), not only into the Parquet footer.
+        let schema = Arc::new(
+            full.project(&keep)
+                .expect("kept columns exist")
+                .with_metadata(
+                    metadata(opts)
+                        .into_iter()
+                        .map(|kv| (kv.key, kv.value.unwrap_or_default()))
+                        .collect::<std::collections::HashMap<String, String>>(),
+                ),
+        );
         let dir = dest.parent().unwrap_or(Path::new(".")).to_path_buf();
         fs::create_dir_all(&dir).map_err(|source| SinkError::Io {
             path: dir.clone(),
@@ -631,15 +642,11 @@ impl<R: TableRow> PartFile<R> {
             return Ok(());
         }
         let full = R::batch(&self.buf);
-        let batch = if self.keep.len() == full.num_columns() {
-            full
-        } else {
-            RecordBatch::try_new(
-                self.schema.clone(),
-                self.keep.iter().map(|&i| full.column(i).clone()).collect(),
-            )
-            .expect("projected columns match their schema")
-        };
+        let batch = RecordBatch::try_new(
+            self.schema.clone(),
+            self.keep.iter().map(|&i| full.column(i).clone()).collect(),
+        )
+        .expect("projected columns match their schema");
         self.buf.clear();
         self.writer
             .write(&batch)
@@ -670,18 +677,23 @@ fn writer_properties(opts: &SinkOptions) -> WriterProperties {
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
         .set_dictionary_enabled(true)
         .set_max_row_group_row_count(Some(opts.row_group_size.max(1)))
-        .set_key_value_metadata(Some(vec![
-            KeyValue::new("xxgk.version".to_string(), opts.version.clone()),
-            KeyValue::new(
-                "xxgk.taxonomy_version".to_string(),
-                opts.taxonomy_version.clone(),
-            ),
-            KeyValue::new(
-                "xxgk.schema_version".to_string(),
-                SCHEMA_VERSION.to_string(),
-            ),
-        ]))
+        .set_key_value_metadata(Some(metadata(opts)))
         .build()
+}
+
+/// The key-value metadata every file carries.
+fn metadata(opts: &SinkOptions) -> Vec<KeyValue> {
+    vec![
+        KeyValue::new("xxgk.version".to_string(), opts.version.clone()),
+        KeyValue::new(
+            "xxgk.taxonomy_version".to_string(),
+            opts.taxonomy_version.clone(),
+        ),
+        KeyValue::new(
+            "xxgk.schema_version".to_string(),
+            SCHEMA_VERSION.to_string(),
+        ),
+    ]
 }
 
 /// One table written row by row, in sorted order, into one file or one file per partition.

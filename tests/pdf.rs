@@ -92,3 +92,57 @@ fn pdf_reports_give_their_tables_facts() {
         problems.join("\n")
     );
 }
+
+/// hzq2023 and hzq2024 are consecutive reports of one agency: 结转下年度继续办理 of 2023 must
+/// be 上年结转 of 2024, in every column of 表三, and the run checks it across the two files.
+#[test]
+fn consecutive_years_are_checked_across_reports() {
+    use arrow_array::{Array, BooleanArray, StringArray};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    for f in ["hzq2023_working.pdf", "hzq2024_working.pdf"] {
+        std::fs::copy(fixtures().join(f), corpus.join(f)).unwrap();
+    }
+    let out = dir.path().join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_xxgk"))
+        .arg("run")
+        .arg(&corpus)
+        .arg("-o")
+        .arg(&out)
+        .arg("-q")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let file = std::fs::File::open(out.join("checks.parquet")).unwrap();
+    let batch = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let names = batch
+        .column_by_name("check")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .clone();
+    let ok = batch
+        .column_by_name("ok")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<BooleanArray>()
+        .unwrap()
+        .clone();
+    let years: Vec<(String, bool)> = (0..batch.num_rows())
+        .filter(|&i| names.value(i).starts_with("requests.carry_over."))
+        .map(|i| (names.value(i).to_string(), ok.value(i)))
+        .collect();
+    // Both reports print 0 in every column of 四、结转下年度 (2023) and 二、上年结转 (2024).
+    assert_eq!(years.len(), 7, "{years:?}");
+    assert!(years.iter().all(|(_, ok)| *ok), "{years:?}");
+    assert!(years.iter().any(|(n, _)| n == "requests.carry_over.total"));
+}

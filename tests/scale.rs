@@ -61,6 +61,7 @@ fn in_memory_run(corpus: &Path, out: &Path, k: &Knowledge) {
         .map(|e| pipeline::process_entry(e, k, pipeline::DEFAULT_MAX_FILE_BYTES).record)
         .collect();
     pipeline::mark_duplicates(&mut records);
+    pipeline::link_years(&mut records);
     sink::write_dataset(
         out,
         &records,
