@@ -29,6 +29,39 @@ pub const DATA_FILES: &[(&str, &str)] = &[
     ),
     ("rules/prose.csv", include_str!("../data/rules/prose.csv")),
     ("rules/checks.csv", include_str!("../data/rules/checks.csv")),
+    (
+        "gazetteer/provinces.csv",
+        include_str!("../data/gazetteer/provinces.csv"),
+    ),
+    (
+        "gazetteer/cities.csv",
+        include_str!("../data/gazetteer/cities.csv"),
+    ),
+    (
+        "gazetteer/areas.csv",
+        include_str!("../data/gazetteer/areas.csv"),
+    ),
+    (
+        "division_renames.csv",
+        include_str!("../data/division_renames.csv"),
+    ),
+    (
+        "special_zones.csv",
+        include_str!("../data/special_zones.csv"),
+    ),
+    ("area_codes.csv", include_str!("../data/area_codes.csv")),
+    (
+        "postal_prefixes.csv",
+        include_str!("../data/postal_prefixes.csv"),
+    ),
+    (
+        "agency_abbreviations.csv",
+        include_str!("../data/agency_abbreviations.csv"),
+    ),
+    (
+        "national_agencies.csv",
+        include_str!("../data/national_agencies.csv"),
+    ),
 ];
 
 /// Returns the embedded text of a data file.

@@ -65,20 +65,22 @@ impl Default for NameBook {
 }
 
 impl NameBook {
-    /// The book built from the data files embedded in the binary at compile time.
+    /// The book built from the data files embedded in the binary at compile time (listed,
+    /// with every other data file, in [`crate::knowledge::DATA_FILES`]).
     pub fn embedded() -> NameBook {
+        use crate::knowledge::data_file;
         let gazetteer = Gazetteer::build(&Sources {
-            provinces: include_str!("../../data/gazetteer/provinces.csv"),
-            cities: include_str!("../../data/gazetteer/cities.csv"),
-            areas: include_str!("../../data/gazetteer/areas.csv"),
-            renames: include_str!("../../data/division_renames.csv"),
-            zones: include_str!("../../data/special_zones.csv"),
-            area_codes: include_str!("../../data/area_codes.csv"),
-            postal_prefixes: include_str!("../../data/postal_prefixes.csv"),
+            provinces: data_file("gazetteer/provinces.csv"),
+            cities: data_file("gazetteer/cities.csv"),
+            areas: data_file("gazetteer/areas.csv"),
+            renames: data_file("division_renames.csv"),
+            zones: data_file("special_zones.csv"),
+            area_codes: data_file("area_codes.csv"),
+            postal_prefixes: data_file("postal_prefixes.csv"),
         });
         let agency = AgencyPatterns::new(
-            include_str!("../../data/agency_abbreviations.csv"),
-            include_str!("../../data/national_agencies.csv"),
+            data_file("agency_abbreviations.csv"),
+            data_file("national_agencies.csv"),
         );
         let compile =
             |p: &str| regex::Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));

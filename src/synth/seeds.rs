@@ -113,17 +113,17 @@ impl Places {
     /// The gazetteer embedded from `data/gazetteer/`.
     pub fn embedded() -> Places {
         let provinces: HashMap<String, String> =
-            rows::<NamedRow>(include_str!("../../data/gazetteer/provinces.csv"))
+            rows::<NamedRow>(crate::knowledge::data_file("gazetteer/provinces.csv"))
                 .into_iter()
                 .map(|r| (r.code, r.name))
                 .collect();
         let cities: HashMap<String, String> =
-            rows::<NamedRow>(include_str!("../../data/gazetteer/cities.csv"))
+            rows::<NamedRow>(crate::knowledge::data_file("gazetteer/cities.csv"))
                 .into_iter()
                 .map(|r| (r.code, r.name))
                 .collect();
         let mut areas = Vec::new();
-        for a in rows::<AreaRow>(include_str!("../../data/gazetteer/areas.csv")) {
+        for a in rows::<AreaRow>(crate::knowledge::data_file("gazetteer/areas.csv")) {
             let Some(province) = provinces.get(&a.province_code) else {
                 continue;
             };
