@@ -351,8 +351,6 @@ pub struct Summaries {
     agencies: HashMap<String, u32>,
     /// Carry-over figures, for the files that contribute and state them.
     pub carries: Vec<CarryEntry>,
-    /// Relative paths in walk order, filled in when the check rows across years are built.
-    pub paths: Vec<String>,
 }
 
 /// The carry-over figures of one file, with what a check row needs.
@@ -932,6 +930,7 @@ fn spill_year_checks(
     work: &WorkDir,
     years: &BTreeMap<u32, Vec<Check>>,
     files: &Summaries,
+    entries: &[Entry],
     runs: &mut Vec<PathBuf>,
 ) -> Result<(), RunError> {
     let mut rows: Vec<CheckRow> = Vec::new();
@@ -949,10 +948,9 @@ fn spill_year_checks(
                 actual: c.actual,
                 ok: c.ok,
                 province: entry.province.clone(),
-                source_path: files
-                    .paths
+                source_path: entries
                     .get(entry.file as usize)
-                    .cloned()
+                    .map(|e| e.rel.clone())
                     .unwrap_or_default(),
                 file: entry.file,
                 // After the file's own checks, whatever their number.
@@ -985,12 +983,10 @@ fn write_from_spill(
     let keep = |file: u32| marks.get(file as usize).is_none_or(|m| m.is_none());
     let Spilled {
         fact_runs,
-        mut check_runs,
+        check_runs,
         records,
-        files,
         ..
     } = spilled;
-    spill_year_checks(work, years, &files, &mut check_runs)?;
     // Facts first (the largest table: merged on one thread, encoded on another), then
     // reports and checks side by side; each table is finished before the next starts, so
     // only its buffers are alive.
@@ -1063,7 +1059,13 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
     let records = spilled.records.clone();
     summary.checks_failed += years.values().flatten().filter(|c| !c.ok).count();
     let mut spilled = spilled;
-    spilled.files.paths = entries.iter().map(|e| e.rel.clone()).collect();
+    spill_year_checks(
+        &work,
+        &years,
+        &spilled.files,
+        &entries,
+        &mut spilled.check_runs,
+    )?;
     let written = write_from_spill(spilled, &marks, &years, opts, k, &work, &stamp)?;
     incremental::publish(&records, &opts.out, &suffix)?;
     summary.facts = written.facts;

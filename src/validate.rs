@@ -142,19 +142,35 @@ pub struct CarryOver {
     /// Statistical year.
     pub year: i16,
     /// 上年结转 per 表三 column (`requests.carried_in.<col>`).
-    pub carried_in: Vec<(String, f64)>,
+    pub carried_in: Vec<(&'static str, f64)>,
     /// 结转下年度继续办理 per column (`requests.carried_out.<col>`).
-    pub carried_out: Vec<(String, f64)>,
+    pub carried_out: Vec<(&'static str, f64)>,
 }
+
+/// The 表三 columns a carry-over is compared in (static: a run keeps one [`CarryOver`] per
+/// report in memory, so its column names are not allocated per report).
+const CARRY_COLUMNS: [&str; 8] = [
+    "natural_person",
+    "business",
+    "research",
+    "nonprofit",
+    "legal_services",
+    "other_org",
+    "subtotal",
+    "total",
+];
 
 impl CarryOver {
     /// The carry-over figures of a report's facts, if it states any.
     pub fn of(agency: Option<&str>, year: Option<i16>, facts: &[Fact]) -> Option<CarryOver> {
         let (agency, year) = (agency?, year?);
-        let pick = |prefix: &str| -> Vec<(String, f64)> {
+        let pick = |prefix: &str| -> Vec<(&'static str, f64)> {
             facts
                 .iter()
-                .filter_map(|f| Some((f.indicator.strip_prefix(prefix)?.to_string(), f.value?)))
+                .filter_map(|f| {
+                    let col = f.indicator.strip_prefix(prefix)?;
+                    Some((*CARRY_COLUMNS.iter().find(|c| **c == col)?, f.value?))
+                })
                 .collect()
         };
         let c = CarryOver {
@@ -307,12 +323,12 @@ mod tests {
         let y2023 = CarryOver {
             agency: "淮安市洪泽区人民政府".into(),
             year: 2023,
-            carried_in: vec![("total".into(), 0.0)],
-            carried_out: vec![("total".into(), 3.0)],
+            carried_in: vec![("total", 0.0)],
+            carried_out: vec![("total", 3.0)],
         };
         let mut y2024 = y2023.clone();
         y2024.year = 2024;
-        y2024.carried_in = vec![("total".into(), 2.0)];
+        y2024.carried_in = vec![("total", 2.0)];
         let checks = carry_over_checks(&[y2024, y2023]);
         assert_eq!(checks.len(), 1);
         let (i, c) = &checks[0];
