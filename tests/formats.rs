@@ -709,3 +709,18 @@ fn mutated_inputs_never_panic() {
         "robustness: {runs} executions ({by_format:?}), {ok} read, 0 panics, slowest {slowest:?}"
     );
 }
+
+/// A workbook found by `cargo fuzz run sheet`: a cell reference that overflows calamine's
+/// parser (a panic in builds with overflow checks). It must come out as unreadable, not panic.
+#[test]
+fn fuzzed_workbook_is_unreadable_not_a_panic() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/formats/fuzz_calamine_overflow.xlsx"),
+    )
+    .unwrap();
+    match read_document(Format::Xls, &bytes) {
+        Ok(_) => {} // a reader fixed upstream may read it
+        Err(e) => assert!(matches!(e, ReadError::Unreadable(_)), "{e:?}"),
+    }
+}

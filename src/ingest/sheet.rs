@@ -19,6 +19,16 @@ const MAX_CELLS: usize = 1_000_000;
 
 /// Reads a spreadsheet.
 pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
+    // calamine can panic on hostile input (an overflow in its cell-reference parser, found by
+    // fuzzing); a damaged workbook is an unreadable file, not a failed run.
+    std::panic::catch_unwind(|| read_workbook(bytes)).unwrap_or_else(|_| {
+        Err(ReadError::Unreadable(
+            "damaged spreadsheet: the spreadsheet reader (calamine) failed on it".to_string(),
+        ))
+    })
+}
+
+fn read_workbook(bytes: &[u8]) -> Result<Decoded, ReadError> {
     if bytes.starts_with(b"PK\x03\x04") {
         check_zip_sizes(bytes)?;
     }
