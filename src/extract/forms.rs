@@ -32,17 +32,6 @@ enum Mode {
     Table4,
 }
 
-/// The applicant columns of 表三 in the order of the official form.
-const T3_COLUMNS: &[&str] = &[
-    "natural_person",
-    "business",
-    "research",
-    "nonprofit",
-    "legal_services",
-    "other_org",
-    "total",
-];
-
 /// Reads every form table of the document into `sink`.
 pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
     let mut mode = Mode::None;
@@ -125,7 +114,14 @@ fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
     if t3_header {
         let mut columns: Vec<String> = match mode {
             Mode::Table3 { columns, .. } => columns.clone(),
-            _ => T3_COLUMNS.iter().map(|s| s.to_string()).collect(),
+            // The official columns, in the order `forms.csv` lists them; the unofficial
+            // 法人小计 only where the header shows it.
+            _ => k
+                .labels
+                .form_keys("t3", "column")
+                .into_iter()
+                .filter(|c| c != "subtotal")
+                .collect(),
         };
         if view.mentions("小计") && !columns.iter().any(|c| c == "subtotal") {
             // An unofficial 法人小计 column stands after the five organisation columns.
