@@ -12,7 +12,7 @@
 //! Blank cells are kept as empty cells wherever the layout shows them, so a missing value can
 //! never shift the values after it.
 
-use super::text::{display_width, fold_char};
+use super::text::{display_width, fold_char, squash};
 use super::{Cell, Document, Row, Table};
 
 /// Finds the tables in the document's lines and appends them to `doc.tables`.
@@ -57,11 +57,7 @@ fn has_tab(line: &str) -> bool {
 
 /// Lines that only carry a page number or a page-break artefact, inside or between tables.
 pub fn is_page_furniture(line: &str) -> bool {
-    let t: String = line
-        .chars()
-        .map(fold_char)
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let t = squash(line);
     if t.is_empty() {
         return false;
     }
@@ -260,11 +256,7 @@ fn segments(line: &str) -> Vec<Segment> {
 /// A token that fills a value cell: a number (with separators, decimals, an amount unit) or
 /// one of the marks used for "nothing to report".
 pub fn is_value_token(s: &str) -> bool {
-    let t: String = s
-        .chars()
-        .map(fold_char)
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let t = squash(s);
     if t.is_empty() {
         return false;
     }
@@ -481,11 +473,7 @@ struct Fragment {
 
 /// True when text starts with an outline number: 一、 （一） (一) 1. 1、 ① 其中.
 pub fn starts_with_numbering(t: &str) -> bool {
-    let t: String = t
-        .chars()
-        .map(fold_char)
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let t = squash(t);
     let mut chars = t.chars();
     let Some(c0) = chars.next() else { return false };
     if t.starts_with("其中") {
