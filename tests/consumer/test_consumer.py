@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("XXGK_BIN", os.path.join(ROOT, "target", "release", "xxgk"))
+TARGET = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR", "target"))
+BIN = os.environ.get("XXGK_BIN", os.path.join(TARGET, "release", "xxgk"))
 
 
 @pytest.fixture(scope="module")
