@@ -50,16 +50,21 @@ pub fn report_id(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex()[..16].to_string()
 }
 
-/// Runs every stage on one file's bytes. Never panics on bad input (a panic is a bug; callers
-/// catch it with [`process_caught`]).
-pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
-    let format = ingest::sniff_format(Path::new(rel_path), bytes);
-    let mut record = ReportRecord::empty(
+/// The record of a file about to be processed: path, hash, size and format.
+fn new_record(rel_path: &str, bytes: &[u8], format: Format) -> ReportRecord {
+    ReportRecord::empty(
         rel_path.to_string(),
         report_id(bytes),
         bytes.len() as u64,
         format.as_str(),
-    );
+    )
+}
+
+/// Runs every stage on one file's bytes. Never panics on bad input (a panic is a bug; callers
+/// catch it with [`process_caught`]).
+pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
+    let format = ingest::sniff_format(Path::new(rel_path), bytes);
+    let mut record = new_record(rel_path, bytes, format);
     let decoded = match ingest::read_document(format, bytes) {
         Ok(d) => d,
         Err(e) => {
@@ -146,12 +151,7 @@ pub fn process_caught(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed 
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".to_string());
             let format = ingest::sniff_format(Path::new(rel_path), bytes);
-            let mut record = ReportRecord::empty(
-                rel_path.to_string(),
-                report_id(bytes),
-                bytes.len() as u64,
-                format.as_str(),
-            );
+            let mut record = new_record(rel_path, bytes, format);
             record.status = Status::Failed;
             record.reason = Some(format!("internal error (please report): {msg}"));
             Processed {

@@ -23,6 +23,18 @@ pub struct Text {
 /// Bytes examined by the statistical tests (UTF-16 shape, charset declaration).
 const SAMPLE: usize = 8192;
 
+impl Text {
+    /// Why the text is only partly readable (replacement characters), if it is.
+    pub fn partial_reason(&self) -> Option<String> {
+        (self.replaced > 0).then(|| {
+            format!(
+                "{} characters could not be decoded as {}",
+                self.replaced, self.encoding
+            )
+        })
+    }
+}
+
 /// Decodes bytes of unknown encoding.
 pub fn decode_text(bytes: &[u8]) -> Text {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {

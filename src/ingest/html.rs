@@ -38,12 +38,7 @@ pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
     if doc.lines.is_empty() {
         return Err(ReadError::Unreadable("HTML page without text".to_string()));
     }
-    let partial = (text.replaced > 0).then(|| {
-        format!(
-            "{} characters could not be decoded as {}",
-            text.replaced, text.encoding
-        )
-    });
+    let partial = text.partial_reason();
     Ok(Decoded {
         doc,
         encoding: Some(text.encoding),

@@ -11,12 +11,7 @@ pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
     let text = decode::decode_text(bytes);
     let mut doc = Document::from_text(&text.text);
     layout::find_tables(&mut doc);
-    let partial = (text.replaced > 0).then(|| {
-        format!(
-            "{} characters could not be decoded as {}",
-            text.replaced, text.encoding
-        )
-    });
+    let partial = text.partial_reason();
     Ok(Decoded {
         doc,
         encoding: Some(text.encoding),
