@@ -590,6 +590,20 @@ pub struct RunSummary {
     pub bytes: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// Wall time of each phase, in order (printed by `run --timings`).
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+impl RunSummary {
+    /// The phase times as one line: `walk 0.05s, process 5.10s, …`.
+    pub fn phase_line(&self) -> String {
+        let parts: Vec<String> = self
+            .phases
+            .iter()
+            .map(|(name, d)| format!("{name} {:.2}s", d.as_secs_f64()))
+            .collect();
+        parts.join(", ")
+    }
 }
 
 impl std::fmt::Display for RunSummary {
@@ -1023,10 +1037,17 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
         path: opts.out.clone(),
         source,
     })?;
+    let mut phases = Vec::new();
+    let mut lap = Instant::now();
+    let mut phase = |name: &'static str| {
+        phases.push((name, lap.elapsed()));
+        lap = Instant::now();
+    };
     let entries: Vec<Entry> = walk(&opts.corpus)
         .into_iter()
         .filter(|e| opts.shard.contains(&e.rel))
         .collect();
+    phase("walk");
     let stamp = Stamp {
         version: env!("CARGO_PKG_VERSION").to_string(),
         knowledge: k.version().to_string(),
@@ -1034,8 +1055,10 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
     let suffix = opts.shard.suffix();
     let work = WorkDir::create(&opts.out, &suffix)?;
     let spilled = process_in_chunks(&entries, opts, k, &work, &stamp)?;
+    phase("process");
     let marks = find_duplicates(&spilled.files, |i| entries[i].rel.as_str());
     let years = carry_over(&spilled.files.carries, &marks);
+    phase("link");
     let mut summary = RunSummary {
         files: entries.len(),
         reused: spilled.reused,
@@ -1067,7 +1090,10 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
         &mut spilled.check_runs,
     )?;
     let written = write_from_spill(spilled, &marks, &years, opts, k, &work, &stamp)?;
+    phase("write");
     incremental::publish(&records, &opts.out, &suffix)?;
+    phase("publish");
+    summary.phases = phases;
     summary.facts = written.facts;
     summary.elapsed = start.elapsed();
     Ok(summary)

@@ -50,6 +50,9 @@ pub struct RunArgs {
     /// Write Hive-style partition directories (e.g. year=2017/facts.parquet).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub partition_by: Vec<PartitionArg>,
+    /// Print the wall time of each phase (walk, process, link, write, publish).
+    #[arg(long)]
+    pub timings: bool,
     /// Files per parallel batch (memory grows with it, not with the corpus).
     #[arg(long, default_value_t = pipeline::DEFAULT_CHUNK_FILES, hide = true)]
     pub chunk_files: usize,
@@ -88,6 +91,9 @@ pub fn execute(args: RunArgs) -> i32 {
     match pipeline::run(&opts, &knowledge) {
         Ok(summary) => {
             eprintln!("xxgk: {summary}");
+            if args.timings {
+                eprintln!("xxgk: phases: {}", summary.phase_line());
+            }
             eprintln!("xxgk: wrote {}", args.out.display());
             0
         }
