@@ -3,10 +3,16 @@
 //!
 //! The cache holds every file's record *before* duplicate marking (a duplicate's facts are
 //! needed again if its original disappears), in walk order, so a run reads it as one stream
-//! next to the walk (a merge join on the path) and memory stays flat. A record is reused when
-//! the path and the content hash (`report_id`) are unchanged. The header stamps the xxgk
-//! version and [`Knowledge::version`](crate::knowledge::Knowledge::version): a new binary or
-//! changed rules silently invalidate the cache, and any unreadable cache only means a full run.
+//! next to the walk (a merge join on the path) and memory stays flat. The same file is the
+//! run's record store: the table writers read records back from it at their
+//! [`RecordAt`] in the order of each table.
+//!
+//! A record is reused when its path is unchanged and either its [`FileStamp`] (size, mtime,
+//! ctime, inode, device) is unchanged and older than the run that recorded it, so the file
+//! need not even be read (git's index works the same way), or its content hash (`report_id`)
+//! is unchanged. The header stamps the xxgk version and
+//! [`Knowledge::version`](crate::knowledge::Knowledge::version): a new binary or changed rules
+//! silently invalidate the cache, and any unreadable cache only means a full run.
 
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Write};
@@ -15,7 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::model::ReportRecord;
 use crate::spill::{Dec, Enc, SpillError, decode_record, encode_record};
 
-const MAGIC: &str = "xxgk-records-v2";
+const MAGIC: &str = "xxgk-records-v3";
 
 /// Directory of the cache inside the output directory.
 pub const CACHE_DIR: &str = ".xxgk-cache";
@@ -29,6 +35,97 @@ pub struct Stamp {
     pub knowledge: String,
 }
 
+/// What `stat` says of a file. Any write changes the ctime (which, unlike the mtime, no tool
+/// can set back), so an equal stamp means the content is the one seen before, provided the
+/// file was not written within the clock's resolution of that look (see
+/// [`FileStamp::settled_before`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i64,
+    /// Status-change time, nanoseconds since the epoch.
+    pub ctime_ns: i64,
+    /// Inode number.
+    pub ino: u64,
+    /// Device number.
+    pub dev: u64,
+}
+
+impl FileStamp {
+    /// The stamp of a file's metadata; `None` where the platform has no ctime and inode.
+    #[cfg(unix)]
+    pub fn of(m: &fs::Metadata) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileStamp {
+            size: m.size(),
+            mtime_ns: m.mtime().saturating_mul(1_000_000_000) + m.mtime_nsec(),
+            ctime_ns: m.ctime().saturating_mul(1_000_000_000) + m.ctime_nsec(),
+            ino: m.ino(),
+            dev: m.dev(),
+        })
+    }
+
+    /// The stamp of a file's metadata; `None` where the platform has no ctime and inode.
+    #[cfg(not(unix))]
+    pub fn of(_: &fs::Metadata) -> Option<FileStamp> {
+        None
+    }
+
+    /// True when the file was last written more than a second before `started_ns` (when the
+    /// run that recorded this stamp began): a later write would then have moved the ctime.
+    /// A file written during that run, or in the same clock tick, is read and hashed again.
+    pub fn settled_before(&self, started_ns: i64) -> bool {
+        const MARGIN_NS: i64 = 1_000_000_000;
+        self.ctime_ns.max(self.mtime_ns) < started_ns.saturating_sub(MARGIN_NS)
+    }
+
+    fn encode<W: Write>(s: Option<&FileStamp>, e: &mut Enc<W>) -> std::io::Result<()> {
+        match s {
+            None => e.u8(0),
+            Some(s) => {
+                e.u8(1)?;
+                e.u64(s.size)?;
+                e.u64(s.mtime_ns as u64)?;
+                e.u64(s.ctime_ns as u64)?;
+                e.u64(s.ino)?;
+                e.u64(s.dev)
+            }
+        }
+    }
+
+    fn decode<R: std::io::Read>(d: &mut Dec<R>) -> std::io::Result<Option<FileStamp>> {
+        if d.u8()? == 0 {
+            return Ok(None);
+        }
+        Ok(Some(FileStamp {
+            size: d.u64()?,
+            mtime_ns: d.u64()? as i64,
+            ctime_ns: d.u64()? as i64,
+            ino: d.u64()?,
+            dev: d.u64()?,
+        }))
+    }
+}
+
+/// Nanoseconds since the epoch, now.
+pub fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Where a record's encoding lies in a record file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordAt {
+    /// Byte offset of the encoding.
+    pub offset: u64,
+    /// Its length.
+    pub len: u32,
+}
+
 /// The cache file of a shard (suffix empty for an unsharded run).
 pub fn cache_path(out: &Path, suffix: &str) -> PathBuf {
     out.join(CACHE_DIR).join(format!("records{suffix}.bin"))
@@ -39,29 +136,40 @@ pub struct RecordWriter {
     path: PathBuf,
     enc: Enc<BufWriter<File>>,
     buf: Vec<u8>,
+    /// Bytes written so far.
+    pos: u64,
 }
 
 impl RecordWriter {
-    /// Starts a record file with the stamp in its header.
-    pub fn create(path: &Path, stamp: &Stamp) -> Result<RecordWriter, SpillError> {
+    /// Starts a record file with the stamp and the run's start time in its header.
+    pub fn create(path: &Path, stamp: &Stamp, started_ns: i64) -> Result<RecordWriter, SpillError> {
         let err = |source| SpillError {
             path: path.to_path_buf(),
             source,
         };
         let file = File::create(path).map_err(err)?;
+        let mut header = Vec::new();
+        let mut h = Enc(&mut header);
+        h.str(MAGIC).map_err(err)?;
+        h.str(&stamp.version).map_err(err)?;
+        h.str(&stamp.knowledge).map_err(err)?;
+        h.u64(started_ns as u64).map_err(err)?;
         let mut enc = Enc(BufWriter::with_capacity(256 * 1024, file));
-        enc.str(MAGIC).map_err(err)?;
-        enc.str(&stamp.version).map_err(err)?;
-        enc.str(&stamp.knowledge).map_err(err)?;
+        enc.0.write_all(&header).map_err(err)?;
         Ok(RecordWriter {
             path: path.to_path_buf(),
             enc,
             buf: Vec::new(),
+            pos: header.len() as u64,
         })
     }
 
-    /// Appends one record.
-    pub fn append(&mut self, r: &ReportRecord) -> Result<(), SpillError> {
+    /// Appends one record; returns where its encoding lies.
+    pub fn append(
+        &mut self,
+        r: &ReportRecord,
+        file: Option<&FileStamp>,
+    ) -> Result<RecordAt, SpillError> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         let encoded = encode_record(&mut Enc(&mut buf), r);
@@ -70,21 +178,36 @@ impl RecordWriter {
                 path: self.path.clone(),
                 source,
             })
-            .and_then(|_| self.append_raw(&buf));
+            .and_then(|_| self.append_raw(&buf, file));
         self.buf = buf;
         written
     }
 
     /// Appends one record as encoded by [`encode_record`] (e.g. taken unchanged from the
-    /// previous run's cache). Each record is framed as a `1` byte and a u32 length.
-    pub fn append_raw(&mut self, encoded: &[u8]) -> Result<(), SpillError> {
+    /// previous run's cache); returns where the encoding lies. Each record is framed as a `1`
+    /// byte, the file's stamp and a u32 length.
+    pub fn append_raw(
+        &mut self,
+        encoded: &[u8],
+        file: Option<&FileStamp>,
+    ) -> Result<RecordAt, SpillError> {
         let err = |source| SpillError {
             path: self.path.clone(),
             source,
         };
-        self.enc.u8(1).map_err(err)?;
-        self.enc.u32(encoded.len() as u32).map_err(err)?;
-        self.enc.0.write_all(encoded).map_err(err)
+        let mut frame = Vec::with_capacity(48);
+        let mut f = Enc(&mut frame);
+        f.u8(1).map_err(err)?;
+        FileStamp::encode(file, &mut f).map_err(err)?;
+        f.u32(encoded.len() as u32).map_err(err)?;
+        self.enc.0.write_all(&frame).map_err(err)?;
+        self.enc.0.write_all(encoded).map_err(err)?;
+        let at = RecordAt {
+            offset: self.pos + frame.len() as u64,
+            len: encoded.len() as u32,
+        };
+        self.pos = at.offset + encoded.len() as u64;
+        Ok(at)
     }
 
     /// Writes the end marker and flushes; returns the path.
@@ -100,11 +223,21 @@ impl RecordWriter {
     }
 }
 
+/// One record as read from a record file, still encoded.
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    /// The encoding of [`encode_record`].
+    pub encoded: Vec<u8>,
+    /// The file's stamp when it was recorded.
+    pub file: Option<FileStamp>,
+}
+
 /// Reads a record file in walk order.
 pub struct RecordReader {
     path: PathBuf,
     dec: Dec<BufReader<File>>,
     done: bool,
+    started_ns: i64,
 }
 
 impl RecordReader {
@@ -124,10 +257,12 @@ impl RecordReader {
             Ok((magic, version, knowledge))
                 if magic == MAGIC && version == stamp.version && knowledge == stamp.knowledge =>
             {
+                let started_ns = dec.u64().map_err(err)? as i64;
                 Ok(Some(RecordReader {
                     path: path.to_path_buf(),
                     dec,
                     done: false,
+                    started_ns,
                 }))
             }
             Ok(_) => Ok(None),
@@ -135,11 +270,16 @@ impl RecordReader {
         }
     }
 
+    /// When the run that wrote the file began (nanoseconds since the epoch).
+    pub fn started_ns(&self) -> i64 {
+        self.started_ns
+    }
+
     /// The next record, `None` at the end.
     pub fn next_record(&mut self) -> Result<Option<ReportRecord>, SpillError> {
         match self.next_raw()? {
             None => Ok(None),
-            Some(raw) => decode_record(&mut Dec::new(raw.as_slice()))
+            Some(raw) => decode_record(&mut Dec::new(raw.encoded.as_slice()))
                 .map(Some)
                 .map_err(|source| SpillError {
                     path: self.path.clone(),
@@ -149,7 +289,7 @@ impl RecordReader {
     }
 
     /// The next record still encoded, `None` at the end.
-    pub fn next_raw(&mut self) -> Result<Option<Vec<u8>>, SpillError> {
+    pub fn next_raw(&mut self) -> Result<Option<RawRecord>, SpillError> {
         if self.done {
             return Ok(None);
         }
@@ -163,8 +303,10 @@ impl RecordReader {
                 Ok(None)
             }
             1 => {
+                let file = FileStamp::decode(&mut self.dec).map_err(err)?;
                 let len = self.dec.u32().map_err(err)? as usize;
-                self.dec.bytes(len).map(Some).map_err(err)
+                let encoded = self.dec.bytes(len).map_err(err)?;
+                Ok(Some(RawRecord { encoded, file }))
             }
             _ => Err(err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -172,6 +314,61 @@ impl RecordReader {
             ))),
         }
     }
+}
+
+/// Random access to the records of a finished record file, by [`RecordAt`], from any thread.
+pub struct RecordStore {
+    path: PathBuf,
+    file: File,
+}
+
+impl RecordStore {
+    /// Opens a record file for reading at offsets.
+    pub fn open(path: &Path) -> Result<RecordStore, SpillError> {
+        let file = File::open(path).map_err(|source| SpillError {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(RecordStore {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The encoding of the record at `at`.
+    pub fn read(&self, at: RecordAt) -> Result<Vec<u8>, SpillError> {
+        let mut buf = vec![0u8; at.len as usize];
+        read_exact_at(&self.file, &mut buf, at.offset).map_err(|source| SpillError {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(buf)
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The source_path an encoded record starts with (see [`encode_record`]), without decoding.
@@ -188,7 +385,7 @@ fn encoded_path(raw: &[u8]) -> &[u8] {
 /// The previous run's records, consumed alongside the walk.
 pub struct Cache {
     reader: RecordReader,
-    pending: Option<Vec<u8>>,
+    pending: Option<RawRecord>,
 }
 
 impl Cache {
@@ -218,11 +415,16 @@ impl Cache {
         }
     }
 
+    /// When the run that wrote the cache began (see [`FileStamp::settled_before`]).
+    pub fn started_ns(&self) -> i64 {
+        self.reader.started_ns()
+    }
+
     /// The cached record of `rel_path`, if any, still encoded (decode it with
     /// [`decode_record`], in parallel). Paths must be asked for in walk order (ascending);
     /// records of paths skipped over are dropped. A read error ends the cache (the remaining
     /// files are simply parsed again).
-    pub fn take(&mut self, rel_path: &str) -> Option<Vec<u8>> {
+    pub fn take(&mut self, rel_path: &str) -> Option<RawRecord> {
         loop {
             if self.pending.is_none() {
                 match self.reader.next_raw() {
@@ -237,8 +439,8 @@ impl Cache {
             }
             let here = self
                 .pending
-                .as_deref()
-                .map(encoded_path)
+                .as_ref()
+                .map(|r| encoded_path(&r.encoded))
                 .unwrap_or_default();
             match here.cmp(rel_path.as_bytes()) {
                 std::cmp::Ordering::Less => self.pending = None,
@@ -289,23 +491,42 @@ mod tests {
     fn cache_joins_on_path_and_checks_stamp() {
         let dir = tempfile::tempdir().unwrap();
         let tmp = dir.path().join("r.bin");
-        let mut w = RecordWriter::create(&tmp, &stamp()).unwrap();
+        let mut w = RecordWriter::create(&tmp, &stamp(), 77).unwrap();
+        let file = FileStamp {
+            size: 1,
+            mtime_ns: 5,
+            ctime_ns: 6,
+            ino: 7,
+            dev: 8,
+        };
+        let mut at = Vec::new();
         for p in ["a", "c", "d"] {
-            w.append(&ReportRecord::empty(p.into(), format!("id-{p}"), 1, "txt"))
-                .unwrap();
+            let r = ReportRecord::empty(p.into(), format!("id-{p}"), 1, "txt");
+            at.push(w.append(&r, (p == "a").then_some(&file)).unwrap());
         }
-        publish(&w.finish().unwrap(), dir.path(), "").unwrap();
+        let path = w.finish().unwrap();
+        let store = RecordStore::open(&path).unwrap();
+        let c_raw = store.read(at[1]).unwrap();
+        assert_eq!(
+            decode_record(&mut Dec::new(c_raw.as_slice()))
+                .unwrap()
+                .report_id,
+            "id-c"
+        );
+        publish(&path, dir.path(), "").unwrap();
         let mut c = Cache::open(dir.path(), "", &stamp()).unwrap();
+        assert_eq!(c.started_ns(), 77);
         assert!(c.take("0").is_none());
         let a = c.take("a").unwrap();
+        assert_eq!(a.file, Some(file));
         assert_eq!(
-            decode_record(&mut Dec::new(a.as_slice()))
+            decode_record(&mut Dec::new(a.encoded.as_slice()))
                 .unwrap()
                 .report_id,
             "id-a"
         );
         assert!(c.take("b").is_none());
-        assert!(c.take("d").is_some());
+        assert!(c.take("d").is_some_and(|d| d.file.is_none()));
         assert!(c.take("e").is_none());
         let other = Stamp {
             knowledge: "k2".into(),
@@ -313,5 +534,47 @@ mod tests {
         };
         assert!(Cache::open(dir.path(), "", &other).is_none());
         assert!(Cache::open(dir.path(), "-0-of-2", &stamp()).is_none());
+    }
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    use super::*;
+
+    #[test]
+    fn a_stamp_is_trusted_only_when_the_file_settled_before_the_run() {
+        let s = |ctime_ns: i64, mtime_ns: i64| FileStamp {
+            size: 1,
+            mtime_ns,
+            ctime_ns,
+            ino: 1,
+            dev: 1,
+        };
+        let started = 100_000_000_000;
+        assert!(s(10, 10).settled_before(started));
+        // Written in the second before the run (or during it): hashed again next time.
+        assert!(!s(started - 500_000_000, 10).settled_before(started));
+        assert!(!s(10, started + 1).settled_before(started));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn rewriting_a_file_changes_its_stamp_even_with_the_mtime_set_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.txt");
+        fs::write(&p, b"abc").unwrap();
+        let before = FileStamp::of(&fs::metadata(&p).unwrap()).unwrap();
+        let mtime = fs::metadata(&p).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(&p, b"xyz").unwrap();
+        File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        let after = FileStamp::of(&fs::metadata(&p).unwrap()).unwrap();
+        assert_eq!((before.size, before.mtime_ns), (after.size, after.mtime_ns));
+        assert_ne!(before, after, "the ctime moved");
     }
 }

@@ -1,9 +1,10 @@
 //! The sink: rows to `facts.parquet`, `reports.parquet` and `checks.parquet`.
 //!
 //! The only stage that writes the dataset. Rows are sorted as `schema.md` says and written
-//! with zstd compression and dictionary-encoded strings, always in batches of [`BATCH_ROWS`]
-//! rows, so the same rows give the same bytes whether they come from memory
-//! ([`write_dataset`]) or from the streaming merge of a large run ([`DatasetWriter`]).
+//! with zstd compression and dictionary-encoded strings, one row group of
+//! [`SinkOptions::row_group_size`] rows at a time, so the same rows give the same bytes
+//! whether they come from memory ([`write_dataset`]) or stream from a large run
+//! ([`DatasetWriter`]).
 //! Each file is written to a temporary name and renamed into place only when all of them are
 //! complete: an interrupted run never leaves a half-written dataset.
 
@@ -15,22 +16,21 @@ use std::sync::Arc;
 
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array,
-    RecordBatch, StringArray,
+    RecordBatch,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
 
-use crate::model::{Check, Fact, Method, ReportRecord, Status};
+use crate::model::{Check, Fact, Level, Method, ReportRecord, Status, Template};
 
 /// Version of the output schema (`schema.md`).
 pub const SCHEMA_VERSION: &str = "1";
-
-/// Rows handed to the Parquet writer at a time (a divisor of the row-group size, so batch
-/// boundaries never change where row groups and pages end).
-pub const BATCH_ROWS: usize = 16 * 1024;
 
 /// Why the dataset could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +75,7 @@ impl PartitionBy {
 /// Options of the sink.
 #[derive(Debug, Clone)]
 pub struct SinkOptions {
-    /// Rows per row group. Defaults to 128 Ki; a multiple of [`BATCH_ROWS`] keeps the bytes
-    /// independent of how rows were batched.
+    /// Rows per row group. Defaults to 128 Ki.
     pub row_group_size: usize,
     /// `xxgk.version`.
     pub version: String,
@@ -86,6 +85,8 @@ pub struct SinkOptions {
     pub suffix: String,
     /// Hive-style partition columns, outermost first; empty: one file per table.
     pub partition_by: Vec<PartitionBy>,
+    /// Threads that encode a row group's columns (default: rayon's global pool).
+    pub pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl SinkOptions {
@@ -97,6 +98,7 @@ impl SinkOptions {
             taxonomy_version: taxonomy_version.to_string(),
             suffix: String::new(),
             partition_by: Vec::new(),
+            pool: None,
         }
     }
 }
@@ -123,24 +125,17 @@ pub type Shared = Arc<str>;
 
 /// One row of facts.parquet, with the position it came from (file index in walk order, fact
 /// index in the file) so sorted runs merge into exactly the order of a stable in-memory sort.
-/// Strings repeated across rows are [`Shared`]: a large run allocates little.
+/// The columns of the report are shared by all its rows ([`RecordColumns`]), and indicator
+/// and unit are [`Shared`]: a row is small to move and allocates only its `value_raw`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FactRow {
-    pub agency: Option<Shared>,
-    pub year: Option<i16>,
+    /// The report's columns.
+    pub record: Arc<RecordColumns>,
     pub indicator: Shared,
     pub value: Option<f64>,
     pub value_raw: String,
     pub unit: Shared,
-    pub province: Option<Shared>,
-    pub city: Option<Shared>,
-    pub county: Option<Shared>,
-    pub division_code: Option<Shared>,
-    pub level: Shared,
-    pub template: Option<Shared>,
-    pub method: Shared,
-    pub report_id: Shared,
-    pub source_path: Shared,
+    pub method: Method,
     pub source_line: i32,
     /// Index of the source file in walk order.
     pub file: u32,
@@ -149,40 +144,36 @@ pub struct FactRow {
 }
 
 /// The report-level columns of a record's fact rows, allocated once per record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecordColumns {
-    agency: Option<Shared>,
-    year: Option<i16>,
-    province: Option<Shared>,
-    city: Option<Shared>,
-    county: Option<Shared>,
-    division_code: Option<Shared>,
-    level: Shared,
-    template: Option<Shared>,
-    report_id: Shared,
-    source_path: Shared,
-    table: Shared,
-    text: Shared,
+    pub agency: Option<Shared>,
+    pub year: Option<i16>,
+    pub province: Option<Shared>,
+    pub city: Option<Shared>,
+    pub county: Option<Shared>,
+    pub division_code: Option<Shared>,
+    pub level: Level,
+    pub template: Option<Template>,
+    pub report_id: Shared,
+    pub source_path: Shared,
 }
 
 impl RecordColumns {
     /// The shared columns of a record.
-    pub fn of(r: &ReportRecord) -> RecordColumns {
+    pub fn of(r: &ReportRecord) -> Arc<RecordColumns> {
         let shared = |s: &Option<String>| s.as_deref().map(Shared::from);
-        RecordColumns {
+        Arc::new(RecordColumns {
             agency: shared(&r.identity.agency),
             year: r.identity.year,
             province: shared(&r.identity.province),
             city: shared(&r.identity.city),
             county: shared(&r.identity.county),
             division_code: shared(&r.identity.division_code),
-            level: r.identity.level.as_str().into(),
-            template: r.template.map(|t| t.as_str().into()),
+            level: r.identity.level,
+            template: r.template,
             report_id: r.report_id.as_str().into(),
             source_path: r.source_path.as_str().into(),
-            table: Method::Table.as_str().into(),
-            text: Method::Text.as_str().into(),
-        }
+        })
     }
 }
 
@@ -193,27 +184,14 @@ impl FactRow {
     }
 
     /// The row of fact `seq` of a record whose shared columns are `c`.
-    pub fn with(c: &RecordColumns, f: &Fact, file: u32, seq: u32) -> FactRow {
+    pub fn with(c: &Arc<RecordColumns>, f: &Fact, file: u32, seq: u32) -> FactRow {
         FactRow {
-            agency: c.agency.clone(),
-            year: c.year,
+            record: c.clone(),
             indicator: f.indicator.as_str().into(),
             value: f.value,
             value_raw: f.value_raw.clone(),
             unit: f.unit.as_str().into(),
-            province: c.province.clone(),
-            city: c.city.clone(),
-            county: c.county.clone(),
-            division_code: c.division_code.clone(),
-            level: c.level.clone(),
-            template: c.template.clone(),
-            method: if f.method == Method::Table {
-                c.table.clone()
-            } else {
-                c.text.clone()
-            },
-            report_id: c.report_id.clone(),
-            source_path: c.source_path.clone(),
+            method: f.method,
             source_line: f.line as i32,
             file,
             seq,
@@ -222,24 +200,29 @@ impl FactRow {
 
     /// facts.parquet order: agency, year, indicator, report_id, source_path, then position.
     pub fn sort_cmp(&self, o: &FactRow) -> Ordering {
+        let (a, b) = (&*self.record, &*o.record);
         (
-            &self.agency,
-            self.year,
+            &a.agency,
+            a.year,
             &self.indicator,
-            &self.report_id,
-            &self.source_path,
-            self.file,
-            self.seq,
+            &a.report_id,
+            &a.source_path,
         )
             .cmp(&(
-                &o.agency,
-                o.year,
+                &b.agency,
+                b.year,
                 &o.indicator,
-                &o.report_id,
-                &o.source_path,
-                o.file,
-                o.seq,
+                &b.report_id,
+                &b.source_path,
             ))
+            .then(self.file.cmp(&o.file))
+            .then(self.seq.cmp(&o.seq))
+    }
+
+    /// The order of two rows of the same report: [`FactRow::sort_cmp`] without the report's
+    /// constant columns.
+    pub fn cmp_within_report(&self, o: &FactRow) -> Ordering {
+        self.indicator.cmp(&o.indicator).then(self.seq.cmp(&o.seq))
     }
 }
 
@@ -320,6 +303,11 @@ impl ReportRow {
     /// The row of a record (with its final status: facts and checks count only when it
     /// contributes).
     pub fn of(r: &ReportRecord) -> ReportRow {
+        ReportRow::with_facts(r, r.facts.len())
+    }
+
+    /// [`ReportRow::of`] for a record decoded without its facts, of which it had `facts`.
+    pub fn with_facts(r: &ReportRecord, facts: usize) -> ReportRow {
         let counts = contributes(r);
         ReportRow {
             source_path: r.source_path.clone(),
@@ -339,7 +327,7 @@ impl ReportRow {
             year: r.identity.year,
             published: r.identity.published.map(|d| d.days_since_epoch()),
             template: r.template.map(|t| t.as_str().to_string()),
-            facts: if counts { r.facts.len() as i32 } else { 0 },
+            facts: if counts { facts as i32 } else { 0 },
             checks_failed: if counts { r.checks_failed() as i32 } else { 0 },
             duplicate_of: r.duplicate_of.clone(),
         }
@@ -362,8 +350,17 @@ fn utf8(name: &str, nullable: bool) -> Field {
     Field::new(name, DataType::Utf8, nullable)
 }
 
-fn strings<'a>(it: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
-    Arc::new(StringArray::from_iter(it))
+/// A string column, its buffers sized in a first pass (growing them row by row costs more
+/// than the pass).
+fn strings<'a>(it: impl Iterator<Item = Option<&'a str>> + Clone) -> ArrayRef {
+    let (rows, bytes) = it
+        .clone()
+        .fold((0, 0), |(n, b), s| (n + 1, b + s.map_or(0, str::len)));
+    let mut builder = arrow_array::builder::StringBuilder::with_capacity(rows, bytes);
+    for s in it {
+        builder.append_option(s);
+    }
+    Arc::new(builder.finish())
 }
 
 fn year_string(y: Option<i16>) -> Option<String> {
@@ -395,22 +392,25 @@ impl TableRow for FactRow {
     }
 
     fn batch(rows: &[FactRow]) -> RecordBatch {
+        fn rec(r: &FactRow) -> &RecordColumns {
+            &r.record
+        }
         let columns: Vec<ArrayRef> = vec![
-            strings(rows.iter().map(|r| r.agency.as_deref())),
-            Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
+            strings(rows.iter().map(|r| rec(r).agency.as_deref())),
+            Arc::new(Int16Array::from_iter(rows.iter().map(|r| rec(r).year))),
             strings(rows.iter().map(|r| Some(&*r.indicator))),
             Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.value))),
             strings(rows.iter().map(|r| Some(r.value_raw.as_str()))),
             strings(rows.iter().map(|r| Some(&*r.unit))),
-            strings(rows.iter().map(|r| r.province.as_deref())),
-            strings(rows.iter().map(|r| r.city.as_deref())),
-            strings(rows.iter().map(|r| r.county.as_deref())),
-            strings(rows.iter().map(|r| r.division_code.as_deref())),
-            strings(rows.iter().map(|r| Some(&*r.level))),
-            strings(rows.iter().map(|r| r.template.as_deref())),
-            strings(rows.iter().map(|r| Some(&*r.method))),
-            strings(rows.iter().map(|r| Some(&*r.report_id))),
-            strings(rows.iter().map(|r| Some(&*r.source_path))),
+            strings(rows.iter().map(|r| rec(r).province.as_deref())),
+            strings(rows.iter().map(|r| rec(r).city.as_deref())),
+            strings(rows.iter().map(|r| rec(r).county.as_deref())),
+            strings(rows.iter().map(|r| rec(r).division_code.as_deref())),
+            strings(rows.iter().map(|r| Some(rec(r).level.as_str()))),
+            strings(rows.iter().map(|r| rec(r).template.map(Template::as_str))),
+            strings(rows.iter().map(|r| Some(r.method.as_str()))),
+            strings(rows.iter().map(|r| Some(&*rec(r).report_id))),
+            strings(rows.iter().map(|r| Some(&*rec(r).source_path))),
             Arc::new(Int32Array::from_iter_values(
                 rows.iter().map(|r| r.source_line),
             )),
@@ -421,8 +421,8 @@ impl TableRow for FactRow {
 
     fn partition_value(&self, by: PartitionBy) -> Option<String> {
         match by {
-            PartitionBy::Year => year_string(self.year),
-            PartitionBy::Province => self.province.as_deref().map(str::to_string),
+            PartitionBy::Year => year_string(self.record.year),
+            PartitionBy::Province => self.record.province.as_deref().map(str::to_string),
         }
     }
 }
@@ -566,14 +566,22 @@ fn escape_partition(v: &str) -> String {
 }
 
 /// One Parquet file being written under a temporary name.
+///
+/// Rows are buffered up to a row group, whose columns are then encoded in parallel (one task
+/// per column, arrow-rs' `ArrowColumnWriter`) and appended in order: a row group's bytes
+/// depend only on its rows, never on batching or threads.
 struct PartFile<R: TableRow> {
     tmp: PathBuf,
     dest: PathBuf,
-    writer: ArrowWriter<File>,
+    writer: SerializedFileWriter<File>,
+    columns: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
     /// Columns dropped because they are encoded in the directory name.
     keep: Vec<usize>,
     buf: Vec<R>,
+    row_group_size: usize,
+    row_groups: usize,
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl<R: TableRow> PartFile<R> {
@@ -613,47 +621,82 @@ impl<R: TableRow> PartFile<R> {
             path: tmp.clone(),
             source,
         })?;
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(writer_properties(opts)))
-            .map_err(|source| SinkError::Parquet {
-                path: tmp.clone(),
-                source,
-            })?;
+        let perr = |source| SinkError::Parquet {
+            path: tmp.clone(),
+            source,
+        };
+        // ArrowWriter sets up the file (schema, metadata, the embedded Arrow schema); its
+        // low-level parts then write row groups column by column.
+        let (writer, columns) =
+            ArrowWriter::try_new(file, schema.clone(), Some(writer_properties(opts)))
+                .and_then(ArrowWriter::into_serialized_writer)
+                .map_err(perr)?;
         Ok(PartFile {
             tmp,
             dest,
             writer,
+            columns,
             schema,
             keep,
             buf: Vec::with_capacity(1024),
+            row_group_size: opts.row_group_size.max(1),
+            row_groups: 0,
+            pool: opts.pool.clone(),
         })
     }
 
     fn push(&mut self, row: R) -> Result<(), SinkError> {
         self.buf.push(row);
-        if self.buf.len() >= BATCH_ROWS {
+        if self.buf.len() >= self.row_group_size {
             self.flush()
         } else {
             Ok(())
         }
     }
 
+    /// Writes the buffered rows as one row group.
     fn flush(&mut self) -> Result<(), SinkError> {
         if self.buf.is_empty() {
             return Ok(());
         }
+        let perr = |source| SinkError::Parquet {
+            path: self.tmp.clone(),
+            source,
+        };
         let full = R::batch(&self.buf);
-        let batch = RecordBatch::try_new(
-            self.schema.clone(),
-            self.keep.iter().map(|&i| full.column(i).clone()).collect(),
-        )
-        .expect("projected columns match their schema");
         self.buf.clear();
-        self.writer
-            .write(&batch)
-            .map_err(|source| SinkError::Parquet {
-                path: self.tmp.clone(),
-                source,
-            })
+        let arrays: Vec<ArrayRef> = self.keep.iter().map(|&i| full.column(i).clone()).collect();
+        let writers = self
+            .columns
+            .create_column_writers(self.row_groups)
+            .map_err(perr)?;
+        let schema = &self.schema;
+        let encode = || -> Vec<parquet::errors::Result<ArrowColumnChunk>> {
+            writers
+                .into_par_iter()
+                .zip(arrays.par_iter())
+                .zip(schema.fields().par_iter())
+                .map(|((mut writer, array), field)| {
+                    for leaf in compute_leaves(field, array)? {
+                        writer.write(&leaf)?;
+                    }
+                    writer.close()
+                })
+                .collect()
+        };
+        let chunks = match &self.pool {
+            Some(pool) => pool.install(encode),
+            None => encode(),
+        };
+        let mut row_group = self.writer.next_row_group().map_err(perr)?;
+        for chunk in chunks {
+            chunk
+                .and_then(|c| c.append_to_row_group(&mut row_group))
+                .map_err(perr)?;
+        }
+        row_group.close().map_err(perr)?;
+        self.row_groups += 1;
+        Ok(())
     }
 
     /// Completes the file under its temporary name; returns (temporary, final) paths.

@@ -6,14 +6,16 @@
 //! output directory and are removed when the run ends, whether it succeeds or not.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use crate::model::{Check, Date, Fact, Identity, Level, Method, ReportRecord, Status, Template};
-use crate::sink::{CheckRow, FactRow, Shared};
+use std::sync::Arc;
+
+use crate::sink::{CheckRow, FactRow, RecordColumns, Shared};
 
 /// Why spilling failed.
 #[derive(Debug, thiserror::Error)]
@@ -167,6 +169,29 @@ impl<R: Read> Dec<R> {
         self.r.read_exact(&mut buf)?;
         String::from_utf8(buf).map_err(|_| corrupt("string"))
     }
+    /// A string looked up in `names`.
+    pub fn named(&mut self, names: &mut Names) -> io::Result<Shared> {
+        let len = self.u32()? as usize;
+        if len > MAX_STRING {
+            return Err(corrupt("string length"));
+        }
+        self.scratch.resize(len, 0);
+        self.r.read_exact(&mut self.scratch)?;
+        names.get(&self.scratch)
+    }
+
+    /// Skips a string.
+    pub fn skip_str(&mut self) -> io::Result<()> {
+        let len = self.u32()? as u64;
+        if len > MAX_STRING as u64 {
+            return Err(corrupt("string length"));
+        }
+        let skipped = io::copy(&mut self.r.by_ref().take(len), &mut io::sink())?;
+        if skipped < len {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(())
+    }
     fn present(&mut self) -> io::Result<bool> {
         match self.u8()? {
             0 => Ok(false),
@@ -287,8 +312,162 @@ pub fn encode_record<W: Write>(e: &mut Enc<W>, r: &ReportRecord) -> io::Result<(
     e.opt_str(r.duplicate_of.as_deref())
 }
 
+/// Strings seen before (indicator ids, units), handed out as [`Shared`] without allocating
+/// again. Bounded: past [`Names::MAX`] entries it starts afresh.
+#[derive(Debug, Default)]
+pub struct Names(HashMap<Box<[u8]>, Shared>);
+
+impl Names {
+    /// Most names kept.
+    pub const MAX: usize = 4096;
+
+    fn get(&mut self, bytes: &[u8]) -> io::Result<Shared> {
+        if let Some(s) = self.0.get(bytes) {
+            return Ok(s.clone());
+        }
+        let s: Shared = std::str::from_utf8(bytes)
+            .map_err(|_| corrupt("string"))?
+            .into();
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        self.0.insert(bytes.into(), s.clone());
+        Ok(s)
+    }
+}
+
+/// The fact rows of an encoded record, the `file`-th file walked, in the record's order.
+/// Decoded straight into rows: indicator and unit come from `names`, and the report's
+/// columns are allocated once.
+pub fn decode_fact_rows(raw: &[u8], file: u32, names: &mut Names) -> io::Result<Vec<FactRow>> {
+    let d = &mut Dec::new(raw);
+    let head = decode_head(d)?;
+    let record = RecordColumns::of(&head);
+    let n = d.u32()?;
+    let mut rows = Vec::with_capacity((n as usize).min(1 << 16));
+    for seq in 0..n {
+        let indicator = d.named(names)?;
+        let value = d.opt_f64()?;
+        let value_raw = d.str()?;
+        let unit = d.named(names)?;
+        let method = if d.u8()? == 1 {
+            Method::Text
+        } else {
+            Method::Table
+        };
+        rows.push(FactRow {
+            record: record.clone(),
+            indicator,
+            value,
+            value_raw,
+            unit,
+            method,
+            source_line: d.u32()? as i32,
+            file,
+            seq,
+        });
+    }
+    Ok(rows)
+}
+
+/// A record decoded for its summary (see [`skim_record`]).
+#[derive(Debug, Clone)]
+pub struct Skim {
+    /// The record without its checks and with only the facts asked for.
+    pub record: ReportRecord,
+    /// Its number of facts.
+    pub facts: u32,
+    /// Its number of failed checks.
+    pub checks_failed: u32,
+}
+
+/// Decodes what summarising a record needs, cheaply: everything but the facts and checks,
+/// the facts whose indicator `keep` accepts, and the counts of facts and failed checks.
+pub fn skim_record(raw: &[u8], keep: impl Fn(&[u8]) -> bool) -> io::Result<Skim> {
+    let d = &mut Dec::new(raw);
+    let mut record = decode_head(d)?;
+    let facts = d.u32()?;
+    for _ in 0..facts {
+        let len = d.u32()? as usize;
+        if len > MAX_STRING {
+            return Err(corrupt("string length"));
+        }
+        d.scratch.resize(len, 0);
+        d.r.read_exact(&mut d.scratch)?;
+        if !keep(&d.scratch) {
+            d.opt_f64()?;
+            d.skip_str()?;
+            d.skip_str()?;
+            d.u8()?;
+            d.u32()?;
+            continue;
+        }
+        let indicator = std::str::from_utf8(&d.scratch)
+            .map_err(|_| corrupt("string"))?
+            .to_string();
+        record.facts.push(Fact {
+            indicator,
+            value: d.opt_f64()?,
+            value_raw: d.str()?,
+            unit: d.str()?,
+            method: if d.u8()? == 1 {
+                Method::Text
+            } else {
+                Method::Table
+            },
+            line: d.u32()?,
+        });
+    }
+    let checks = d.u32()?;
+    let mut checks_failed = 0;
+    for _ in 0..checks {
+        d.skip_str()?;
+        d.f64()?;
+        d.f64()?;
+        checks_failed += u32::from(d.u8()? != 1);
+    }
+    record.duplicate_of = d.opt_str()?;
+    Ok(Skim {
+        record,
+        facts,
+        checks_failed,
+    })
+}
+
 /// Decodes a record written by [`encode_record`].
 pub fn decode_record<R: Read>(d: &mut Dec<R>) -> io::Result<ReportRecord> {
+    decode_record_parts(d, Parts::ALL)
+}
+
+/// Which lists of a record to decode; the others are skipped (left empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// Decode the facts.
+    pub facts: bool,
+    /// Decode the checks.
+    pub checks: bool,
+}
+
+impl Parts {
+    /// Everything.
+    pub const ALL: Parts = Parts {
+        facts: true,
+        checks: true,
+    };
+    /// The identity and the facts.
+    pub const FACTS: Parts = Parts {
+        facts: true,
+        checks: false,
+    };
+    /// The identity and the checks.
+    pub const CHECKS: Parts = Parts {
+        facts: false,
+        checks: true,
+    };
+}
+
+/// Decodes a record up to its facts: everything but facts, checks and duplicate_of.
+fn decode_head<R: Read>(d: &mut Dec<R>) -> io::Result<ReportRecord> {
     let source_path = d.str()?;
     let report_id = d.str()?;
     let bytes = d.u64()?;
@@ -321,8 +500,24 @@ pub fn decode_record<R: Read>(d: &mut Dec<R>) -> io::Result<ReportRecord> {
         0 => None,
         t => Some(nth(&TEMPLATES, t - 1, "template")?),
     };
+    Ok(r)
+}
+
+/// Decodes the parts of a record written by [`encode_record`] that `parts` asks for.
+pub fn decode_record_parts<R: Read>(d: &mut Dec<R>, parts: Parts) -> io::Result<ReportRecord> {
+    let mut r = decode_head(d)?;
     let facts = d.u32()?;
-    for _ in 0..facts {
+    if !parts.facts {
+        for _ in 0..facts {
+            d.skip_str()?;
+            d.opt_f64()?;
+            d.skip_str()?;
+            d.skip_str()?;
+            d.u8()?;
+            d.u32()?;
+        }
+    }
+    for _ in 0..if parts.facts { facts } else { 0 } {
         r.facts.push(Fact {
             indicator: d.str()?,
             value: d.opt_f64()?,
@@ -337,7 +532,15 @@ pub fn decode_record<R: Read>(d: &mut Dec<R>) -> io::Result<ReportRecord> {
         });
     }
     let checks = d.u32()?;
-    for _ in 0..checks {
+    if !parts.checks {
+        for _ in 0..checks {
+            d.skip_str()?;
+            d.f64()?;
+            d.f64()?;
+            d.u8()?;
+        }
+    }
+    for _ in 0..if parts.checks { checks } else { 0 } {
         r.checks.push(Check {
             check: d.str()?,
             expected: d.f64()?,
@@ -363,9 +566,13 @@ pub trait RunRow: Sized {
     fn file(&self) -> u32;
 }
 
-/// The previous row's shared strings, per field (see [`Dec::shared`]).
+/// What decoding a run of fact rows remembers: the previous row's report columns (with
+/// their encoding) and strings, reused while they repeat, as they do along a sorted run.
 #[derive(Debug, Default)]
 pub struct FactMemo {
+    record_bytes: Vec<u8>,
+    record: Option<Arc<RecordColumns>>,
+    scratch: Vec<u8>,
     agency: Option<Shared>,
     indicator: Option<Shared>,
     unit: Option<Shared>,
@@ -373,11 +580,42 @@ pub struct FactMemo {
     city: Option<Shared>,
     county: Option<Shared>,
     division_code: Option<Shared>,
-    level: Option<Shared>,
-    template: Option<Shared>,
-    method: Option<Shared>,
     report_id: Option<Shared>,
     source_path: Option<Shared>,
+}
+
+fn encode_record_columns<W: Write>(e: &mut Enc<W>, c: &RecordColumns) -> io::Result<()> {
+    e.opt_str(c.agency.as_deref())?;
+    e.opt_i16(c.year)?;
+    for s in [&c.province, &c.city, &c.county, &c.division_code] {
+        e.opt_str(s.as_deref())?;
+    }
+    e.u8(index_of(&LEVELS, &c.level))?;
+    e.u8(c
+        .template
+        .map(|t| 1 + index_of(&TEMPLATES, &t))
+        .unwrap_or(0))?;
+    e.str(&c.report_id)?;
+    e.str(&c.source_path)
+}
+
+fn decode_record_columns(bytes: &[u8], m: &mut FactMemo) -> io::Result<RecordColumns> {
+    let d = &mut Dec::new(bytes);
+    Ok(RecordColumns {
+        agency: d.opt_shared(&mut m.agency)?,
+        year: d.opt_i16()?,
+        province: d.opt_shared(&mut m.province)?,
+        city: d.opt_shared(&mut m.city)?,
+        county: d.opt_shared(&mut m.county)?,
+        division_code: d.opt_shared(&mut m.division_code)?,
+        level: nth(&LEVELS, d.u8()?, "level")?,
+        template: match d.u8()? {
+            0 => None,
+            t => Some(nth(&TEMPLATES, t - 1, "template")?),
+        },
+        report_id: d.shared(&mut m.report_id)?,
+        source_path: d.shared(&mut m.source_path)?,
+    })
 }
 
 impl RunRow for FactRow {
@@ -385,47 +623,50 @@ impl RunRow for FactRow {
         self.sort_cmp(other)
     }
     fn encode<W: Write>(&self, e: &mut Enc<W>) -> io::Result<()> {
-        e.opt_str(self.agency.as_deref())?;
-        e.opt_i16(self.year)?;
+        let mut block = Vec::with_capacity(128);
+        encode_record_columns(&mut Enc(&mut block), &self.record)?;
+        e.u32(block.len() as u32)?;
+        e.0.write_all(&block)?;
         e.str(&self.indicator)?;
         e.opt_f64(self.value)?;
         e.str(&self.value_raw)?;
         e.str(&self.unit)?;
-        for s in [
-            &self.province,
-            &self.city,
-            &self.county,
-            &self.division_code,
-        ] {
-            e.opt_str(s.as_deref())?;
-        }
-        e.str(&self.level)?;
-        e.opt_str(self.template.as_deref())?;
-        e.str(&self.method)?;
-        e.str(&self.report_id)?;
-        e.str(&self.source_path)?;
+        e.u8(u8::from(self.method == Method::Text))?;
         e.u32(self.source_line as u32)?;
         e.u32(self.file)?;
         e.u32(self.seq)
     }
     type Memo = FactMemo;
     fn decode<R: Read>(d: &mut Dec<R>, m: &mut FactMemo) -> io::Result<Self> {
+        let len = d.u32()? as usize;
+        if len > MAX_STRING {
+            return Err(corrupt("record columns"));
+        }
+        m.scratch.resize(len, 0);
+        d.r.read_exact(&mut m.scratch)?;
+        let record = match &m.record {
+            Some(r) if m.record_bytes == m.scratch => r.clone(),
+            _ => {
+                let scratch = std::mem::take(&mut m.scratch);
+                let columns = decode_record_columns(&scratch, m);
+                m.scratch = scratch;
+                let r = Arc::new(columns?);
+                m.record_bytes.clone_from(&m.scratch);
+                m.record = Some(r.clone());
+                r
+            }
+        };
         Ok(FactRow {
-            agency: d.opt_shared(&mut m.agency)?,
-            year: d.opt_i16()?,
+            record,
             indicator: d.shared(&mut m.indicator)?,
             value: d.opt_f64()?,
             value_raw: d.str()?,
             unit: d.shared(&mut m.unit)?,
-            province: d.opt_shared(&mut m.province)?,
-            city: d.opt_shared(&mut m.city)?,
-            county: d.opt_shared(&mut m.county)?,
-            division_code: d.opt_shared(&mut m.division_code)?,
-            level: d.shared(&mut m.level)?,
-            template: d.opt_shared(&mut m.template)?,
-            method: d.shared(&mut m.method)?,
-            report_id: d.shared(&mut m.report_id)?,
-            source_path: d.shared(&mut m.source_path)?,
+            method: if d.u8()? == 1 {
+                Method::Text
+            } else {
+                Method::Table
+            },
             source_line: d.u32()? as i32,
             file: d.u32()?,
             seq: d.u32()?,
@@ -734,6 +975,22 @@ mod tests {
         let back = decode_record(&mut Dec::new(buf.as_slice())).unwrap();
         assert_eq!(format!("{r:?}"), format!("{back:?}"));
         assert!(decode_record(&mut Dec::new(&buf[..buf.len() - 3])).is_err());
+        let facts = decode_record_parts(&mut Dec::new(buf.as_slice()), Parts::FACTS).unwrap();
+        assert_eq!((facts.facts.len(), facts.checks.len()), (2, 0));
+        assert_eq!(facts.duplicate_of, r.duplicate_of);
+        let skim = skim_record(&buf, |i| i.ends_with(b"total")).unwrap();
+        assert_eq!((skim.facts, skim.checks_failed), (2, 1));
+        assert_eq!(skim.record.facts, r.facts);
+        assert!(
+            skim_record(&buf, |_| false)
+                .unwrap()
+                .record
+                .facts
+                .is_empty()
+        );
+        let checks = decode_record_parts(&mut Dec::new(buf.as_slice()), Parts::CHECKS).unwrap();
+        assert_eq!((checks.facts.len(), checks.checks), (0, r.checks.clone()));
+        assert_eq!(checks.identity.agency, r.identity.agency);
     }
 
     #[test]

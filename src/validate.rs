@@ -161,6 +161,12 @@ const CARRY_COLUMNS: [&str; 8] = [
 ];
 
 impl CarryOver {
+    /// True for the indicators [`CarryOver::of`] reads.
+    pub fn is_carry_indicator(indicator: &[u8]) -> bool {
+        indicator.starts_with(b"requests.carried_in.")
+            || indicator.starts_with(b"requests.carried_out.")
+    }
+
     /// The carry-over figures of a report's facts, if it states any.
     pub fn of(agency: Option<&str>, year: Option<i16>, facts: &[Fact]) -> Option<CarryOver> {
         let (agency, year) = (agency?, year?);

@@ -77,11 +77,14 @@ fn chunked_run_equals_in_memory_run_whatever_jobs_and_chunks() {
     let k = Knowledge::embedded();
     let reference = dir.path().join("memory");
     in_memory_run(&corpus, &reference, &k);
-    for (jobs, chunk) in [(1, 2048), (2, 16), (2, 1)] {
+    // The last configuration also spills every sort group of more than 3 rows to disk, as a
+    // group too large for memory does (e.g. every report of unknown agency in one year).
+    for (jobs, chunk, group_rows) in [(1, 2048, 1 << 20), (2, 16, 1 << 20), (2, 1, 3)] {
         let out = dir.path().join(format!("j{jobs}c{chunk}"));
         let s = pipeline::run(
             &RunOptions {
                 full: true,
+                group_rows,
                 ..opts(&corpus, &out, jobs, chunk)
             },
             &k,
@@ -179,6 +182,55 @@ fn incremental_rerun_equals_fresh_run() {
     fs::write(&cache, &bytes[..bytes.len() / 2]).unwrap();
     let damaged = pipeline::run(&opts(&corpus, &nightly, 2, 32), &k).unwrap();
     assert!(damaged.reused > 0 && damaged.reused < damaged.files);
+    assert_same_dataset(&fresh, &nightly);
+}
+
+#[cfg(unix)]
+#[test]
+fn unchanged_stamps_skip_reading_and_a_rewrite_is_caught_even_with_the_mtime_set_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(dir.path(), 40, 17);
+    let k = Knowledge::embedded();
+    // Stamps vouch only for files last written over a second before the run that saw them.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let nightly = dir.path().join("nightly");
+    pipeline::run(&opts(&corpus, &nightly, 2, 8), &k).unwrap();
+    let same = pipeline::run(&opts(&corpus, &nightly, 2, 8), &k).unwrap();
+    assert_eq!((same.reused, same.unread), (same.files, same.files));
+    let verified = pipeline::run(
+        &RunOptions {
+            verify: true,
+            ..opts(&corpus, &nightly, 2, 8)
+        },
+        &k,
+    )
+    .unwrap();
+    assert_eq!((verified.reused, verified.unread), (verified.files, 0));
+
+    // Same size, same mtime, different content: the ctime gives it away.
+    let victim = pipeline::walk(&corpus)
+        .into_iter()
+        .find(|e| e.rel.ends_with(".txt") || e.rel.ends_with("html"))
+        .unwrap();
+    let before = fs::metadata(&victim.path).unwrap();
+    let mut bytes = fs::read(&victim.path).unwrap();
+    let digit = bytes.iter().position(|b| b.is_ascii_digit()).unwrap();
+    bytes[digit] = if bytes[digit] == b'9' {
+        b'8'
+    } else {
+        bytes[digit] + 1
+    };
+    fs::write(&victim.path, &bytes).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&victim.path)
+        .unwrap()
+        .set_modified(before.modified().unwrap())
+        .unwrap();
+    let after = pipeline::run(&opts(&corpus, &nightly, 2, 8), &k).unwrap();
+    assert_eq!(after.reused, after.files - 1);
+    let fresh = dir.path().join("fresh");
+    pipeline::run(&opts(&corpus, &fresh, 1, 2048), &k).unwrap();
     assert_same_dataset(&fresh, &nightly);
 }
 
@@ -283,18 +335,20 @@ fn four_shard_processes_hold_the_single_machine_rows() {
     let children: Vec<_> = (0..4)
         .map(|k| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_xxgk"));
-            cmd.args(["run", "-q", "-j", "1", "--shards", "4"])
+            cmd.args(["run", "-q", "-j", "1"])
                 .arg(&corpus)
                 .arg("-o")
-                .arg(&sharded);
-            // Shard 3 takes its index from the environment, as a Kubernetes Indexed Job does.
-            if k == 3 {
-                cmd.env("JOB_COMPLETION_INDEX", "3");
-            } else {
-                cmd.env_remove("JOB_COMPLETION_INDEX")
-                    .env_remove("SLURM_ARRAY_TASK_ID")
-                    .args(["--shard-index", &k.to_string()]);
-            }
+                .arg(&sharded)
+                .env_remove("JOB_COMPLETION_INDEX")
+                .env_remove("SLURM_ARRAY_TASK_ID");
+            match k {
+                // Shard 3 takes its index from the environment, as a Kubernetes Indexed Job
+                // does; shard 2 as a Slurm array task does.
+                3 => cmd.args(["--shard", "/4"]).env("JOB_COMPLETION_INDEX", "3"),
+                2 => cmd.args(["--shards", "4"]).env("SLURM_ARRAY_TASK_ID", "2"),
+                1 => cmd.args(["--shards", "4", "--shard-index", "1"]),
+                _ => cmd.args(["--shard", "0/4"]),
+            };
             cmd.spawn().unwrap()
         })
         .collect();

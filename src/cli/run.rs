@@ -1,5 +1,5 @@
-//! `xxgk run [CORPUS] [-o DIR] [-j N] [-q] [--full] [--shards N --shard-index K]
-//! [--partition-by year,province]`: the nightly job.
+//! `xxgk run [CORPUS] [-o DIR] [-j N] [-q] [--full] [--verify] [--shard K/N]
+//! [--partition-by year,province] [--timings]`: the nightly job.
 
 use std::path::PathBuf;
 
@@ -17,6 +17,30 @@ pub enum PartitionArg {
     Year,
     /// `province=山东省/…`
     Province,
+}
+
+/// `--shard K/N` (or `/N`: K from the environment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardArg {
+    /// K, when given.
+    pub index: Option<u32>,
+    /// N.
+    pub count: u32,
+}
+
+impl std::str::FromStr for ShardArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ShardArg, String> {
+        let bad = || format!("{s:?} is not K/N (e.g. 0/4, or /4 to take K from the environment)");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let count = n.trim().parse().map_err(|_| bad())?;
+        let index = match k.trim() {
+            "" => None,
+            k => Some(k.parse().map_err(|_| bad())?),
+        };
+        Ok(ShardArg { index, count })
+    }
 }
 
 /// Arguments of `run`.
@@ -40,6 +64,14 @@ pub struct RunArgs {
     /// Parse every file again, ignoring the previous run's cache in OUT/.xxgk-cache.
     #[arg(long)]
     pub full: bool,
+    /// Read and hash every file to decide whether it changed, even when its size, times
+    /// and inode are those of the last run (which otherwise vouch for it unread).
+    #[arg(long)]
+    pub verify: bool,
+    /// This process handles shard K of N (0-based K, e.g. `--shard 3/8`); `--shard /8`
+    /// takes K from $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["shards", "shard_index"])]
+    pub shard: Option<ShardArg>,
     /// Split the corpus into N shards by a hash of each file's path (one per machine).
     #[arg(long, value_name = "N")]
     pub shards: Option<u32>,
@@ -60,7 +92,11 @@ pub struct RunArgs {
 
 /// Runs the pipeline; returns the exit code.
 pub fn execute(args: RunArgs) -> i32 {
-    let shard = match Shard::resolve(args.shards, args.shard_index, |v| std::env::var(v).ok()) {
+    let (count, index) = match args.shard {
+        Some(ShardArg { index, count }) => (Some(count), index),
+        None => (args.shards, args.shard_index),
+    };
+    let shard = match Shard::resolve(count, index, |v| std::env::var(v).ok()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("xxgk: {e}");
@@ -83,6 +119,7 @@ pub fn execute(args: RunArgs) -> i32 {
         quiet: args.quiet,
         max_file_bytes: args.max_file_bytes,
         full: args.full,
+        verify: args.verify,
         shard,
         partition_by,
         chunk_files: args.chunk_files,
@@ -105,5 +142,31 @@ pub fn execute(args: RunArgs) -> i32 {
             eprintln!("xxgk: {e}");
             1
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_argument_is_k_of_n() {
+        let parse = |s: &str| s.parse::<ShardArg>();
+        assert_eq!(
+            parse("3/8"),
+            Ok(ShardArg {
+                index: Some(3),
+                count: 8
+            })
+        );
+        assert_eq!(
+            parse("/8"),
+            Ok(ShardArg {
+                index: None,
+                count: 8
+            })
+        );
+        assert!(parse("3").is_err());
+        assert!(parse("a/8").is_err());
     }
 }

@@ -16,20 +16,19 @@ use rayon::prelude::*;
 
 use crate::document::Document;
 use crate::extract::{self, Extraction};
-use crate::incremental::{self, Cache, RecordReader, RecordWriter, Stamp};
+use crate::incremental::{
+    self, Cache, FileStamp, RawRecord, RecordAt, RecordStore, RecordWriter, Stamp,
+};
 use crate::ingest::{self, Format, ReadError};
 use crate::knowledge::Knowledge;
 use crate::model::{Check, ReportRecord, Status};
 use crate::shard::Shard;
-use crate::sink::{
-    self, CheckRow, DatasetWriter, FactRow, PartitionBy, RecordColumns, ReportRow, SinkOptions,
-    TableRow, TableWriter,
-};
-use crate::spill::{
-    Dec, RunRow, SpillError, WorkDir, decode_record, merge_runs, write_run_in_order,
-};
+use crate::sink::{self, DatasetWriter, PartitionBy, SinkOptions};
+use crate::spill::{Skim, SpillError, WorkDir, skim_record};
 use crate::validate::{self, CarryOver};
 use crate::{classify, normalize};
+
+pub mod collate;
 
 /// Files larger than this are not read (a crawl holds the odd multi-gigabyte video or dump).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -172,80 +171,114 @@ pub struct Entry {
     pub rel: String,
     /// Size in bytes (0 when unknown).
     pub bytes: u64,
+    /// What `stat` said when the corpus was walked (for reusing the previous run's record
+    /// without reading the file).
+    pub stamp: Option<FileStamp>,
     /// Why the entry cannot be read at all (walk error, broken symlink).
     pub problem: Option<String>,
 }
 
+impl Entry {
+    fn file(path: &Path, rel: String, meta: &std::fs::Metadata) -> Entry {
+        Entry {
+            path: path.to_path_buf(),
+            rel,
+            bytes: meta.len(),
+            stamp: FileStamp::of(meta),
+            problem: None,
+        }
+    }
+
+    fn problem(path: &Path, rel: String, why: String) -> Entry {
+        Entry {
+            path: path.to_path_buf(),
+            rel,
+            bytes: 0,
+            stamp: None,
+            problem: Some(why),
+        }
+    }
+}
+
 /// Walks the corpus: every file (following symlinks to files, recording broken ones), sorted
-/// by relative path.
+/// by relative path. Directories are read by several threads at once (ripgrep's walker, with
+/// its ignore-file filters off: a crawl dump has no `.gitignore` to honour, and hidden files
+/// are files too); on network and virtual file systems the `stat` calls dominate a walk.
 pub fn walk(corpus: &Path) -> Vec<Entry> {
-    let mut out = Vec::new();
     if corpus.is_file() {
         let name = corpus
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let bytes = corpus.metadata().map(|m| m.len()).unwrap_or(0);
-        return vec![Entry {
-            path: corpus.to_path_buf(),
-            rel: name,
-            bytes,
-            problem: None,
-        }];
+        return match corpus.metadata() {
+            Ok(m) => vec![Entry::file(corpus, name, &m)],
+            Err(e) => vec![Entry::problem(corpus, name, e.to_string())],
+        };
     }
-    for item in walkdir::WalkDir::new(corpus)
+    let found = std::sync::Mutex::new(Vec::new());
+    ignore::WalkBuilder::new(corpus)
+        .standard_filters(false)
         .follow_links(false)
-        .sort_by_file_name()
-    {
-        match item {
-            Ok(e) => {
-                let rel = relative(corpus, e.path());
-                if e.file_type().is_dir() {
-                    continue;
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            Box::new(move |item| {
+                if let Some(entry) = walked_entry(corpus, item) {
+                    found.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
                 }
-                if e.file_type().is_symlink() {
-                    match std::fs::metadata(e.path()) {
-                        Ok(m) if m.is_file() => out.push(Entry {
-                            path: e.path().to_path_buf(),
-                            rel,
-                            bytes: m.len(),
-                            problem: None,
-                        }),
-                        Ok(_) => {}
-                        Err(err) => out.push(Entry {
-                            path: e.path().to_path_buf(),
-                            rel,
-                            bytes: 0,
-                            problem: Some(format!("broken symlink: {err}")),
-                        }),
-                    }
-                    continue;
-                }
-                let bytes = e.metadata().map(|m| m.len()).unwrap_or(0);
-                out.push(Entry {
-                    path: e.path().to_path_buf(),
-                    rel,
-                    bytes,
-                    problem: None,
-                });
-            }
-            Err(err) => {
-                if let Some(p) = err.path() {
-                    if p.is_dir() {
-                        continue;
-                    }
-                    out.push(Entry {
-                        path: p.to_path_buf(),
-                        rel: relative(corpus, p),
-                        bytes: 0,
-                        problem: Some(err.to_string()),
-                    });
-                }
-            }
-        }
-    }
+                ignore::WalkState::Continue
+            })
+        });
+    let mut out = found.into_inner().unwrap_or_else(|e| e.into_inner());
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     out
+}
+
+/// The entry of one walked item: `None` for directories (and the root itself).
+fn walked_entry(corpus: &Path, item: Result<ignore::DirEntry, ignore::Error>) -> Option<Entry> {
+    let e = match item {
+        Ok(e) => e,
+        Err(err) => {
+            let path = walk_error_path(&err)?;
+            if path.is_dir() {
+                return None;
+            }
+            let rel = relative(corpus, &path);
+            return Some(Entry::problem(&path, rel, err.to_string()));
+        }
+    };
+    let file_type = e.file_type()?;
+    if file_type.is_dir() {
+        return None;
+    }
+    let rel = relative(corpus, e.path());
+    if file_type.is_symlink() {
+        return match std::fs::metadata(e.path()) {
+            Ok(m) if m.is_file() => Some(Entry::file(e.path(), rel, &m)),
+            Ok(_) => None,
+            Err(err) => Some(Entry::problem(
+                e.path(),
+                rel,
+                format!("broken symlink: {err}"),
+            )),
+        };
+    }
+    match e.metadata() {
+        Ok(m) => Some(Entry::file(e.path(), rel, &m)),
+        Err(err) => Some(Entry::problem(e.path(), rel, err.to_string())),
+    }
+}
+
+/// The path a walk error is about, if it names one.
+fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -340,6 +373,8 @@ pub struct FileSummary {
     pub facts: u32,
     /// Number of failed checks.
     pub checks_failed: u32,
+    /// Where its record lies in the run's record file.
+    pub at: RecordAt,
 }
 
 /// One [`FileSummary`] per file in walk order, with agencies interned, and the carry-over
@@ -369,6 +404,19 @@ pub struct CarryEntry {
 impl Summaries {
     /// Appends the summary of the next file's record.
     pub fn push(&mut self, r: &ReportRecord) {
+        self.push_at(r, RecordAt::default());
+    }
+
+    /// Appends the summary of the next file's record, stored at `at` in the record file.
+    pub fn push_at(&mut self, r: &ReportRecord, at: RecordAt) {
+        let (facts, failed) = (r.facts.len() as u32, r.checks_failed() as u32);
+        self.push_counted(r, facts, failed, at);
+    }
+
+    /// [`Summaries::push_at`] for a record that may hold only some of its facts (at least
+    /// those of the carry-over rows) and none of its checks: it had `facts` facts and
+    /// `checks_failed` failed checks.
+    pub fn push_counted(&mut self, r: &ReportRecord, facts: u32, checks_failed: u32, at: RecordAt) {
         if sink::contributes(r) {
             if let Some(carry) =
                 CarryOver::of(r.identity.agency.as_deref(), r.identity.year, &r.facts)
@@ -399,14 +447,31 @@ impl Summaries {
             bytes: r.bytes,
             agency,
             year: r.identity.year,
-            facts: r.facts.len() as u32,
-            checks_failed: r.checks_failed() as u32,
+            facts,
+            checks_failed,
+            at,
         });
     }
 
     /// Number of files.
     pub fn len(&self) -> usize {
         self.files.len()
+    }
+
+    /// The canonical agency of interned id `id`, ranked: `ranks()[id]` orders agencies as
+    /// their names sort.
+    pub fn agency_ranks(&self) -> Vec<u32> {
+        let mut names: Vec<(&str, u32)> = self
+            .agencies
+            .iter()
+            .map(|(a, &id)| (a.as_str(), id))
+            .collect();
+        names.sort_unstable();
+        let mut ranks = vec![0u32; names.len()];
+        for (rank, (_, id)) in names.into_iter().enumerate() {
+            ranks[id as usize] = rank as u32;
+        }
+        ranks
     }
 
     /// True when no file was summarised.
@@ -554,6 +619,11 @@ pub struct RunOptions {
     pub partition_by: Vec<PartitionBy>,
     /// Files per parallel batch.
     pub chunk_files: usize,
+    /// Read and hash every file, even those whose stamp says they are unchanged.
+    pub verify: bool,
+    /// Rows of one sort group (files sharing agency and year) held in memory before they
+    /// are spilled.
+    pub group_rows: usize,
 }
 
 impl RunOptions {
@@ -569,6 +639,8 @@ impl RunOptions {
             shard: Shard::ALL,
             partition_by: Vec::new(),
             chunk_files: DEFAULT_CHUNK_FILES,
+            verify: false,
+            group_rows: collate::DEFAULT_GROUP_ROWS,
         }
     }
 }
@@ -580,6 +652,8 @@ pub struct RunSummary {
     pub files: usize,
     /// Files whose previous result was reused.
     pub reused: usize,
+    /// Of those, files not even read (their stamp vouched for them).
+    pub unread: usize,
     /// Reports by status.
     pub by_status: BTreeMap<Status, usize>,
     /// Rows written to facts.parquet.
@@ -616,10 +690,11 @@ impl std::fmt::Display for RunSummary {
             .collect();
         write!(
             f,
-            "{} files ({}); {} reused from the last run; {} facts; {} checks failed; {:.2}s, {:.1} files/s, {:.2} MB/s",
+            "{} files ({}); {} reused from the last run ({} unread); {} facts; {} checks failed; {:.2}s, {:.1} files/s, {:.2} MB/s",
             self.files,
             statuses.join(", "),
             self.reused,
+            self.unread,
             self.facts,
             self.checks_failed,
             secs,
@@ -654,76 +729,115 @@ pub enum RunError {
     Sink(#[from] sink::SinkError),
 }
 
-/// Processes one entry, reusing `cached` (the previous run's encoded record of the same
-/// path) when the content hash is unchanged. Returns the record and, when it was reused, its
-/// encoding (written to the next cache as is).
-fn process_reusing(
-    entry: &Entry,
-    k: &Knowledge,
-    max_bytes: u64,
-    cached: Option<Vec<u8>>,
-) -> (ReportRecord, Option<Vec<u8>>) {
+/// The previous run's record of a file, and whether its stamp alone may vouch for it.
+struct Reuse {
+    raw: RawRecord,
+    /// The stamp is unchanged and the file had settled before the previous run.
+    stamp_vouches: bool,
+}
+
+/// What became of one entry in a run that may reuse the previous run's records.
+struct Outcome {
+    /// The record; when reused, skimmed (see [`skim_record`]).
+    record: ReportRecord,
+    /// Its number of facts and of failed checks.
+    facts: u32,
+    checks_failed: u32,
+    /// The previous encoding, when the record was reused (written to the next cache as is).
+    reused: Option<Vec<u8>>,
+    /// Reused on the file's stamp alone, without reading the file.
+    unread: bool,
+}
+
+/// Processes one entry, reusing the previous run's record of the same path when the file is
+/// unchanged: by its stamp without reading it, or else by its content hash.
+fn process_reusing(entry: &Entry, k: &Knowledge, max_bytes: u64, reuse: Option<Reuse>) -> Outcome {
+    let fresh = |record: ReportRecord| Outcome {
+        facts: record.facts.len() as u32,
+        checks_failed: record.checks_failed() as u32,
+        record,
+        reused: None,
+        unread: false,
+    };
     if entry.problem.is_some() || entry.bytes > max_bytes {
-        return (process_entry(entry, k, max_bytes).record, None);
+        return fresh(process_entry(entry, k, max_bytes).record);
+    }
+    let skimmed = reuse.and_then(|r| {
+        let skim = skim_record(&r.raw.encoded, CarryOver::is_carry_indicator).ok()?;
+        Some((skim, r.raw.encoded, r.stamp_vouches))
+    });
+    let reused = |skim: Skim, raw: Vec<u8>, unread: bool| Outcome {
+        record: skim.record,
+        facts: skim.facts,
+        checks_failed: skim.checks_failed,
+        reused: Some(raw),
+        unread,
+    };
+    if let Some((skim, raw, true)) = skimmed {
+        return reused(skim, raw, true);
     }
     let bytes = match std::fs::read(&entry.path) {
         Ok(bytes) => bytes,
-        Err(_) => return (process_entry(entry, k, max_bytes).record, None),
+        Err(_) => return fresh(process_entry(entry, k, max_bytes).record),
     };
-    let decoded = cached.and_then(|raw| {
-        let record = decode_record(&mut Dec::new(raw.as_slice())).ok()?;
-        Some((record, raw))
-    });
-    match decoded {
-        Some((c, raw)) if c.bytes == bytes.len() as u64 && c.report_id == report_id(&bytes) => {
-            (c, Some(raw))
+    match skimmed {
+        Some((skim, raw, _))
+            if skim.record.bytes == bytes.len() as u64
+                && skim.record.report_id == report_id(&bytes) =>
+        {
+            reused(skim, raw, false)
         }
-        _ => (process_caught(&entry.rel, &bytes, k).record, None),
+        _ => fresh(process_caught(&entry.rel, &bytes, k).record),
     }
 }
 
-/// The state of a run between chunks: per-file summaries in memory, everything else on disk.
-struct Spilled {
+/// The state of a run after processing: per-file summaries in memory, records on disk.
+struct Processed2 {
     files: Summaries,
-    fact_runs: Vec<PathBuf>,
-    check_runs: Vec<PathBuf>,
     records: PathBuf,
     reused: usize,
+    unread: usize,
 }
 
 /// Processes the corpus chunk by chunk: each chunk in parallel, while a second thread
-/// appends the previous chunk's records to the record file (the next cache) and spills its
-/// facts and checks as sorted runs. At most two chunks are in memory.
+/// appends the previous chunk's records to the record file (the next cache) and keeps a
+/// summary of each. At most two chunks are in memory.
 fn process_in_chunks(
     entries: &[Entry],
     opts: &RunOptions,
     k: &Knowledge,
     work: &WorkDir,
     stamp: &Stamp,
-) -> Result<Spilled, RunError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.unwrap_or(0))
-        .build()
-        .map_err(|e| RunError::Threads(e.to_string()))?;
+    pool: &rayon::ThreadPool,
+    started_ns: i64,
+) -> Result<Processed2, RunError> {
     let mut cache = if opts.full {
         None
     } else {
         Cache::open(&opts.out, &opts.shard.suffix(), stamp)
     };
+    let cache_started = cache.as_ref().map(Cache::started_ns);
     let bar = progress_bar(entries.len() as u64, opts.quiet);
-    let spilled = std::thread::scope(|scope| {
+    let processed = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(0);
-        let spiller = scope.spawn(move || spill_chunks(rx, entries.len(), work, stamp));
-        for (c, chunk) in entries.chunks(opts.chunk_files.max(1)).enumerate() {
-            let first = c * opts.chunk_files.max(1);
-            let cached: Vec<Option<Vec<u8>>> = chunk
+        let writer = scope.spawn(move || store_chunks(rx, entries.len(), work, stamp, started_ns));
+        for chunk in entries.chunks(opts.chunk_files.max(1)) {
+            let reuse: Vec<Option<Reuse>> = chunk
                 .iter()
-                .map(|e| cache.as_mut().and_then(|c| c.take(&e.rel)))
+                .map(|e| {
+                    let raw = cache.as_mut()?.take(&e.rel)?;
+                    let stamp_vouches = !opts.verify
+                        && e.stamp.is_some()
+                        && raw.file == e.stamp
+                        && e.stamp
+                            .is_some_and(|s| s.settled_before(cache_started.unwrap_or(0)));
+                    Some(Reuse { raw, stamp_vouches })
+                })
                 .collect();
-            let results: Vec<(ReportRecord, Option<Vec<u8>>)> = pool.install(|| {
+            let results: Vec<Outcome> = pool.install(|| {
                 chunk
                     .par_iter()
-                    .zip(cached.into_par_iter())
+                    .zip(reuse.into_par_iter())
                     .map(|(e, c)| {
                         let r = process_reusing(e, k, opts.max_file_bytes, c);
                         bar.inc(1);
@@ -731,293 +845,100 @@ fn process_in_chunks(
                     })
                     .collect()
             });
-            let chunk = pool.install(|| chunk_rows(results, first));
-            if tx.send(chunk).is_err() {
-                break; // the spiller stopped on an error, which join reports
+            let stamps = chunk.iter().map(|e| e.stamp).collect();
+            if tx.send(Chunk { results, stamps }).is_err() {
+                break; // the writer stopped on an error, which join reports
             }
         }
         drop(tx);
-        spiller
+        writer
             .join()
-            .unwrap_or_else(|_| Err(RunError::Threads("spill thread panicked".to_string())))
+            .unwrap_or_else(|_| Err(RunError::Threads("record writer panicked".to_string())))
     });
     bar.finish_and_clear();
-    spilled
+    processed
 }
 
-/// One processed chunk on its way to the spill thread: the records, and their facts and
-/// checks rows with the order that sorts them (computed in parallel on the worker pool).
+/// One processed chunk on its way to the record writer: the records (with their previous
+/// encoding when reused) and the stamps of their files.
 struct Chunk {
-    results: Vec<(ReportRecord, Option<Vec<u8>>)>,
-    facts: SortedRows<FactRow>,
-    checks: SortedRows<CheckRow>,
+    results: Vec<Outcome>,
+    stamps: Vec<Option<FileStamp>>,
 }
 
-/// Rows and the index order that sorts them.
-struct SortedRows<T> {
-    rows: Vec<T>,
-    order: Vec<u32>,
-}
-
-/// Builds the facts and checks rows of a chunk whose first file is `first` in walk order,
-/// and sorts them, in parallel.
-fn chunk_rows(results: Vec<(ReportRecord, Option<Vec<u8>>)>, first: usize) -> Chunk {
-    let contributing = || {
-        results
-            .par_iter()
-            .enumerate()
-            .filter(|(_, (r, _))| sink::contributes(r))
-            .map(|(i, (r, _))| ((first + i) as u32, r))
-    };
-    let (facts, checks) = rayon::join(
-        || {
-            let rows: Vec<FactRow> = contributing()
-                .flat_map_iter(|(file, r)| {
-                    let columns = RecordColumns::of(r);
-                    r.facts
-                        .iter()
-                        .enumerate()
-                        .map(move |(n, f)| FactRow::with(&columns, f, file, n as u32))
-                })
-                .collect();
-            sorted(rows)
-        },
-        || {
-            let rows: Vec<CheckRow> = contributing()
-                .flat_map_iter(|(file, r)| {
-                    r.checks
-                        .iter()
-                        .enumerate()
-                        .map(move |(n, c)| CheckRow::of(r, c, file, n as u32))
-                })
-                .collect();
-            sorted(rows)
-        },
-    );
-    Chunk {
-        results,
-        facts,
-        checks,
-    }
-}
-
-fn sorted<T: RunRow + Sync>(rows: Vec<T>) -> SortedRows<T> {
-    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| rows[a as usize].order(&rows[b as usize]));
-    SortedRows { rows, order }
-}
-
-/// The spill thread: records to the record file, sorted facts and checks to runs, and one
-/// [`FileSummary`] per file kept in memory.
-fn spill_chunks(
+/// The record writer thread: records to the record file, and one [`FileSummary`] per file
+/// kept in memory.
+fn store_chunks(
     chunks: std::sync::mpsc::Receiver<Chunk>,
     files: usize,
     work: &WorkDir,
     stamp: &Stamp,
-) -> Result<Spilled, RunError> {
+    started_ns: i64,
+) -> Result<Processed2, RunError> {
     let records = work.next_file("records");
-    let mut store = RecordWriter::create(&records, stamp)?;
-    let mut out = Spilled {
+    let mut store = RecordWriter::create(&records, stamp, started_ns)?;
+    let mut out = Processed2 {
         files: Summaries {
             files: Vec::with_capacity(files),
             ..Summaries::default()
         },
-        fact_runs: Vec::new(),
-        check_runs: Vec::new(),
         records,
         reused: 0,
+        unread: 0,
     };
     for chunk in chunks {
-        for (record, reused) in &chunk.results {
-            match reused {
+        for (outcome, file) in chunk.results.iter().zip(&chunk.stamps) {
+            let at = match &outcome.reused {
                 Some(raw) => {
                     out.reused += 1;
-                    store.append_raw(raw)?;
+                    out.unread += usize::from(outcome.unread);
+                    store.append_raw(raw, file.as_ref())?
                 }
-                None => store.append(record)?,
-            }
-            out.files.push(record);
+                None => store.append(&outcome.record, file.as_ref())?,
+            };
+            out.files
+                .push_counted(&outcome.record, outcome.facts, outcome.checks_failed, at);
         }
-        drop(chunk.results);
-        spill_run(work, "facts", chunk.facts, &mut out.fact_runs)?;
-        spill_run(work, "checks", chunk.checks, &mut out.check_runs)?;
     }
     store.finish()?;
     Ok(out)
 }
 
-fn spill_run<T: RunRow>(
-    work: &WorkDir,
-    stem: &str,
-    sorted: SortedRows<T>,
-    runs: &mut Vec<PathBuf>,
-) -> Result<(), SpillError> {
-    if !sorted.rows.is_empty() {
-        let path = work.next_file(stem);
-        write_run_in_order(&path, &sorted.rows, &sorted.order)?;
-        runs.push(path);
-    }
-    Ok(())
-}
-
-/// Rows handed from a merging thread to an encoding thread at a time.
-const HANDOFF_ROWS: usize = 4096;
-
-/// Merges sorted runs into a table, leaving out rows of duplicate files: one thread decodes
-/// and merges, the calling thread encodes Parquet.
-fn merge_into<T>(
-    work: &WorkDir,
-    runs: Vec<PathBuf>,
-    stem: &str,
-    keep: &(dyn Fn(u32) -> bool + Sync),
-    writer: &mut TableWriter<T>,
-) -> Result<(), RunError>
-where
-    T: RunRow + TableRow + Send,
-{
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(2);
-        let merger = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(HANDOFF_ROWS);
-            merge_runs::<T, SpillError>(work, runs, stem, |row| {
-                if keep(row.file()) {
-                    batch.push(row);
-                    if batch.len() == HANDOFF_ROWS {
-                        // A closed channel means the writer failed; its error is reported.
-                        let _ = tx.send(std::mem::replace(
-                            &mut batch,
-                            Vec::with_capacity(HANDOFF_ROWS),
-                        ));
-                    }
-                }
-                Ok(())
-            })?;
-            let _ = tx.send(batch);
-            Ok::<(), SpillError>(())
-        });
-        let mut written: Result<(), RunError> = Ok(());
-        for batch in rx {
-            if let Err(e) = batch.into_iter().try_for_each(|row| writer.push(row)) {
-                written = Err(e.into());
-                break;
-            }
-        }
-        let merged = merger.join().unwrap_or_else(|_| {
-            Err(SpillError {
-                path: work.path().to_path_buf(),
-                source: std::io::Error::other("merge thread panicked"),
-            })
-        });
-        written?;
-        Ok(merged?)
-    })
-}
-
-/// Streams the record file into reports rows, with duplicate marks applied.
-fn write_reports(
-    records: &Path,
-    marks: &[Option<DuplicateMark>],
-    years: &BTreeMap<u32, Vec<Check>>,
-    stamp: &Stamp,
-    writer: &mut TableWriter<ReportRow>,
-) -> Result<(), RunError> {
-    let mut reader = RecordReader::open(records, stamp)?.ok_or_else(|| SpillError {
-        path: records.to_path_buf(),
-        source: std::io::ErrorKind::InvalidData.into(),
-    })?;
-    let mut i = 0;
-    while let Some(mut r) = reader.next_record()? {
-        if let Some(Some(m)) = marks.get(i) {
-            apply_mark(&mut r, m);
-        }
-        if let Some(checks) = years.get(&(i as u32)) {
-            r.checks.extend(checks.iter().cloned());
-        }
-        writer.push(ReportRow::of(&r))?;
-        i += 1;
-    }
-    Ok(())
-}
-
-/// Spills the checks across years as one more sorted run of checks rows.
-fn spill_year_checks(
-    work: &WorkDir,
-    years: &BTreeMap<u32, Vec<Check>>,
-    files: &Summaries,
-    entries: &[Entry],
-    runs: &mut Vec<PathBuf>,
-) -> Result<(), RunError> {
-    let mut rows: Vec<CheckRow> = Vec::new();
-    for entry in &files.carries {
-        let Some(checks) = years.get(&entry.file) else {
-            continue;
-        };
-        for (n, c) in checks.iter().enumerate() {
-            rows.push(CheckRow {
-                report_id: entry.report_id.clone(),
-                agency: Some(entry.carry.agency.clone()),
-                year: Some(entry.carry.year),
-                check: c.check.clone(),
-                expected: c.expected,
-                actual: c.actual,
-                ok: c.ok,
-                province: entry.province.clone(),
-                source_path: entries
-                    .get(entry.file as usize)
-                    .map(|e| e.rel.clone())
-                    .unwrap_or_default(),
-                file: entry.file,
-                // After the file's own checks, whatever their number.
-                seq: u32::MAX / 2 + n as u32,
-            });
-        }
-    }
-    Ok(spill_run(work, "checks", sorted(rows), runs)?)
-}
-
-/// Writes the dataset from the spilled state, the three tables concurrently: reports from
-/// the record file, facts and checks merged from their runs minus duplicates' rows.
-fn write_from_spill(
-    spilled: Spilled,
-    marks: &[Option<DuplicateMark>],
-    years: &BTreeMap<u32, Vec<Check>>,
+/// Writes the dataset from the record file: facts first (collated on one thread, encoded on
+/// another), then reports and checks side by side; each table is finished before the next
+/// starts, so only its buffers are alive.
+fn write_tables(
+    collator: &collate::Collator<'_>,
     opts: &RunOptions,
     k: &Knowledge,
-    work: &WorkDir,
-    stamp: &Stamp,
+    phase: &mut dyn FnMut(&'static str),
 ) -> Result<sink::Written, RunError> {
     let mut sink_opts = SinkOptions::new(env!("CARGO_PKG_VERSION"), k.version());
     sink_opts.suffix = opts.shard.suffix();
     sink_opts.partition_by = opts.partition_by.clone();
+    sink_opts.pool = Some(collator.pool.clone());
     let DatasetWriter {
         mut facts,
         mut reports,
         mut checks,
     } = DatasetWriter::create(&opts.out, &sink_opts)?;
-    let keep = |file: u32| marks.get(file as usize).is_none_or(|m| m.is_none());
-    let Spilled {
-        fact_runs,
-        check_runs,
-        records,
-        ..
-    } = spilled;
-    // Facts first (the largest table: merged on one thread, encoded on another), then
-    // reports and checks side by side; each table is finished before the next starts, so
-    // only its buffers are alive.
-    merge_into(work, fact_runs, "facts", &keep, &mut facts)?;
+    collator.facts(&mut facts)?;
     let facts = facts.finish()?;
+    phase("write facts");
     let (c, r) = std::thread::scope(|scope| {
         let c = scope.spawn(|| {
-            merge_into(work, check_runs, "checks", &keep, &mut checks)?;
+            collator.checks(&mut checks)?;
             Ok::<_, RunError>(checks.finish()?)
         });
-        let r = write_reports(&records, marks, years, stamp, &mut reports)
+        let r = collator
+            .reports(&mut reports)
             .and_then(|_| Ok(reports.finish()?));
         let c = c
             .join()
             .unwrap_or_else(|_| Err(RunError::Threads("checks writer panicked".to_string())));
         (c, r)
     });
+    phase("write reports and checks");
     Ok(sink::publish(facts, r?, c?)?)
 }
 
@@ -1025,11 +946,12 @@ fn write_from_spill(
 /// the previous run in the same output directory for unchanged files.
 ///
 /// Memory is bounded by one chunk of records plus a small summary per file: records go to a
-/// record file (which becomes the next run's cache), facts and checks to sorted runs merged
-/// at the end. The output is byte-identical to sorting everything in memory, whatever `-j`,
-/// chunk size or cache state.
+/// record file (which becomes the next run's cache) and are read back from it in each
+/// table's order (see [`collate`]). The output is byte-identical to sorting everything in
+/// memory, whatever `-j`, chunk size or cache state.
 pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
     let start = Instant::now();
+    let started_ns = incremental::now_ns();
     if !opts.corpus.exists() {
         return Err(RunError::NoCorpus(opts.corpus.clone()));
     }
@@ -1037,13 +959,20 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
         path: opts.out.clone(),
         source,
     })?;
+    let pool = std::sync::Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.jobs.unwrap_or(0))
+            .build()
+            .map_err(|e| RunError::Threads(e.to_string()))?,
+    );
     let mut phases = Vec::new();
     let mut lap = Instant::now();
     let mut phase = |name: &'static str| {
         phases.push((name, lap.elapsed()));
         lap = Instant::now();
     };
-    let entries: Vec<Entry> = walk(&opts.corpus)
+    let entries: Vec<Entry> = pool
+        .install(|| walk(&opts.corpus))
         .into_iter()
         .filter(|e| opts.shard.contains(&e.rel))
         .collect();
@@ -1054,21 +983,22 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
     };
     let suffix = opts.shard.suffix();
     let work = WorkDir::create(&opts.out, &suffix)?;
-    let spilled = process_in_chunks(&entries, opts, k, &work, &stamp)?;
+    let processed = process_in_chunks(&entries, opts, k, &work, &stamp, &pool, started_ns)?;
     phase("process");
-    let marks = find_duplicates(&spilled.files, |i| entries[i].rel.as_str());
-    let years = carry_over(&spilled.files.carries, &marks);
+    let marks = find_duplicates(&processed.files, |i| entries[i].rel.as_str());
+    let years = carry_over(&processed.files.carries, &marks);
     phase("link");
     let mut summary = RunSummary {
         files: entries.len(),
-        reused: spilled.reused,
+        reused: processed.reused,
+        unread: processed.unread,
         bytes: entries
             .iter()
             .map(|e| e.bytes.min(opts.max_file_bytes))
             .sum(),
         ..RunSummary::default()
     };
-    for (f, m) in spilled.files.files.iter().zip(&marks) {
+    for (f, m) in processed.files.files.iter().zip(&marks) {
         let status = if m.is_some() {
             Status::Duplicate
         } else {
@@ -1079,19 +1009,20 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
             summary.checks_failed += f.checks_failed as usize;
         }
     }
-    let records = spilled.records.clone();
     summary.checks_failed += years.values().flatten().filter(|c| !c.ok).count();
-    let mut spilled = spilled;
-    spill_year_checks(
-        &work,
-        &years,
-        &spilled.files,
-        &entries,
-        &mut spilled.check_runs,
-    )?;
-    let written = write_from_spill(spilled, &marks, &years, opts, k, &work, &stamp)?;
-    phase("write");
-    incremental::publish(&records, &opts.out, &suffix)?;
+    let store = RecordStore::open(&processed.records)?;
+    let collator = collate::Collator {
+        store: &store,
+        files: &processed.files,
+        marks: &marks,
+        years: &years,
+        work: &work,
+        pool: &pool,
+        group_rows: opts.group_rows,
+    };
+    let written = write_tables(&collator, opts, k, &mut phase)?;
+    drop(store);
+    incremental::publish(&processed.records, &opts.out, &suffix)?;
     phase("publish");
     summary.phases = phases;
     summary.facts = written.facts;
