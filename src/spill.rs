@@ -6,7 +6,9 @@
 //! output directory and are removed when the run ends, whether it succeeds or not.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -315,7 +317,7 @@ pub fn encode_record<W: Write>(e: &mut Enc<W>, r: &ReportRecord) -> io::Result<(
 /// Strings seen before (indicator ids, units), handed out as [`Shared`] without allocating
 /// again. Bounded: past [`Names::MAX`] entries it starts afresh.
 #[derive(Debug, Default)]
-pub struct Names(HashMap<Box<[u8]>, Shared>);
+pub struct Names(FxHashMap<Box<[u8]>, Shared>);
 
 impl Names {
     /// Most names kept.

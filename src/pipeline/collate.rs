@@ -171,7 +171,7 @@ impl Collator<'_> {
         key: impl Fn(u32) -> K,
         rows_of: impl Fn(u32) -> Result<Vec<T>, RunError> + Sync,
         stem: &str,
-        emit: &mut dyn FnMut(T) -> Result<(), RunError>,
+        emit: &mut dyn FnMut(Vec<T>) -> Result<(), RunError>,
     ) -> Result<(), RunError>
     where
         T: RunRow + Send,
@@ -238,24 +238,30 @@ impl<T: RunRow> Group<T> {
         Ok(())
     }
 
-    /// Emits the group in order and empties it.
+    /// Emits the group in order, in pieces, and empties it.
     fn flush(
         &mut self,
         work: &WorkDir,
-        emit: &mut dyn FnMut(T) -> Result<(), RunError>,
+        emit: &mut dyn FnMut(Vec<T>) -> Result<(), RunError>,
     ) -> Result<(), RunError> {
         if !self.runs.is_empty() {
             if !self.rows.is_empty() {
                 self.spill(work)?;
             }
-            merge_runs(work, std::mem::take(&mut self.runs), &self.stem, &mut *emit)?;
+            let mut piece = Vec::with_capacity(HANDOFF_ROWS);
+            merge_runs(work, std::mem::take(&mut self.runs), &self.stem, |row| {
+                piece.push(row);
+                if piece.len() == HANDOFF_ROWS {
+                    emit(std::mem::replace(&mut piece, Vec::with_capacity(HANDOFF_ROWS)))?;
+                }
+                Ok::<(), RunError>(())
+            })?;
+            emit(piece)?;
         } else {
             if self.files > 1 {
                 self.rows.sort_unstable_by(T::order);
             }
-            for row in std::mem::take(&mut self.rows) {
-                emit(row)?;
-            }
+            emit(std::mem::take(&mut self.rows))?;
         }
         self.files = 0;
         Ok(())
@@ -263,22 +269,23 @@ impl<T: RunRow> Group<T> {
 }
 
 /// Runs `produce` on a second thread, which hands rows to its `emit` argument in table
-/// order, while this thread encodes them into `writer`.
+/// order (in pieces of any size), while this thread encodes them into `writer`.
 fn to_writer<T, P>(writer: &mut TableWriter<T>, produce: P) -> Result<(), RunError>
 where
     T: TableRow + Send,
-    P: FnOnce(&mut dyn FnMut(T) -> Result<(), RunError>) -> Result<(), RunError> + Send,
+    P: FnOnce(&mut dyn FnMut(Vec<T>) -> Result<(), RunError>) -> Result<(), RunError> + Send,
 {
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<T>>>(2);
         let producer = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(HANDOFF_ROWS);
-            let mut emit = |row: T| {
-                batch.push(row);
-                if batch.len() == HANDOFF_ROWS {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(HANDOFF_ROWS));
+            let (mut batch, mut rows) = (Vec::new(), 0);
+            let mut emit = |piece: Vec<T>| {
+                rows += piece.len();
+                batch.push(piece);
+                if rows >= HANDOFF_ROWS {
+                    rows = 0;
                     // A closed channel means the writer failed; its error is reported.
-                    let _ = tx.send(full);
+                    let _ = tx.send(std::mem::take(&mut batch));
                 }
                 Ok(())
             };
@@ -288,7 +295,7 @@ where
         });
         let mut written: Result<(), RunError> = Ok(());
         for batch in rx {
-            if let Err(e) = batch.into_iter().try_for_each(|row| writer.push(row)) {
+            if let Err(e) = batch.into_iter().flatten().try_for_each(|row| writer.push(row)) {
                 written = Err(e.into());
                 break;
             }
@@ -361,8 +368,8 @@ mod tests {
             }
             let mut got = Vec::new();
             group
-                .flush(&work, &mut |row| {
-                    got.push(row);
+                .flush(&work, &mut |piece| {
+                    got.extend(piece);
                     Ok(())
                 })
                 .unwrap();
