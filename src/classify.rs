@@ -12,25 +12,58 @@
 
 use std::collections::BTreeSet;
 
+use serde::Deserialize;
+
 use crate::document::Document;
 use crate::document::text::squash;
 use crate::extract::Extraction;
+use crate::knowledge::parse_csv;
 use crate::model::Method;
 
-/// Words that make a title an annual report's.
-const REPORT_WORDS: &[&str] = &[
-    "年度报告",
-    "年报",
-    "工作报告",
-    "年度工作报告",
-    "工作情况报告",
-    "情况的报告",
-];
-/// Words that make it about information disclosure.
-const SUBJECT_WORDS: &[&str] = &["政府信息公开", "政务公开", "信息公开"];
-/// Report words specific enough to stand without a year (a column menu says 年度报告 or
-/// 年报, an agency's title says 工作年度报告).
-const YEARLESS_REPORT_WORDS: &[&str] = &["工作年度报告", "年度工作报告", "工作报告"];
+/// The words of `data/rules/classify.csv`.
+#[derive(Debug, Clone, Default)]
+pub struct ClassifyRules {
+    /// Words that make a title an annual report's.
+    report: Vec<String>,
+    /// Words that make it about information disclosure.
+    subject: Vec<String>,
+    /// Report words specific enough to stand without a year (a column menu says 年度报告 or
+    /// 年报, an agency's title says 工作年度报告).
+    yearless: Vec<String>,
+    /// Prefixes of lines that link to other documents.
+    not_title_prefix: Vec<String>,
+    /// Words of other kinds of page, with what to call them.
+    other_page: Vec<(String, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    kind: String,
+    word: String,
+    meaning: String,
+}
+
+impl ClassifyRules {
+    /// Parses `rules/classify.csv`.
+    pub fn parse(text: &str) -> ClassifyRules {
+        let mut rules = ClassifyRules::default();
+        for row in parse_csv::<Row>("rules/classify.csv", text) {
+            match row.kind.as_str() {
+                "report" => rules.report.push(row.word),
+                "subject" => rules.subject.push(row.word),
+                "yearless" => rules.yearless.push(row.word),
+                "not_title_prefix" => rules.not_title_prefix.push(row.word),
+                "other_page" => rules.other_page.push((row.word, row.meaning)),
+                other => panic!("rules/classify.csv: unknown kind {other:?}"),
+            }
+        }
+        rules
+    }
+
+    fn any_in(words: &[String], s: &str) -> bool {
+        words.iter().any(|w| s.contains(w.as_str()))
+    }
+}
 /// Longest line (in characters, whitespace removed) taken for a title.
 const MAX_TITLE_CHARS: usize = 60;
 /// Opening lines (non-blank, outside tables) searched for the title.
@@ -44,7 +77,11 @@ const LIST_MAX_PROSE: usize = 400;
 const MIN_TABLE_FACTS: usize = 5;
 
 /// `Ok(())` for a report, `Err(reason)` otherwise.
-pub fn is_annual_report(doc: &Document, extraction: &Extraction) -> Result<(), String> {
+pub fn is_annual_report(
+    doc: &Document,
+    extraction: &Extraction,
+    rules: &ClassifyRules,
+) -> Result<(), String> {
     let table_facts = extraction
         .facts
         .iter()
@@ -54,11 +91,14 @@ pub fn is_annual_report(doc: &Document, extraction: &Extraction) -> Result<(), S
         return Ok(());
     }
     let container = doc.title.as_deref().map(squash).unwrap_or_default();
-    if is_report_title(&container, true) {
+    if is_report_title(&container, true, rules) {
         return Ok(());
     }
-    let lines = title_lines(doc);
-    let listed: BTreeSet<&String> = lines.iter().filter(|l| is_report_title(l, false)).collect();
+    let lines = title_lines(doc, rules);
+    let listed: BTreeSet<&String> = lines
+        .iter()
+        .filter(|l| is_report_title(l, false, rules))
+        .collect();
     if listed.len() >= LIST_TITLES && prose_chars(doc) < LIST_MAX_PROSE {
         return Err(format!(
             "not an annual information-disclosure report: a list of {} report titles (an index page)",
@@ -67,10 +107,10 @@ pub fn is_annual_report(doc: &Document, extraction: &Extraction) -> Result<(), S
     }
     let opening: Vec<&String> = lines.iter().take(OPENING_LINES).collect();
     let titled = opening.iter().enumerate().any(|(i, l)| {
-        is_report_title(l, i < 3)
+        is_report_title(l, i < 3, rules)
             || opening
                 .get(i + 1)
-                .is_some_and(|next| is_report_title(&format!("{l}{next}"), i < 3))
+                .is_some_and(|next| is_report_title(&format!("{l}{next}"), i < 3, rules))
     });
     if titled {
         return Ok(());
@@ -80,14 +120,11 @@ pub fn is_annual_report(doc: &Document, extraction: &Extraction) -> Result<(), S
     }
     // What the page is instead, from its own title (not from a menu entry further down).
     let named = format!("{container}{}", opening.first().map_or("", |s| s.as_str()));
-    let kind = [
-        ("公开指南", "a disclosure guide (公开指南)"),
-        ("公开目录", "a disclosure catalogue (公开目录)"),
-        ("申请表", "an application form (申请表)"),
-    ]
-    .into_iter()
-    .find(|(word, _)| named.contains(word))
-    .map(|(_, kind)| kind);
+    let kind = rules
+        .other_page
+        .iter()
+        .find(|(word, _)| named.contains(word.as_str()))
+        .map(|(_, kind)| kind);
     Err(match kind {
         Some(kind) => format!("not an annual information-disclosure report: {kind}"),
         None => "not an annual information-disclosure report: no 政府信息公开工作年度报告 title and no statistics table".to_string(),
@@ -96,14 +133,19 @@ pub fn is_annual_report(doc: &Document, extraction: &Extraction) -> Result<(), S
 
 /// The document's lines that could be titles, squashed: non-blank, outside tables, short,
 /// with titles quoted in 《》 removed and attachment links skipped.
-fn title_lines(doc: &Document) -> Vec<String> {
+fn title_lines(doc: &Document, rules: &ClassifyRules) -> Vec<String> {
     doc.lines
         .iter()
         .enumerate()
         .filter(|(i, _)| !doc.is_table_line(u32::try_from(i + 1).unwrap_or(u32::MAX)))
         .map(|(_, l)| squash(&strip_quoted(l)))
         .filter(|l| !l.is_empty() && l.chars().count() <= MAX_TITLE_CHARS)
-        .filter(|l| !l.starts_with("附件") && !l.starts_with("相关"))
+        .filter(|l| {
+            !rules
+                .not_title_prefix
+                .iter()
+                .any(|p| l.starts_with(p.as_str()))
+        })
         .collect()
 }
 
@@ -133,15 +175,14 @@ fn strip_quoted(line: &str) -> String {
 
 /// Names one annual report: a year, a report word and a subject word (a year-less title is
 /// accepted where it stands, `prominent`, and says 工作年度报告 or the like).
-fn is_report_title(s: &str, prominent: bool) -> bool {
+fn is_report_title(s: &str, prominent: bool, rules: &ClassifyRules) -> bool {
     if s.is_empty() || s.chars().count() > MAX_TITLE_CHARS {
         return false;
     }
-    let subject = SUBJECT_WORDS.iter().any(|w| s.contains(w));
-    if !subject || !REPORT_WORDS.iter().any(|w| s.contains(w)) {
+    if !ClassifyRules::any_in(&rules.subject, s) || !ClassifyRules::any_in(&rules.report, s) {
         return false;
     }
-    has_year(s) || (prominent && YEARLESS_REPORT_WORDS.iter().any(|w| s.contains(w)))
+    has_year(s) || (prominent && ClassifyRules::any_in(&rules.yearless, s))
 }
 
 /// A four-digit year 1990–2099 followed by 年.
@@ -161,7 +202,8 @@ mod tests {
     fn classify(text: &str, title: Option<&str>) -> Result<(), String> {
         let mut doc = Document::from_text(text);
         doc.title = title.map(str::to_string);
-        is_annual_report(&doc, &Extraction::default())
+        let rules = ClassifyRules::parse(crate::knowledge::data_file("rules/classify.csv"));
+        is_annual_report(&doc, &Extraction::default(), &rules)
     }
 
     #[test]

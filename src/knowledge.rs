@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::classify::ClassifyRules;
 use crate::extract::labels::LabelBook;
 use crate::extract::prose::ProseRules;
 use crate::normalize::NameBook;
@@ -29,6 +30,10 @@ pub const DATA_FILES: &[(&str, &str)] = &[
     ),
     ("rules/prose.csv", include_str!("../data/rules/prose.csv")),
     ("rules/checks.csv", include_str!("../data/rules/checks.csv")),
+    (
+        "rules/classify.csv",
+        include_str!("../data/rules/classify.csv"),
+    ),
     (
         "gazetteer/provinces.csv",
         include_str!("../data/gazetteer/provinces.csv"),
@@ -159,6 +164,8 @@ pub struct Knowledge {
     pub checks: CheckBook,
     /// Agency, region and year knowledge.
     pub names: NameBook,
+    /// Words that tell a report from other pages.
+    pub classify: ClassifyRules,
     version: String,
 }
 
@@ -175,6 +182,7 @@ impl Knowledge {
         let templates = parse_csv("rules/templates.csv", data_file("rules/templates.csv"));
         let checks = CheckBook::parse(data_file("rules/checks.csv"), &labels, &taxonomy);
         let names = NameBook::embedded();
+        let classify = ClassifyRules::parse(data_file("rules/classify.csv"));
         let mut hasher = blake3::Hasher::new();
         for (name, text) in DATA_FILES {
             hasher.update(name.as_bytes());
@@ -188,6 +196,7 @@ impl Knowledge {
             templates,
             checks,
             names,
+            classify,
             version,
         }
     }

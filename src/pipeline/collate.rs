@@ -252,7 +252,10 @@ impl<T: RunRow> Group<T> {
             merge_runs(work, std::mem::take(&mut self.runs), &self.stem, |row| {
                 piece.push(row);
                 if piece.len() == HANDOFF_ROWS {
-                    emit(std::mem::replace(&mut piece, Vec::with_capacity(HANDOFF_ROWS)))?;
+                    emit(std::mem::replace(
+                        &mut piece,
+                        Vec::with_capacity(HANDOFF_ROWS),
+                    ))?;
                 }
                 Ok::<(), RunError>(())
             })?;
@@ -295,7 +298,11 @@ where
         });
         let mut written: Result<(), RunError> = Ok(());
         for batch in rx {
-            if let Err(e) = batch.into_iter().flatten().try_for_each(|row| writer.push(row)) {
+            if let Err(e) = batch
+                .into_iter()
+                .flatten()
+                .try_for_each(|row| writer.push(row))
+            {
                 written = Err(e.into());
                 break;
             }

@@ -84,7 +84,7 @@ pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
     let identity = normalize::identify(&doc, rel_path, &k.names);
     let extraction = extract::extract(&doc, k, identity.year);
     record.identity = identity;
-    if let Err(why) = classify::is_annual_report(&doc, &extraction) {
+    if let Err(why) = classify::is_annual_report(&doc, &extraction, &k.classify) {
         record.status = Status::NotReport;
         record.reason = Some(why);
         return Processed {
