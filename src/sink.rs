@@ -303,11 +303,12 @@ impl ReportRow {
     /// The row of a record (with its final status: facts and checks count only when it
     /// contributes).
     pub fn of(r: &ReportRecord) -> ReportRow {
-        ReportRow::with_facts(r, r.facts.len())
+        ReportRow::with_counts(r, r.facts.len(), r.checks_failed())
     }
 
-    /// [`ReportRow::of`] for a record decoded without its facts, of which it had `facts`.
-    pub fn with_facts(r: &ReportRecord, facts: usize) -> ReportRow {
+    /// [`ReportRow::of`] for a record decoded without its facts and checks, of which it had
+    /// `facts` facts and `checks_failed` failed checks.
+    pub fn with_counts(r: &ReportRecord, facts: usize, checks_failed: usize) -> ReportRow {
         let counts = contributes(r);
         ReportRow {
             source_path: r.source_path.clone(),
@@ -328,7 +329,7 @@ impl ReportRow {
             published: r.identity.published.map(|d| d.days_since_epoch()),
             template: r.template.map(|t| t.as_str().to_string()),
             facts: if counts { facts as i32 } else { 0 },
-            checks_failed: if counts { r.checks_failed() as i32 } else { 0 },
+            checks_failed: if counts { checks_failed as i32 } else { 0 },
             duplicate_of: r.duplicate_of.clone(),
         }
     }

@@ -184,10 +184,13 @@ impl<R: Read> Dec<R> {
 
     /// Skips a string.
     pub fn skip_str(&mut self) -> io::Result<()> {
-        let len = self.u32()? as u64;
-        if len > MAX_STRING as u64 {
-            return Err(corrupt("string length"));
-        }
+        let len = self.u32()?;
+        self.skip(len)
+    }
+
+    /// Skips `len` bytes.
+    pub fn skip(&mut self, len: u32) -> io::Result<()> {
+        let len = u64::from(len);
         let skipped = io::copy(&mut self.r.by_ref().take(len), &mut io::sink())?;
         if skipped < len {
             return Err(io::ErrorKind::UnexpectedEof.into());
@@ -295,22 +298,32 @@ pub fn encode_record<W: Write>(e: &mut Enc<W>, r: &ReportRecord) -> io::Result<(
         .template
         .map(|t| 1 + index_of(&TEMPLATES, &t))
         .unwrap_or(0))?;
-    e.u32(r.facts.len() as u32)?;
+    // Facts and checks are sections prefixed with their count and byte length, so that a
+    // reader that needs neither skips them at once.
+    let mut section = Vec::with_capacity(64 * r.facts.len());
+    let s = &mut Enc(&mut section);
     for f in &r.facts {
-        e.str(&f.indicator)?;
-        e.opt_f64(f.value)?;
-        e.str(&f.value_raw)?;
-        e.str(&f.unit)?;
-        e.u8(u8::from(f.method == Method::Text))?;
-        e.u32(f.line)?;
+        s.str(&f.indicator)?;
+        s.opt_f64(f.value)?;
+        s.str(&f.value_raw)?;
+        s.str(&f.unit)?;
+        s.u8(u8::from(f.method == Method::Text))?;
+        s.u32(f.line)?;
+    }
+    e.u32(r.facts.len() as u32)?;
+    e.u32(section.len() as u32)?;
+    e.0.write_all(&section)?;
+    section.clear();
+    let s = &mut Enc(&mut section);
+    for c in &r.checks {
+        s.str(&c.check)?;
+        s.f64(c.expected)?;
+        s.f64(c.actual)?;
+        s.u8(u8::from(c.ok))?;
     }
     e.u32(r.checks.len() as u32)?;
-    for c in &r.checks {
-        e.str(&c.check)?;
-        e.f64(c.expected)?;
-        e.f64(c.actual)?;
-        e.u8(u8::from(c.ok))?;
-    }
+    e.u32(section.len() as u32)?;
+    e.0.write_all(&section)?;
     e.opt_str(r.duplicate_of.as_deref())
 }
 
@@ -346,6 +359,7 @@ pub fn decode_fact_rows(raw: &[u8], file: u32, names: &mut Names) -> io::Result<
     let head = decode_head(d)?;
     let record = RecordColumns::of(&head);
     let n = d.u32()?;
+    d.u32()?;
     let mut rows = Vec::with_capacity((n as usize).min(1 << 16));
     for seq in 0..n {
         let indicator = d.named(names)?;
@@ -389,6 +403,7 @@ pub fn skim_record(raw: &[u8], keep: impl Fn(&[u8]) -> bool) -> io::Result<Skim>
     let d = &mut Dec::new(raw);
     let mut record = decode_head(d)?;
     let facts = d.u32()?;
+    d.u32()?; // the section's length: its facts are read one by one
     for _ in 0..facts {
         let len = d.u32()? as usize;
         if len > MAX_STRING {
@@ -421,6 +436,7 @@ pub fn skim_record(raw: &[u8], keep: impl Fn(&[u8]) -> bool) -> io::Result<Skim>
         });
     }
     let checks = d.u32()?;
+    d.u32()?;
     let mut checks_failed = 0;
     for _ in 0..checks {
         d.skip_str()?;
@@ -466,6 +482,11 @@ impl Parts {
         facts: false,
         checks: true,
     };
+    /// The identity only.
+    pub const HEAD: Parts = Parts {
+        facts: false,
+        checks: false,
+    };
 }
 
 /// Decodes a record up to its facts: everything but facts, checks and duplicate_of.
@@ -508,16 +529,9 @@ fn decode_head<R: Read>(d: &mut Dec<R>) -> io::Result<ReportRecord> {
 /// Decodes the parts of a record written by [`encode_record`] that `parts` asks for.
 pub fn decode_record_parts<R: Read>(d: &mut Dec<R>, parts: Parts) -> io::Result<ReportRecord> {
     let mut r = decode_head(d)?;
-    let facts = d.u32()?;
+    let (facts, len) = (d.u32()?, d.u32()?);
     if !parts.facts {
-        for _ in 0..facts {
-            d.skip_str()?;
-            d.opt_f64()?;
-            d.skip_str()?;
-            d.skip_str()?;
-            d.u8()?;
-            d.u32()?;
-        }
+        d.skip(len)?;
     }
     for _ in 0..if parts.facts { facts } else { 0 } {
         r.facts.push(Fact {
@@ -533,14 +547,9 @@ pub fn decode_record_parts<R: Read>(d: &mut Dec<R>, parts: Parts) -> io::Result<
             line: d.u32()?,
         });
     }
-    let checks = d.u32()?;
+    let (checks, len) = (d.u32()?, d.u32()?);
     if !parts.checks {
-        for _ in 0..checks {
-            d.skip_str()?;
-            d.f64()?;
-            d.f64()?;
-            d.u8()?;
-        }
+        d.skip(len)?;
     }
     for _ in 0..if parts.checks { checks } else { 0 } {
         r.checks.push(Check {

@@ -135,7 +135,7 @@ impl Collator<'_> {
     }
 
     /// Writes reports.parquet: every file in walk order (which is source_path order), with
-    /// its duplicate mark and the failed checks across years counted.
+    /// its duplicate mark, its counts from the summary and the failed checks across years.
     pub fn reports(&self, writer: &mut TableWriter<ReportRow>) -> Result<(), RunError> {
         let all: Vec<u32> = (0..self.files.len() as u32).collect();
         for window in all.chunks(WINDOW_FILES) {
@@ -143,15 +143,20 @@ impl Collator<'_> {
                 window
                     .par_iter()
                     .map(|&file| {
-                        let mut r = self.read(file, Parts::CHECKS)?;
+                        let mut r = self.read(file, Parts::HEAD)?;
                         if let Some(Some(m)) = self.marks.get(file as usize) {
                             super::apply_mark(&mut r, m);
                         }
-                        if let Some(across) = self.years.get(&file) {
-                            r.checks.extend(across.iter().cloned());
-                        }
-                        let facts = self.files.files[file as usize].facts as usize;
-                        Ok(ReportRow::with_facts(&r, facts))
+                        let summary = &self.files.files[file as usize];
+                        let across = self
+                            .years
+                            .get(&file)
+                            .map_or(0, |checks| checks.iter().filter(|c| !c.ok).count());
+                        Ok(ReportRow::with_counts(
+                            &r,
+                            summary.facts as usize,
+                            summary.checks_failed as usize + across,
+                        ))
                     })
                     .collect()
             });
