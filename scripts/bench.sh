@@ -34,7 +34,9 @@ FILES=$(find "$CORPUS" -type f | wc -l)
 BYTES=$(find "$CORPUS" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 MB=$(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b/1e6}')
 echo "corpus: $CORPUS, $FILES files, $MB MB"
-cat "$CORPUS"/*/*/*/* > /dev/null 2>&1 || true   # warm the page cache for both tools
+# Warm the page cache (and the directory entries) for both tools: one untimed pass of each.
+find "$CORPUS" -type f -exec cat {} + > /dev/null
+if command -v rg > /dev/null; then rg -c 主动公开 "$CORPUS" > /dev/null || true; fi
 
 now() { date +%s.%N; }
 TIMEF=""
@@ -59,8 +61,14 @@ run_timed() {
 
 RG_SECS=""
 if command -v rg > /dev/null; then
-  run_timed rg rg -c 主动公开 "$CORPUS"
-  RG_SECS=$SECS
+  # The floor is taken at its best of three (it is short, so noise weighs most on it).
+  for _ in 1 2 3; do
+    run_timed rg rg -c 主动公开 "$CORPUS"
+    if [ -z "$RG_SECS" ] || awk -v a="$SECS" -v b="$RG_SECS" 'BEGIN {exit !(a < b)}'; then
+      RG_SECS=$SECS
+    fi
+  done
+  SECS=$RG_SECS
   printf '%-28s %8ss %10.0f files/s %8.1f MB/s  peak RSS %s KB\n' "rg -c 主动公开" "$SECS" \
     "$(awk -v n="$FILES" -v s="$SECS" 'BEGIN {print n/s}')" "$(awk -v m="$MB" -v s="$SECS" 'BEGIN {print m/s}')" "$RSS_KB"
 else
@@ -69,12 +77,13 @@ fi
 
 declare -A RUN_SECS
 for j in $JOBS; do
-  run_timed "xxgk-j$j" "$BIN" run "$CORPUS" -o "$DIR/out-$REPORTS-j$j" -q -j "$j" --full
+  run_timed "xxgk-j$j" "$BIN" run "$CORPUS" -o "$DIR/out-$REPORTS-j$j" -q -j "$j" --full --timings
   RUN_SECS[$j]=$SECS
   ratio=""
   if [ -n "$RG_SECS" ]; then ratio=$(awk -v a="$SECS" -v b="$RG_SECS" 'BEGIN {printf "%.1fx rg", a/b}'); fi
   printf '%-28s %8ss %10.0f files/s %8.1f MB/s  peak RSS %s KB  %s\n' "xxgk run -j $j" "$SECS" \
     "$(awk -v n="$FILES" -v s="$SECS" 'BEGIN {print n/s}')" "$(awk -v m="$MB" -v s="$SECS" 'BEGIN {print m/s}')" "$RSS_KB" "$ratio"
+  grep phases "$DIR/xxgk-j$j.log" | sed 's/^/  /' || true
 done
 set -- $JOBS
 if [ $# -ge 2 ]; then
@@ -87,11 +96,11 @@ if [ "$INCREMENTAL" = 1 ]; then
   CHANGED=$DIR/.changed-$$
   find "$CORPUS" -type f | sort | awk 'NR % 100 == 0' > "$CHANGED"
   while read -r f; do printf '\n' >> "$f"; done < "$CHANGED"
-  run_timed "xxgk-incremental" "$BIN" run "$CORPUS" -o "$OUT" -q -j "$LAST"
+  run_timed "xxgk-incremental" "$BIN" run "$CORPUS" -o "$OUT" -q -j "$LAST" --timings
   INC=$SECS
   while read -r f; do truncate -s -1 "$f"; done < "$CHANGED"
   printf '%-28s %8ss  (%s files changed, %.0f%% of the full run)  peak RSS %s KB\n' "xxgk run (incremental)" "$INC" \
     "$(wc -l < "$CHANGED")" "$(awk -v a="$INC" -v b="${RUN_SECS[$LAST]}" 'BEGIN {print 100*a/b}')" "$RSS_KB"
-  grep reused "$DIR/xxgk-incremental.log" | sed 's/^/  /' || true
+  grep -E "reused|phases" "$DIR/xxgk-incremental.log" | sed 's/^/  /' || true
   rm -f "$CHANGED"
 fi

@@ -904,14 +904,12 @@ fn store_chunks(
     Ok(out)
 }
 
-/// Writes the dataset from the record file: facts first (collated on one thread, encoded on
-/// another), then reports and checks side by side; each table is finished before the next
-/// starts, so only its buffers are alive.
+/// Writes the dataset from the record file, the three tables side by side (facts, by far
+/// the largest, collated on one thread and encoded on another).
 fn write_tables(
     collator: &collate::Collator<'_>,
     opts: &RunOptions,
     k: &Knowledge,
-    phase: &mut dyn FnMut(&'static str),
 ) -> Result<sink::Written, RunError> {
     let mut sink_opts = SinkOptions::new(env!("CARGO_PKG_VERSION"), k.version());
     sink_opts.suffix = opts.shard.suffix();
@@ -922,24 +920,23 @@ fn write_tables(
         mut reports,
         mut checks,
     } = DatasetWriter::create(&opts.out, &sink_opts)?;
-    collator.facts(&mut facts)?;
-    let facts = facts.finish()?;
-    phase("write facts");
-    let (c, r) = std::thread::scope(|scope| {
+    let (f, c, r) = std::thread::scope(|scope| {
         let c = scope.spawn(|| {
             collator.checks(&mut checks)?;
             Ok::<_, RunError>(checks.finish()?)
         });
-        let r = collator
-            .reports(&mut reports)
-            .and_then(|_| Ok(reports.finish()?));
-        let c = c
-            .join()
-            .unwrap_or_else(|_| Err(RunError::Threads("checks writer panicked".to_string())));
-        (c, r)
+        let r = scope.spawn(|| {
+            collator.reports(&mut reports)?;
+            Ok::<_, RunError>(reports.finish()?)
+        });
+        let f = collator.facts(&mut facts).and_then(|_| Ok(facts.finish()?));
+        let joined = |h: std::thread::ScopedJoinHandle<'_, Result<sink::Closed, RunError>>| {
+            h.join()
+                .unwrap_or_else(|_| Err(RunError::Threads("table writer panicked".to_string())))
+        };
+        (f, joined(c), joined(r))
     });
-    phase("write reports and checks");
-    Ok(sink::publish(facts, r?, c?)?)
+    Ok(sink::publish(f?, r?, c?)?)
 }
 
 /// Processes a corpus (or one shard of it) and writes the dataset, reusing the results of
@@ -1020,8 +1017,9 @@ pub fn run(opts: &RunOptions, k: &Knowledge) -> Result<RunSummary, RunError> {
         pool: &pool,
         group_rows: opts.group_rows,
     };
-    let written = write_tables(&collator, opts, k, &mut phase)?;
+    let written = write_tables(&collator, opts, k)?;
     drop(store);
+    phase("write");
     incremental::publish(&processed.records, &opts.out, &suffix)?;
     phase("publish");
     summary.phases = phases;
