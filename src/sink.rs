@@ -16,7 +16,6 @@ use std::sync::Arc;
 
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array,
-    RecordBatch,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
@@ -336,13 +335,13 @@ impl ReportRow {
 }
 
 /// A row type of one of the three tables.
-pub trait TableRow: Sized {
+pub trait TableRow: Sized + Sync {
     /// File stem: `facts`, `reports` or `checks`.
     const STEM: &'static str;
     /// The Arrow schema of all columns.
     fn schema() -> Schema;
-    /// The rows as a batch of [`TableRow::schema`].
-    fn batch(rows: &[Self]) -> RecordBatch;
+    /// Column `index` of [`TableRow::schema`] for these rows.
+    fn column(rows: &[Self], index: usize) -> ArrayRef;
     /// The value of a partition column, `None` for null.
     fn partition_value(&self, by: PartitionBy) -> Option<String>;
 }
@@ -392,32 +391,31 @@ impl TableRow for FactRow {
         ])
     }
 
-    fn batch(rows: &[FactRow]) -> RecordBatch {
+    fn column(rows: &[FactRow], index: usize) -> ArrayRef {
         fn rec(r: &FactRow) -> &RecordColumns {
             &r.record
         }
-        let columns: Vec<ArrayRef> = vec![
-            strings(rows.iter().map(|r| rec(r).agency.as_deref())),
-            Arc::new(Int16Array::from_iter(rows.iter().map(|r| rec(r).year))),
-            strings(rows.iter().map(|r| Some(&*r.indicator))),
-            Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.value))),
-            strings(rows.iter().map(|r| Some(r.value_raw.as_str()))),
-            strings(rows.iter().map(|r| Some(&*r.unit))),
-            strings(rows.iter().map(|r| rec(r).province.as_deref())),
-            strings(rows.iter().map(|r| rec(r).city.as_deref())),
-            strings(rows.iter().map(|r| rec(r).county.as_deref())),
-            strings(rows.iter().map(|r| rec(r).division_code.as_deref())),
-            strings(rows.iter().map(|r| Some(rec(r).level.as_str()))),
-            strings(rows.iter().map(|r| rec(r).template.map(Template::as_str))),
-            strings(rows.iter().map(|r| Some(r.method.as_str()))),
-            strings(rows.iter().map(|r| Some(&*rec(r).report_id))),
-            strings(rows.iter().map(|r| Some(&*rec(r).source_path))),
-            Arc::new(Int32Array::from_iter_values(
+        match index {
+            0 => strings(rows.iter().map(|r| rec(r).agency.as_deref())),
+            1 => Arc::new(Int16Array::from_iter(rows.iter().map(|r| rec(r).year))),
+            2 => strings(rows.iter().map(|r| Some(&*r.indicator))),
+            3 => Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.value))),
+            4 => strings(rows.iter().map(|r| Some(r.value_raw.as_str()))),
+            5 => strings(rows.iter().map(|r| Some(&*r.unit))),
+            6 => strings(rows.iter().map(|r| rec(r).province.as_deref())),
+            7 => strings(rows.iter().map(|r| rec(r).city.as_deref())),
+            8 => strings(rows.iter().map(|r| rec(r).county.as_deref())),
+            9 => strings(rows.iter().map(|r| rec(r).division_code.as_deref())),
+            10 => strings(rows.iter().map(|r| Some(rec(r).level.as_str()))),
+            11 => strings(rows.iter().map(|r| rec(r).template.map(Template::as_str))),
+            12 => strings(rows.iter().map(|r| Some(r.method.as_str()))),
+            13 => strings(rows.iter().map(|r| Some(&*rec(r).report_id))),
+            14 => strings(rows.iter().map(|r| Some(&*rec(r).source_path))),
+            15 => Arc::new(Int32Array::from_iter_values(
                 rows.iter().map(|r| r.source_line),
             )),
-        ];
-        RecordBatch::try_new(Arc::new(Self::schema()), columns)
-            .expect("facts columns match their schema")
+            _ => panic!("facts has 16 columns, not {index}"),
+        }
     }
 
     fn partition_value(&self, by: PartitionBy) -> Option<String> {
@@ -456,33 +454,32 @@ impl TableRow for ReportRow {
         ])
     }
 
-    fn batch(rows: &[ReportRow]) -> RecordBatch {
-        let columns: Vec<ArrayRef> = vec![
-            strings(rows.iter().map(|r| Some(r.source_path.as_str()))),
-            strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.bytes))),
-            strings(rows.iter().map(|r| Some(r.format.as_str()))),
-            strings(rows.iter().map(|r| r.encoding.as_deref())),
-            strings(rows.iter().map(|r| Some(r.status.as_str()))),
-            strings(rows.iter().map(|r| r.reason.as_deref())),
-            strings(rows.iter().map(|r| r.agency_raw.as_deref())),
-            strings(rows.iter().map(|r| r.agency.as_deref())),
-            strings(rows.iter().map(|r| r.province.as_deref())),
-            strings(rows.iter().map(|r| r.city.as_deref())),
-            strings(rows.iter().map(|r| r.county.as_deref())),
-            strings(rows.iter().map(|r| r.division_code.as_deref())),
-            strings(rows.iter().map(|r| Some(r.level.as_str()))),
-            Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
-            Arc::new(Date32Array::from_iter(rows.iter().map(|r| r.published))),
-            strings(rows.iter().map(|r| r.template.as_deref())),
-            Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.facts))),
-            Arc::new(Int32Array::from_iter_values(
+    fn column(rows: &[ReportRow], index: usize) -> ArrayRef {
+        match index {
+            0 => strings(rows.iter().map(|r| Some(r.source_path.as_str()))),
+            1 => strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
+            2 => Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.bytes))),
+            3 => strings(rows.iter().map(|r| Some(r.format.as_str()))),
+            4 => strings(rows.iter().map(|r| r.encoding.as_deref())),
+            5 => strings(rows.iter().map(|r| Some(r.status.as_str()))),
+            6 => strings(rows.iter().map(|r| r.reason.as_deref())),
+            7 => strings(rows.iter().map(|r| r.agency_raw.as_deref())),
+            8 => strings(rows.iter().map(|r| r.agency.as_deref())),
+            9 => strings(rows.iter().map(|r| r.province.as_deref())),
+            10 => strings(rows.iter().map(|r| r.city.as_deref())),
+            11 => strings(rows.iter().map(|r| r.county.as_deref())),
+            12 => strings(rows.iter().map(|r| r.division_code.as_deref())),
+            13 => strings(rows.iter().map(|r| Some(r.level.as_str()))),
+            14 => Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
+            15 => Arc::new(Date32Array::from_iter(rows.iter().map(|r| r.published))),
+            16 => strings(rows.iter().map(|r| r.template.as_deref())),
+            17 => Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.facts))),
+            18 => Arc::new(Int32Array::from_iter_values(
                 rows.iter().map(|r| r.checks_failed),
             )),
-            strings(rows.iter().map(|r| r.duplicate_of.as_deref())),
-        ];
-        RecordBatch::try_new(Arc::new(Self::schema()), columns)
-            .expect("reports columns match their schema")
+            19 => strings(rows.iter().map(|r| r.duplicate_of.as_deref())),
+            _ => panic!("reports has 20 columns, not {index}"),
+        }
     }
 
     fn partition_value(&self, by: PartitionBy) -> Option<String> {
@@ -508,22 +505,21 @@ impl TableRow for CheckRow {
         ])
     }
 
-    fn batch(rows: &[CheckRow]) -> RecordBatch {
-        let columns: Vec<ArrayRef> = vec![
-            strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
-            strings(rows.iter().map(|r| r.agency.as_deref())),
-            Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
-            strings(rows.iter().map(|r| Some(r.check.as_str()))),
-            Arc::new(Float64Array::from_iter_values(
+    fn column(rows: &[CheckRow], index: usize) -> ArrayRef {
+        match index {
+            0 => strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
+            1 => strings(rows.iter().map(|r| r.agency.as_deref())),
+            2 => Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
+            3 => strings(rows.iter().map(|r| Some(r.check.as_str()))),
+            4 => Arc::new(Float64Array::from_iter_values(
                 rows.iter().map(|r| r.expected),
             )),
-            Arc::new(Float64Array::from_iter_values(
+            5 => Arc::new(Float64Array::from_iter_values(
                 rows.iter().map(|r| r.actual),
             )),
-            Arc::new(BooleanArray::from_iter(rows.iter().map(|r| Some(r.ok)))),
-        ];
-        RecordBatch::try_new(Arc::new(Self::schema()), columns)
-            .expect("checks columns match their schema")
+            6 => Arc::new(BooleanArray::from_iter(rows.iter().map(|r| Some(r.ok)))),
+            _ => panic!("checks has 7 columns, not {index}"),
+        }
     }
 
     fn partition_value(&self, by: PartitionBy) -> Option<String> {
@@ -664,21 +660,20 @@ impl<R: TableRow> PartFile<R> {
             path: self.tmp.clone(),
             source,
         };
-        let full = R::batch(&self.buf);
-        self.buf.clear();
-        let arrays: Vec<ArrayRef> = self.keep.iter().map(|&i| full.column(i).clone()).collect();
         let writers = self
             .columns
             .create_column_writers(self.row_groups)
             .map_err(perr)?;
-        let schema = &self.schema;
+        let (schema, rows) = (&self.schema, &self.buf);
+        // Each task builds one column from the rows and encodes it.
         let encode = || -> Vec<parquet::errors::Result<ArrowColumnChunk>> {
             writers
                 .into_par_iter()
-                .zip(arrays.par_iter())
+                .zip(self.keep.par_iter())
                 .zip(schema.fields().par_iter())
-                .map(|((mut writer, array), field)| {
-                    for leaf in compute_leaves(field, array)? {
+                .map(|((mut writer, &index), field)| {
+                    let array = R::column(rows, index);
+                    for leaf in compute_leaves(field, &array)? {
                         writer.write(&leaf)?;
                     }
                     writer.close()
@@ -689,6 +684,7 @@ impl<R: TableRow> PartFile<R> {
             Some(pool) => pool.install(encode),
             None => encode(),
         };
+        self.buf.clear();
         let mut row_group = self.writer.next_row_group().map_err(perr)?;
         for chunk in chunks {
             chunk
