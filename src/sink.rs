@@ -776,6 +776,22 @@ impl<R: TableRow> TableWriter<R> {
         Ok(self.parts.get_mut(&key).expect("just inserted"))
     }
 
+    /// Appends rows (they must come in the table's sort order).
+    pub fn push_all(&mut self, rows: impl IntoIterator<Item = R>) -> Result<(), SinkError> {
+        if !self.opts.partition_by.is_empty() {
+            return rows.into_iter().try_for_each(|row| self.push(row));
+        }
+        // Unpartitioned: one file, looked up once.
+        let mut pushed = 0;
+        let part = self.part(Vec::new())?;
+        let result = rows.into_iter().try_for_each(|row| {
+            pushed += 1;
+            part.push(row)
+        });
+        self.rows += pushed;
+        result
+    }
+
     /// Appends one row (rows must come in the table's sort order).
     pub fn push(&mut self, row: R) -> Result<(), SinkError> {
         let key: Vec<(PartitionBy, Option<String>)> = self

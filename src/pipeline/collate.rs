@@ -160,9 +160,8 @@ impl Collator<'_> {
                     })
                     .collect()
             });
-            for row in rows {
-                writer.push(row?)?;
-            }
+            let rows: Vec<ReportRow> = rows.into_iter().collect::<Result<_, _>>()?;
+            writer.push_all(rows)?;
         }
         Ok(())
     }
@@ -303,11 +302,7 @@ where
         });
         let mut written: Result<(), RunError> = Ok(());
         for batch in rx {
-            if let Err(e) = batch
-                .into_iter()
-                .flatten()
-                .try_for_each(|row| writer.push(row))
-            {
+            if let Err(e) = writer.push_all(batch.into_iter().flatten()) {
                 written = Err(e.into());
                 break;
             }
