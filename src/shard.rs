@@ -35,7 +35,7 @@ pub enum ShardError {
     ZeroShards,
     /// More than one shard but no index anywhere.
     #[error(
-        "--shards {0} needs --shard-index K (0-based) or JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID"
+        "which of the {0} shards is not given: use --shard K/{0} (K 0-based) or set JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID"
     )]
     NoIndex(u32),
     /// Index out of range.
