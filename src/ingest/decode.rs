@@ -138,9 +138,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// (GBK wins ties); Big5 is only taken when the detector picks it without the hint too.
 fn detect_legacy(bytes: &[u8]) -> &'static Encoding {
     // One detector, fed once (a prefix is plenty for CJK text), asked three questions.
-    let sample = &bytes[..bytes.len().min(DETECT_SAMPLE)];
-    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    det.feed(sample, sample.len() == bytes.len());
+    let det = fed_detector(bytes);
     let guess = |tld: Option<&[u8]>| det.guess(tld, chardetng::Utf8Detection::Allow);
     let hinted = guess(Some(b"cn"));
     if hinted != BIG5 && guess(Some(b"tw")) == BIG5 && guess(None) == BIG5 {
@@ -156,6 +154,34 @@ fn detect_legacy(bytes: &[u8]) -> &'static Encoding {
 /// Bytes fed to the encoding detector: enough for a confident guess on Chinese text without
 /// scanning a multi-megabyte file three times.
 const DETECT_SAMPLE: usize = 16 * 1024;
+
+/// Non-ASCII bytes after which the detector has seen enough: about 2,000 double-byte
+/// characters, far more than the scores of GBK, Big5, EUC-KR and Shift_JIS need to part.
+/// ASCII bytes (markup, digits, Latin text) carry no evidence, so only these are counted.
+const DETECT_NON_ASCII: usize = 4 * 1024;
+
+/// Chunks the sample is fed in, so feeding can stop once [`DETECT_NON_ASCII`] is reached.
+const DETECT_CHUNK: usize = 1024;
+
+/// A detector fed the first [`DETECT_SAMPLE`] bytes, or fewer once it has seen
+/// [`DETECT_NON_ASCII`] non-ASCII bytes: chardetng runs some 25 candidate encodings over every
+/// byte, so the bytes it is not fed are the bulk of the cost of reading a legacy-encoded file.
+/// The end of the stream is signalled only when the whole file was fed (as chardetng asks).
+fn fed_detector(bytes: &[u8]) -> chardetng::EncodingDetector {
+    let sample = &bytes[..bytes.len().min(DETECT_SAMPLE)];
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    let mut non_ascii = 0;
+    let mut fed = 0;
+    for chunk in sample.chunks(DETECT_CHUNK) {
+        fed += chunk.len();
+        det.feed(chunk, fed == bytes.len());
+        non_ascii += chunk.iter().filter(|b| !b.is_ascii()).count();
+        if non_ascii >= DETECT_NON_ASCII {
+            break;
+        }
+    }
+    det
+}
 
 /// Decodes with a known encoding (GBK and GB2312 are read as GB18030).
 pub fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> Text {
@@ -372,6 +398,32 @@ mod tests {
         let (big5, _, _) = BIG5.encode(text);
         let t = decode_text(&big5);
         assert_eq!((t.text.as_str(), t.encoding.as_str()), (text, "Big5"));
+    }
+
+    #[test]
+    fn feeding_stops_early_without_changing_the_guess() {
+        let texts = [
+            (REPORT.repeat(400), GB18030),
+            ("臺北市政府資訊公開年度報告：本年度主動公開政府資訊共計二百五十三件，受理民眾申請十二件。".repeat(400), BIG5),
+            ("정부 정보 공개 연례 보고서: 올해 정부 정보 이백오십삼 건을 공개하였습니다. ".repeat(400), encoding_rs::EUC_KR),
+            ("政府情報公開年次報告書：本年度は二百五十三件の情報を公開しました。".repeat(400), encoding_rs::SHIFT_JIS),
+        ];
+        for (text, enc) in texts {
+            let (bytes, _, _) = enc.encode(&text);
+            assert!(bytes.len() > DETECT_SAMPLE);
+            let mut full = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            full.feed(&bytes[..DETECT_SAMPLE], false);
+            let early = fed_detector(&bytes);
+            for tld in [Some(&b"cn"[..]), Some(&b"tw"[..]), None] {
+                let allow = chardetng::Utf8Detection::Allow;
+                assert_eq!(
+                    early.guess(tld, allow),
+                    full.guess(tld, allow),
+                    "{}",
+                    enc.name()
+                );
+            }
+        }
     }
 
     #[test]
