@@ -5,26 +5,28 @@
 //! which all of that is gone, never on the text as written.
 
 /// Splits decoded text into lines on `\n`, `\r\n` or a lone `\r`, keeping empty lines so line
-/// numbers stay true to the source.
+/// numbers stay true to the source. Byte-order marks opening the text are dropped.
+///
+/// Line breaks are ASCII, so the text is cut by bytes and each line copied once, instead of
+/// being rebuilt character by character.
 pub fn split_lines(text: &str) -> Vec<String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let bytes = text.as_bytes();
     let mut lines = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' => lines.push(std::mem::take(&mut cur)),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                lines.push(std::mem::take(&mut cur));
-            }
-            '\u{feff}' if lines.is_empty() && cur.is_empty() => {}
-            _ => cur.push(c),
+    let mut start = 0;
+    while let Some(pos) = bytes[start..]
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+    {
+        let end = start + pos;
+        lines.push(text[start..end].to_string());
+        start = end + 1;
+        if bytes[end] == b'\r' && bytes.get(start) == Some(&b'\n') {
+            start += 1;
         }
     }
-    if !cur.is_empty() {
-        lines.push(cur);
+    if start < bytes.len() {
+        lines.push(text[start..].to_string());
     }
     lines
 }
@@ -95,6 +97,12 @@ mod tests {
     fn split_keeps_empty_lines_and_all_line_ends() {
         assert_eq!(split_lines("a\r\n\nb\rc"), vec!["a", "", "b", "c"]);
         assert_eq!(split_lines("\u{feff}x\n"), vec!["x"]);
+        assert_eq!(
+            split_lines("\u{feff}\u{feff}\r\n\u{feff}y\r"),
+            vec!["", "\u{feff}y"]
+        );
+        assert_eq!(split_lines("a\n\r\r\n"), vec!["a", "", ""]);
+        assert!(split_lines("").is_empty());
     }
 
     #[test]
