@@ -53,10 +53,19 @@ pub fn fold(s: &str) -> String {
 /// The matching key of a label: folded, with every kind of whitespace removed, brackets made
 /// half-width. `（一）主动公开 政府信息数` → `(一)主动公开政府信息数`.
 pub fn squash(s: &str) -> String {
-    s.chars()
-        .map(fold_char)
-        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200b}' | '\u{feff}'))
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    squash_into(&mut out, s);
+    out
+}
+
+/// Appends the [`squash`]ed form of `s` to `out`: for callers that build one string from many
+/// pieces, or reuse one buffer, instead of allocating a string per piece.
+pub fn squash_into(out: &mut String, s: &str) {
+    out.extend(
+        s.chars()
+            .map(fold_char)
+            .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200b}' | '\u{feff}')),
+    );
 }
 
 /// Display width of a string in a monospaced rendering: CJK and full-width forms count 2.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::value::{parse_number, to_wan_yuan};
 use crate::document::Document;
-use crate::document::text::{display_width, squash};
+use crate::document::text::{display_width, squash_into};
 use crate::knowledge::{Knowledge, parse_csv};
 use crate::model::{Fact, Method};
 
@@ -94,6 +94,8 @@ impl ProseText {
         let mut text = String::new();
         let mut starts = Vec::new();
         let mut prev_wrapped = false;
+        // One buffer for every line's squashed form.
+        let mut s = String::new();
         for (i, line) in doc.lines.iter().enumerate() {
             let no = i as u32 + 1;
             if doc.is_table_line(no) {
@@ -103,7 +105,8 @@ impl ProseText {
                 prev_wrapped = false;
                 continue;
             }
-            let s = squash(line);
+            s.clear();
+            squash_into(&mut s, line);
             if s.is_empty() {
                 if !text.ends_with('\n') {
                     text.push('\n');
