@@ -18,6 +18,8 @@ pub mod gazetteer;
 pub mod region;
 pub mod year;
 
+use std::borrow::Cow;
+
 use crate::document::Document;
 use crate::document::text::squash;
 use crate::model::{Identity, Level};
@@ -100,11 +102,12 @@ impl NameBook {
         }
     }
 
-    /// The line in simplified characters (converted only when it shows traditional ones).
-    fn simplified(&self, line: &str) -> String {
+    /// The line in simplified characters (converted only when it shows traditional ones;
+    /// borrowed as it is otherwise, which is nearly always).
+    fn simplified<'a>(&self, line: &'a str) -> Cow<'a, str> {
         match &self.t2s {
-            Some(cc) if self.traditional_marks.is_match(line) => cc.convert(line),
-            _ => line.to_string(),
+            Some(cc) if self.traditional_marks.is_match(line) => Cow::Owned(cc.convert(line)),
+            _ => Cow::Borrowed(line),
         }
     }
 }
@@ -153,19 +156,23 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
     out
 }
 
-/// A cheap test for a short line carrying a date (年 … 日), before any regex runs.
+/// A cheap test for a short line carrying a date (年 … 日), before any regex runs. The
+/// characters are counted last: most lines have no 日 at all.
 fn looks_like_date_line(line: &str) -> bool {
-    line.chars().count() <= 60 && line.contains('年') && line.contains('日')
+    line.contains('日') && line.contains('年') && line.chars().count() <= 60
 }
 
 /// Finds the agency, region, tier, statistical year and publication date of a report.
 pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity {
     let lines = scanned_lines(doc, book);
-    let texts: Vec<String> = lines.iter().map(|(_, l)| l.clone()).collect();
     let title = doc.title.as_deref().map(|t| book.simplified(t));
     let mut identity = Identity::default();
 
-    let ctx = Context::gather(&book.gazetteer, &book.codes, &texts);
+    let ctx = Context::gather(
+        &book.gazetteer,
+        &book.codes,
+        lines.iter().map(|(_, l)| l.as_str()),
+    );
     let candidates = agency::candidates(
         &book.agency,
         &book.years,
@@ -367,12 +374,8 @@ fn timing(book: &NameBook, lines: &[(usize, String)], title: Option<&str>) -> ye
     }
     let title_year = title_year.or_else(|| title.and_then(|t| year::title_year(yp, &squash(t))));
     let period = lines.iter().find_map(|(_, l)| year::period_year(yp, l));
-    let body_lines: Vec<String> = lines
-        .iter()
-        .take(HEAD_LINES)
-        .map(|(_, l)| l.clone())
-        .collect();
-    let body = year::body_year(yp, &body_lines);
+    let body_lines = lines.iter().take(HEAD_LINES).map(|(_, l)| l.as_str());
+    let body = year::body_year(yp, body_lines);
     year::decide(title_year, period, body, published(book, lines))
 }
 

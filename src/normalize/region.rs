@@ -46,8 +46,12 @@ impl Default for CodePatterns {
 }
 
 impl Context {
-    /// Gathers evidence from squashed lines.
-    pub fn gather(g: &Gazetteer, p: &CodePatterns, lines: &[String]) -> Context {
+    /// Gathers evidence from squashed lines (borrowed: the caller keeps them numbered).
+    pub fn gather<'a>(
+        g: &Gazetteer,
+        p: &CodePatterns,
+        lines: impl IntoIterator<Item = &'a str>,
+    ) -> Context {
         let mut ctx = Context::default();
         for line in lines {
             for c in p.phone.captures_iter(line) {
@@ -267,7 +271,7 @@ mod tests {
         let p = CodePatterns::new();
         let name = "鼓楼区人民政府";
         let m = g.mentions(name);
-        let ctx = Context::gather(g, &p, &["电话:0591-87654321".to_string()]);
+        let ctx = Context::gather(g, &p, ["电话:0591-87654321"]);
         let r = resolve(g, name, &m, &ctx);
         assert_eq!(
             r.division.map(|d| g.divisions[d].code.as_str()),
@@ -284,7 +288,7 @@ mod tests {
         let g = &book.gazetteer;
         let p = CodePatterns::new();
         let name = "朝阳区教育局";
-        let ctx = Context::gather(g, &p, &["长春市朝阳区教育局办公室".to_string()]);
+        let ctx = Context::gather(g, &p, ["长春市朝阳区教育局办公室"]);
         let r = resolve(g, name, &g.mentions(name), &ctx);
         assert_eq!(name_of(g, r.division), Some("朝阳区"));
         assert_eq!(

@@ -175,9 +175,9 @@ pub fn title_year(p: &YearPatterns, squashed: &str) -> Option<i32> {
 
 /// The year a body line speaks of (`2017年，我局…`), quoted documents and dates of the following
 /// year's plans excluded: the most frequent plausible year among the given lines.
-pub fn body_year(p: &YearPatterns, lines: &[String]) -> Option<i32> {
+pub fn body_year<'a>(p: &YearPatterns, lines: impl IntoIterator<Item = &'a str>) -> Option<i32> {
     let mut counts: Vec<(i32, usize)> = Vec::new();
-    for line in lines.iter().filter(|l| l.contains('年')) {
+    for line in lines.into_iter().filter(|l| l.contains('年')) {
         let s = squash(line);
         let no_dates = p.full_date.replace_all(&s, "");
         let cleaned = p.quoted.replace_all(&no_dates, "");
@@ -304,7 +304,7 @@ mod tests {
             Some(2015)
         );
         assert_eq!(
-            body_year(&p, &["2017年，我局（威政办字〔2018〕30号）".to_string()]),
+            body_year(&p, ["2017年，我局（威政办字〔2018〕30号）"]),
             Some(2017)
         );
         let t = decide(Some(2018), Some(2017), None, None);
