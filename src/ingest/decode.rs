@@ -155,13 +155,14 @@ fn detect_legacy(bytes: &[u8]) -> &'static Encoding {
 /// scanning a multi-megabyte file three times.
 const DETECT_SAMPLE: usize = 16 * 1024;
 
-/// Non-ASCII bytes after which the detector has seen enough: about 2,000 double-byte
-/// characters, far more than the scores of GBK, Big5, EUC-KR and Shift_JIS need to part.
-/// ASCII bytes (markup, digits, Latin text) carry no evidence, so only these are counted.
-const DETECT_NON_ASCII: usize = 4 * 1024;
+/// Non-ASCII bytes after which the detector has seen enough: about 1,000 double-byte
+/// characters (a page of text), far more than the scores of GBK, Big5, EUC-KR and Shift_JIS
+/// need to part (chardetng tells them apart on a title). ASCII bytes (markup, digits, Latin
+/// text) carry no evidence, so only these are counted.
+const DETECT_NON_ASCII: usize = 2 * 1024;
 
-/// Chunks the sample is fed in, so feeding can stop once [`DETECT_NON_ASCII`] is reached.
-const DETECT_CHUNK: usize = 1024;
+/// Chunks the sample is fed in, so feeding can stop soon after [`DETECT_NON_ASCII`].
+const DETECT_CHUNK: usize = 512;
 
 /// A detector fed the first [`DETECT_SAMPLE`] bytes, or fewer once it has seen
 /// [`DETECT_NON_ASCII`] non-ASCII bytes: chardetng runs some 25 candidate encodings over every
