@@ -95,7 +95,7 @@ fn merge(table: Vec<Fact>, text: Vec<Fact>) -> (Vec<Fact>, Vec<Check>) {
 #[derive(Debug)]
 pub struct FactSink<'k> {
     k: &'k Knowledge,
-    /// Facts so far.
+    /// Facts so far (added only through [`FactSink::add_cell`], which keeps `present`).
     pub facts: Vec<Fact>,
     /// Notes for the report's reason.
     pub notes: Vec<String>,
@@ -103,6 +103,9 @@ pub struct FactSink<'k> {
     pub unmapped: Vec<String>,
     /// Indicators whose fact adds up several rows.
     summed: Vec<String>,
+    /// Which taxonomy indicators (by position) already have a fact: a form fills a hundred
+    /// or more cells, and looking each up among the facts so far was quadratic.
+    present: Vec<bool>,
 }
 
 impl<'k> FactSink<'k> {
@@ -114,12 +117,16 @@ impl<'k> FactSink<'k> {
             notes: Vec::new(),
             unmapped: Vec::new(),
             summed: Vec::new(),
+            present: vec![false; k.taxonomy.indicators.len()],
         }
     }
 
-    /// True when the indicator already has a fact.
+    /// True when the indicator already has a fact (only taxonomy indicators ever do).
     pub fn has(&self, indicator: &str) -> bool {
-        self.facts.iter().any(|f| f.indicator == indicator)
+        self.k
+            .taxonomy
+            .position(indicator)
+            .is_some_and(|i| self.present[i])
     }
 
     /// Adds the value of a table cell for an indicator; unknown ids and non-values are ignored,
@@ -131,10 +138,11 @@ impl<'k> FactSink<'k> {
         cell: &Cell,
         header_unit: Option<&'static str>,
     ) -> bool {
-        let Some(unit) = self.k.taxonomy.unit(indicator) else {
+        let Some(position) = self.k.taxonomy.position(indicator) else {
             return false;
         };
-        if self.has(indicator) {
+        let unit = self.k.taxonomy.indicators[position].unit.as_str();
+        if self.present[position] {
             return false;
         }
         let value = match value::parse_cell(&cell.text) {
@@ -153,6 +161,7 @@ impl<'k> FactSink<'k> {
             method: Method::Table,
             line: cell.line,
         });
+        self.present[position] = true;
         true
     }
 
