@@ -65,15 +65,16 @@ pub fn extract(doc: &Document, k: &Knowledge, year: Option<i16>) -> Extraction {
 /// Joins table and sentence facts: the table's value wins; each indicator stated in both gets
 /// a `text_vs_table` check.
 fn merge(table: Vec<Fact>, text: Vec<Fact>) -> (Vec<Fact>, Vec<Check>) {
-    let index: HashMap<String, usize> = table
+    // The table facts are indexed by borrowed name and moved, not cloned, into the result.
+    let index: HashMap<&str, usize> = table
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.indicator.clone(), i))
+        .map(|(i, f)| (f.indicator.as_str(), i))
         .collect();
-    let mut facts = table.clone();
+    let mut text_only = Vec::new();
     let mut checks = Vec::new();
     for t in text {
-        match index.get(&t.indicator) {
+        match index.get(t.indicator.as_str()) {
             Some(&i) => {
                 if let (Some(tv), Some(xv)) = (table[i].value, t.value) {
                     checks.push(Check {
@@ -84,9 +85,12 @@ fn merge(table: Vec<Fact>, text: Vec<Fact>) -> (Vec<Fact>, Vec<Check>) {
                     });
                 }
             }
-            None => facts.push(t),
+            None => text_only.push(t),
         }
     }
+    drop(index);
+    let mut facts = table;
+    facts.extend(text_only);
     (facts, checks)
 }
 
