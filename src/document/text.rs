@@ -60,12 +60,38 @@ pub fn squash(s: &str) -> String {
 
 /// Appends the [`squash`]ed form of `s` to `out`: for callers that build one string from many
 /// pieces, or reuse one buffer, instead of allocating a string per piece.
+///
+/// Runs of characters that squashing keeps as they are (nearly all of them) are copied as
+/// slices; only the characters it folds or drops are handled one by one.
 pub fn squash_into(out: &mut String, s: &str) {
-    out.extend(
-        s.chars()
-            .map(fold_char)
-            .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200b}' | '\u{feff}')),
-    );
+    out.reserve(s.len());
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        if squash_keeps(c) {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
+        let folded = fold_char(c);
+        if !squash_drops(folded) {
+            out.push(folded);
+        }
+    }
+    out.push_str(&s[run..]);
+}
+
+/// True when [`squash`] keeps a character unchanged. Printable ASCII and the CJK unified
+/// ideographs are answered by range; the rest asks [`fold_char`].
+fn squash_keeps(c: char) -> bool {
+    match c as u32 {
+        0x21..=0x7e | 0x4e00..=0x9fff => true,
+        _ => fold_char(c) == c && !squash_drops(c),
+    }
+}
+
+/// True for the (folded) characters [`squash`] removes: whitespace and invisible marks.
+fn squash_drops(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}')
 }
 
 /// Display width of a string in a monospaced rendering: CJK and full-width forms count 2.
@@ -122,6 +148,10 @@ mod tests {
         );
         assert_eq!(squash("商 业 企 业"), "商业企业");
         assert_eq!(squash("１２３"), "123");
+        assert_eq!(
+            squash("\u{feff}a\u{200b}b\u{a0}“引”—\t、政\u{3000}府ｘ"),
+            "ab\"引\"-、政府x"
+        );
     }
 
     #[test]
