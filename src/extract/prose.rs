@@ -96,9 +96,10 @@ impl ProseText {
         let mut prev_wrapped = false;
         // One buffer for every line's squashed form.
         let mut s = String::new();
+        let in_table = doc.table_line_mask();
         for (i, line) in doc.lines.iter().enumerate() {
             let no = i as u32 + 1;
-            if doc.is_table_line(no) {
+            if in_table[i] {
                 if !text.ends_with('\n') {
                     text.push('\n');
                 }
