@@ -317,14 +317,11 @@ pub fn looks_like_text(head: &[u8]) -> bool {
 /// return and form feed) plus replacement characters in decoded text; above 10 % the "text" is
 /// binary content.
 pub fn control_share(text: &str) -> f64 {
-    let mut total = 0usize;
-    let mut bad = 0usize;
-    for c in text.chars() {
-        total += 1;
-        if (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c')) || c == '\u{fffd}' {
-            bad += 1;
-        }
-    }
+    share(control_counts(text))
+}
+
+/// `bad / total` of [`control_counts`], 0 for no characters.
+fn share((bad, total): (usize, usize)) -> f64 {
     if total == 0 {
         0.0
     } else {
@@ -332,9 +329,46 @@ pub fn control_share(text: &str) -> f64 {
     }
 }
 
+/// (bad, total) characters of [`control_share`], counted on the UTF-8 bytes without decoding:
+/// every byte but a continuation byte starts a character; the bad ones are the C0 controls
+/// other than tab, line feed, carriage return and form feed, DEL, the C1 controls
+/// (`C2 80`–`C2 9F`) and U+FFFD (`EF BF BD`): exactly `char::is_control` and U+FFFD.
+fn control_counts(text: &str) -> (usize, usize) {
+    let b = text.as_bytes();
+    let mut total = 0usize;
+    let mut bad = 0usize;
+    for (i, &x) in b.iter().enumerate() {
+        if x & 0xc0 == 0x80 {
+            continue;
+        }
+        total += 1;
+        let is_bad = match x {
+            b'\t' | b'\n' | b'\r' | 0x0c => false,
+            0x00..=0x1f | 0x7f => true,
+            0xc2 => matches!(b.get(i + 1), Some(0x80..=0x9f)),
+            0xef => b.get(i + 1..i + 3) == Some(&[0xbf, 0xbd][..]),
+            _ => false,
+        };
+        bad += usize::from(is_bad);
+    }
+    (bad, total)
+}
+
 /// True when decoded text is binary junk (see [`control_share`]).
 pub fn is_binary_text(text: &str) -> bool {
     control_share(text) > 0.10
+}
+
+/// [`is_binary_text`] of the lines joined by `\n`, without joining them (a line feed is a
+/// character, never a bad one).
+pub fn is_binary_lines(lines: &[String]) -> bool {
+    let (bad, total) = lines
+        .iter()
+        .map(|l| control_counts(l))
+        .fold((0, lines.len().saturating_sub(1)), |(b, t), (lb, lt)| {
+            (b + lb, t + lt)
+        });
+    share((bad, total)) > 0.10
 }
 
 #[cfg(test)]
@@ -449,5 +483,22 @@ mod tests {
     fn binary_junk_is_recognised() {
         assert!(is_binary_text("\u{0}\u{1}\u{2}abc\u{3}"));
         assert!(!is_binary_text("政府\t信息\n公开"));
+        let text = "a\u{7f}\u{85}\u{9f}\u{a0}\u{fffd}\u{fffc}\u{efbf}\x0c\r\n\t\u{1}政";
+        let by_chars = text
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c')) || c == '\u{fffd}'
+            })
+            .count();
+        assert_eq!(control_counts(text), (by_chars, text.chars().count()));
+        assert_eq!(control_counts(text).0, 5);
+        let lines = vec![
+            "\u{1}\u{2}".to_string(),
+            String::new(),
+            "abcdefghijklmnop".to_string(),
+        ];
+        assert_eq!(is_binary_lines(&lines), is_binary_text(&lines.join("\n")));
+        assert!(is_binary_lines(&["\u{1}".to_string(), "a".to_string()]));
+        assert!(!is_binary_lines(&[]));
     }
 }

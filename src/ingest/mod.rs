@@ -196,7 +196,7 @@ pub fn read_document(format: Format, bytes: &[u8]) -> Result<Decoded, ReadError>
             "not a text, HTML, Word, PDF or spreadsheet file".to_string(),
         )),
     }?;
-    if format == Format::Txt && decode::is_binary_text(&decoded.doc.text()) {
+    if format == Format::Txt && decode::is_binary_lines(&decoded.doc.lines) {
         return Err(ReadError::Unreadable(
             "binary content, not text".to_string(),
         ));
