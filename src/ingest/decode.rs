@@ -329,27 +329,26 @@ fn share((bad, total): (usize, usize)) -> f64 {
     }
 }
 
-/// (bad, total) characters of [`control_share`], counted on the UTF-8 bytes without decoding:
-/// every byte but a continuation byte starts a character; the bad ones are the C0 controls
-/// other than tab, line feed, carriage return and form feed, DEL, the C1 controls
-/// (`C2 80`–`C2 9F`) and U+FFFD (`EF BF BD`): exactly `char::is_control` and U+FFFD.
+/// (bad, total) characters of [`control_share`], counted on the UTF-8 bytes in one pass
+/// without decoding: every byte but a continuation byte starts a character; the bad ones are
+/// the C0 controls other than tab, line feed, carriage return and form feed, DEL, the C1
+/// controls (`C2 80`–`C2 9F`) and U+FFFD (`EF BF BD`): exactly `char::is_control` and U+FFFD.
 fn control_counts(text: &str) -> (usize, usize) {
     let b = text.as_bytes();
     let mut total = 0usize;
     let mut bad = 0usize;
     for (i, &x) in b.iter().enumerate() {
-        if x & 0xc0 == 0x80 {
-            continue;
+        total += usize::from((x as i8) >= -0x40);
+        // Rare bytes only: printable ASCII and other lead and continuation bytes fall through.
+        if x < 0x20 || x == 0x7f || x == 0xc2 || x == 0xef {
+            let is_bad = match x {
+                b'\t' | b'\n' | b'\r' | 0x0c => false,
+                0xc2 => b.get(i + 1).is_some_and(|&n| n & 0xe0 == 0x80),
+                0xef => b.get(i + 1..i + 3) == Some(&[0xbf, 0xbd][..]),
+                _ => true,
+            };
+            bad += usize::from(is_bad);
         }
-        total += 1;
-        let is_bad = match x {
-            b'\t' | b'\n' | b'\r' | 0x0c => false,
-            0x00..=0x1f | 0x7f => true,
-            0xc2 => matches!(b.get(i + 1), Some(0x80..=0x9f)),
-            0xef => b.get(i + 1..i + 3) == Some(&[0xbf, 0xbd][..]),
-            _ => false,
-        };
-        bad += usize::from(is_bad);
     }
     (bad, total)
 }
