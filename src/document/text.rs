@@ -80,6 +80,11 @@ pub fn squash_into(out: &mut String, s: &str) {
     out.push_str(&s[run..]);
 }
 
+/// True when [`squash`] would return the string unchanged (it is squashed already).
+pub fn is_squashed(s: &str) -> bool {
+    s.chars().all(squash_keeps)
+}
+
 /// True when [`squash`] keeps a character unchanged. Printable ASCII and the CJK unified
 /// ideographs are answered by range; the rest asks [`fold_char`].
 fn squash_keeps(c: char) -> bool {
@@ -148,6 +153,7 @@ mod tests {
         );
         assert_eq!(squash("商 业 企 业"), "商业企业");
         assert_eq!(squash("１２３"), "123");
+        assert!(is_squashed("(一)主动公开2023年") && !is_squashed("a b") && !is_squashed("１"));
         assert_eq!(
             squash("\u{feff}a\u{200b}b\u{a0}“引”—\t、政\u{3000}府ｘ"),
             "ab\"引\"-、政府x"
