@@ -4,6 +4,9 @@
 //! (letter-spaced 商 业 企 业 and wrapped lines), outline numbering and 其中 stripped. The
 //! vocabulary itself is data (`data/rules/labels_2008.csv`, `forms.csv`, `form4.csv`).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 use crate::document::text::squash;
@@ -54,6 +57,10 @@ pub struct LabelBook {
     pub form_terms: Vec<FormTerm>,
     /// 表四 indicators in column order.
     pub form4: Vec<String>,
+    /// Positions in `rows_2008` of the rules, by the first character of their label (rules
+    /// with an empty label under `None`), ascending: a key can only start with a label that
+    /// starts with the key's first character, so a row is compared with those rules only.
+    rows_2008_by_first: HashMap<Option<char>, Vec<usize>>,
 }
 
 impl LabelBook {
@@ -72,17 +79,41 @@ impl LabelBook {
             .into_iter()
             .map(|c| c.indicator)
             .collect();
+        let mut rows_2008_by_first: HashMap<Option<char>, Vec<usize>> = HashMap::new();
+        for (i, r) in rows_2008.iter().enumerate() {
+            rows_2008_by_first
+                .entry(r.label.chars().next())
+                .or_default()
+                .push(i);
+        }
         LabelBook {
             rows_2008,
             form_terms,
             form4,
+            rows_2008_by_first,
         }
     }
 
     /// The 2008-era rule matching a row label, given its ancestors' keys (outermost first).
     pub fn match_2008(&self, key: &str, ancestors: &[String]) -> Option<&RowLabel> {
-        self.rows_2008
+        let group = |first: Option<char>| {
+            self.rows_2008_by_first
+                .get(&first)
+                .map_or(&[][..], Vec::as_slice)
+        };
+        let starting = key.chars().next().map_or(&[][..], |c| group(Some(c)));
+        let empty = group(None);
+        let positions: Cow<[usize]> = if empty.is_empty() {
+            Cow::Borrowed(starting)
+        } else {
+            // In file order, so that ties resolve as they did over the whole list.
+            let mut both = [starting, empty].concat();
+            both.sort_unstable();
+            Cow::Owned(both)
+        };
+        positions
             .iter()
+            .map(|&i| &self.rows_2008[i])
             .filter(|r| key.starts_with(&r.label))
             .filter(|r| r.parent.is_empty() || ancestors.iter().any(|a| a.contains(&r.parent)))
             // Longest label first; among equals, a parent-qualified rule beats a bare one.
@@ -268,6 +299,33 @@ mod tests {
             id(&label_key("（一）市政府及其部门门户网站"), &[]).as_deref(),
             Some("websites.city")
         );
+    }
+
+    #[test]
+    fn indexed_2008_match_agrees_with_a_scan_of_all_rules() {
+        let k = crate::knowledge::Knowledge::embedded();
+        let book = &k.labels;
+        let scan = |key: &str, ancestors: &[String]| {
+            book.rows_2008
+                .iter()
+                .filter(|r| key.starts_with(&r.label))
+                .filter(|r| r.parent.is_empty() || ancestors.iter().any(|a| a.contains(&r.parent)))
+                .max_by_key(|r| (r.label.chars().count(), !r.parent.is_empty()))
+                .map(|r| r as *const RowLabel)
+        };
+        let parents: Vec<Vec<String>> = std::iter::once(Vec::new())
+            .chain(book.rows_2008.iter().map(|r| vec![r.label.clone()]))
+            .collect();
+        for r in &book.rows_2008 {
+            for key in [r.label.clone(), format!("{}数", r.label), String::new()] {
+                for ancestors in &parents {
+                    let indexed = book
+                        .match_2008(&key, ancestors)
+                        .map(|r| r as *const RowLabel);
+                    assert_eq!(indexed, scan(&key, ancestors), "{key}");
+                }
+            }
+        }
     }
 
     #[test]
