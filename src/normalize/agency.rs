@@ -368,6 +368,9 @@ fn label_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
 /// search over every scanned line was the cost of this stage).
 const OPENING_WORDS: [&str; 4] = ["公布", "发布", "现将", "现就"];
 
+/// The words the contact pattern starts with (请 alone is in every 申请).
+const CONTACT_WORDS: [&str; 4] = ["请与", "请联系", "请致电", "请向"];
+
 /// The opening sentence (现公布XX2017年度…, 本报告由XX编制) and the contact sentence. Each
 /// pattern runs only on lines holding the words it starts with.
 fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
@@ -377,7 +380,7 @@ fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>)
     if line.contains("本报告由") {
         compiled_by_candidate(p, line, out);
     }
-    if line.contains('请') {
+    if CONTACT_WORDS.iter().any(|w| line.contains(w)) {
         contact_candidates(p, line, out);
     }
 }
@@ -470,7 +473,14 @@ mod tests {
             );
         }
         assert!(book.agency.compiled_by.as_str().starts_with("本报告由"));
-        assert!(book.agency.contact.as_str().starts_with("请"));
+        let contact = book.agency.contact.as_str();
+        let alternatives = contact
+            .strip_prefix("请(?:")
+            .and_then(|rest| rest.split_once(')'))
+            .map(|(alternatives, _)| alternatives)
+            .expect("contact starts with 请 and a group of alternatives");
+        let words: Vec<String> = alternatives.split('|').map(|a| format!("请{a}")).collect();
+        assert_eq!(words, CONTACT_WORDS);
         assert!(book.agency.label.as_str().ends_with("[:：]"));
     }
 
