@@ -61,6 +61,10 @@ pub struct LabelBook {
     /// with an empty label under `None`), ascending: a key can only start with a label that
     /// starts with the key's first character, so a row is compared with those rules only.
     rows_2008_by_first: HashMap<Option<char>, Vec<usize>>,
+    /// For each table and query kind (`row`, `column`), the positions in `form_terms` of the
+    /// terms [`LabelBook::match_form`] considers, in file order, with whether each must match
+    /// exactly (`row_exact`): a label is compared with those terms only.
+    form_queries: HashMap<String, HashMap<&'static str, Vec<(usize, bool)>>>,
 }
 
 impl LabelBook {
@@ -86,11 +90,28 @@ impl LabelBook {
                 .or_default()
                 .push(i);
         }
+        let mut form_queries: HashMap<String, HashMap<&'static str, Vec<(usize, bool)>>> =
+            HashMap::new();
+        for (i, t) in form_terms.iter().enumerate() {
+            let (query, exact) = match t.kind.as_str() {
+                "row" => ("row", false),
+                "row_exact" => ("row", true),
+                "column" => ("column", false),
+                _ => continue,
+            };
+            form_queries
+                .entry(t.table.clone())
+                .or_default()
+                .entry(query)
+                .or_default()
+                .push((i, exact));
+        }
         LabelBook {
             rows_2008,
             form_terms,
             form4,
             rows_2008_by_first,
+            form_queries,
         }
     }
 
@@ -123,18 +144,21 @@ impl LabelBook {
     /// The key of a 2019/2021 form row or column whose label contains a known term; the
     /// longest matching term wins.
     pub fn match_form(&self, table: &str, kind: &str, label: &str) -> Option<&str> {
+        let terms = self.form_queries.get(table)?.get(kind)?;
         let squashed = squash(label);
         let key = label_key(label);
-        self.form_terms
+        terms
             .iter()
-            .filter(|t| t.table == table)
-            .filter(|t| match (kind, t.kind.as_str()) {
-                ("row", "row") | ("column", "column") => squashed.contains(&t.pattern),
-                ("row", "row_exact") => key == t.pattern,
-                _ => false,
+            .map(|&(i, exact)| (&self.form_terms[i], exact))
+            .filter(|(t, exact)| {
+                if *exact {
+                    key == t.pattern
+                } else {
+                    squashed.contains(&t.pattern)
+                }
             })
-            .max_by_key(|t| (t.kind == "row_exact", t.pattern.chars().count()))
-            .map(|t| t.key.as_str())
+            .max_by_key(|(t, exact)| (*exact, t.pattern.chars().count()))
+            .map(|(t, _)| t.key.as_str())
     }
 
     /// Keys of one kind of term of a table, in file order, without repeats.
@@ -323,6 +347,43 @@ mod tests {
                         .match_2008(&key, ancestors)
                         .map(|r| r as *const RowLabel);
                     assert_eq!(indexed, scan(&key, ancestors), "{key}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn indexed_form_match_agrees_with_a_scan_of_all_terms() {
+        let k = crate::knowledge::Knowledge::embedded();
+        let book = &k.labels;
+        let scan = |table: &str, kind: &str, label: &str| {
+            let squashed = squash(label);
+            let key = label_key(label);
+            book.form_terms
+                .iter()
+                .filter(|t| t.table == table)
+                .filter(|t| match (kind, t.kind.as_str()) {
+                    ("row", "row") | ("column", "column") => squashed.contains(&t.pattern),
+                    ("row", "row_exact") => key == t.pattern,
+                    _ => false,
+                })
+                .max_by_key(|t| (t.kind == "row_exact", t.pattern.chars().count()))
+                .map(|t| t.key.as_str())
+        };
+        for t in &book.form_terms {
+            for label in [
+                t.pattern.clone(),
+                format!("（一）{}合计", t.pattern),
+                "其他".into(),
+            ] {
+                for table in ["t2", "t3", "t4"] {
+                    for kind in ["row", "column", "row_exact"] {
+                        assert_eq!(
+                            book.match_form(table, kind, &label),
+                            scan(table, kind, &label),
+                            "{table} {kind} {label}"
+                        );
+                    }
                 }
             }
         }
