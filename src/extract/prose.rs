@@ -157,22 +157,21 @@ impl ProseText {
 pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
     let prose = ProseText::of(doc);
     let all_clauses = prose.clauses();
-    // Which rules can match which clause, in one pass per clause.
-    let candidates: Vec<Vec<usize>> = match &k.prose.set {
-        Some(set) => all_clauses
-            .iter()
-            .map(|(_, c)| set.matches(c).into_iter().collect())
-            .collect(),
-        None => vec![(0..k.prose.rules.len()).collect(); all_clauses.len()],
+    // For each rule, the clauses it can match (in text order): one set search per clause
+    // tells which rules can match it.
+    let by_rule: Vec<Vec<(usize, &str)>> = match &k.prose.set {
+        Some(set) => {
+            let mut by_rule = vec![Vec::new(); k.prose.rules.len()];
+            for &(offset, clause) in &all_clauses {
+                for rule in set.matches(clause).into_iter() {
+                    by_rule[rule].push((offset, clause));
+                }
+            }
+            by_rule
+        }
+        None => vec![all_clauses.clone(); k.prose.rules.len()],
     };
-    let clauses_for = |rule: usize| -> Vec<(usize, &str)> {
-        all_clauses
-            .iter()
-            .zip(&candidates)
-            .filter(|(_, c)| c.contains(&rule))
-            .map(|((o, c), _)| (*o, *c))
-            .collect()
-    };
+    let clauses_for = |rule: usize| -> &[(usize, &str)] { &by_rule[rule] };
     let mut facts: Vec<Fact> = Vec::new();
     let mut claimed: Vec<(usize, usize)> = Vec::new();
     for (index, rule) in k.prose.rules().iter().enumerate().filter(|(_, r)| !r.zero) {
@@ -183,7 +182,7 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
         let Some(unit) = k.taxonomy.unit(&rule.indicator) else {
             continue;
         };
-        'clauses: for (offset, clause) in &clauses {
+        'clauses: for (offset, clause) in clauses {
             for caps in rule.regex.captures_iter(clause) {
                 let (Some(whole), Some(n)) = (caps.get(0), caps.name("n")) else {
                     continue;
