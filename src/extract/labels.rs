@@ -64,8 +64,11 @@ pub struct LabelBook {
     /// For each table and query kind (`row`, `column`), the positions in `form_terms` of the
     /// terms [`LabelBook::match_form`] considers, in file order, with whether each must match
     /// exactly (`row_exact`): a label is compared with those terms only.
-    form_queries: HashMap<String, HashMap<&'static str, Vec<(usize, bool)>>>,
+    form_queries: HashMap<String, FormQueries>,
 }
+
+/// The terms of one table by query kind: (position in `form_terms`, exact match).
+type FormQueries = HashMap<&'static str, Vec<(usize, bool)>>;
 
 impl LabelBook {
     /// Parses the three label files.
@@ -90,8 +93,7 @@ impl LabelBook {
                 .or_default()
                 .push(i);
         }
-        let mut form_queries: HashMap<String, HashMap<&'static str, Vec<(usize, bool)>>> =
-            HashMap::new();
+        let mut form_queries: HashMap<String, FormQueries> = HashMap::new();
         for (i, t) in form_terms.iter().enumerate() {
             let (query, exact) = match t.kind.as_str() {
                 "row" => ("row", false),
