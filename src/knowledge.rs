@@ -138,6 +138,11 @@ impl Taxonomy {
     pub fn unit(&self, id: &str) -> Option<&str> {
         self.get(id).map(|i| i.unit.as_str())
     }
+
+    /// The position of an indicator in [`Taxonomy::indicators`] (`None` for unknown ids).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
 }
 
 /// Template markers: which header words identify which form.

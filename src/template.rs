@@ -5,20 +5,25 @@
 //! without 表二 is dated by the statistical year; a document with no form table is prose.
 
 use crate::document::Document;
-use crate::document::text::squash;
+use crate::document::text::{squash, squash_into};
 use crate::knowledge::Knowledge;
 use crate::model::Template;
 
 /// Detects the form of a document's tables; `None` when it has no statistics table.
 pub fn detect(doc: &Document, k: &Knowledge, year: Option<i16>) -> Option<Template> {
-    let table_text: String = doc
+    // Every cell's squashed text, joined by `|`, built in one string.
+    let mut table_text = String::new();
+    let cells = doc
         .tables
         .iter()
         .flat_map(|t| t.rows.iter())
-        .flat_map(|r| r.cells.iter())
-        .map(|c| squash(&c.text))
-        .collect::<Vec<_>>()
-        .join("|");
+        .flat_map(|r| r.cells.iter());
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            table_text.push('|');
+        }
+        squash_into(&mut table_text, &c.text);
+    }
     let has = |template: &str| {
         k.templates
             .iter()

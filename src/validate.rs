@@ -24,9 +24,10 @@ struct CheckRow {
 type Side = Vec<Term>;
 
 /// A term: alternatives (each a list of indicators summed); the first fully present one counts.
+/// Indicators are held as slots of [`CheckBook::slots`].
 #[derive(Debug, Clone)]
 struct Term {
-    alternatives: Vec<Vec<String>>,
+    alternatives: Vec<Vec<usize>>,
     optional: bool,
 }
 
@@ -44,6 +45,9 @@ pub struct CheckBook {
     identities: Vec<Identity>,
     /// Indicators whose value may be negative (`indicators.csv` notes say so: 本年增/减).
     signed: Vec<String>,
+    /// A slot for every indicator the identities name: a report's values are laid out by
+    /// slot once, so the hundreds of terms are read by index rather than hashed by name.
+    slots: HashMap<String, usize>,
 }
 
 impl CheckBook {
@@ -57,6 +61,7 @@ impl CheckBook {
             .collect();
         let rows: Vec<String> = labels.form_keys("t3", "row");
         let mut identities = Vec::new();
+        let mut slots = HashMap::new();
         for r in parse_csv::<CheckRow>("rules/checks.csv", text) {
             let expansions: Vec<(String, String)> = if r.id.contains("{col}") {
                 cols.iter()
@@ -79,8 +84,8 @@ impl CheckBook {
                 };
                 identities.push(Identity {
                     id: sub(&r.id),
-                    expected: side(&sub(&r.expected)),
-                    actual: side(&sub(&r.actual)),
+                    expected: side(&sub(&r.expected), &mut slots),
+                    actual: side(&sub(&r.actual), &mut slots),
                 });
             }
         }
@@ -90,15 +95,23 @@ impl CheckBook {
             .filter(|i| i.notes.contains("may be negative"))
             .map(|i| i.id.clone())
             .collect();
-        CheckBook { identities, signed }
+        CheckBook {
+            identities,
+            signed,
+            slots,
+        }
     }
 
     /// Tests every identity whose parts the facts provide.
     pub fn evaluate(&self, facts: &[Fact]) -> Vec<Check> {
-        let values: HashMap<&str, Option<f64>> = facts
-            .iter()
-            .map(|f| (f.indicator.as_str(), f.value))
-            .collect();
+        // values[slot]: None when no fact, Some(None) when the fact is blank. A later fact of
+        // the same indicator wins, as it did in a map built from the facts.
+        let mut values: Vec<Option<Option<f64>>> = vec![None; self.slots.len()];
+        for f in facts {
+            if let Some(&slot) = self.slots.get(f.indicator.as_str()) {
+                values[slot] = Some(f.value);
+            }
+        }
         let mut out = Vec::new();
         for ident in &self.identities {
             let (Some(expected), Some(actual)) =
@@ -221,7 +234,8 @@ pub fn carry_over_checks(reports: &[CarryOver]) -> Vec<(usize, Check)> {
     out
 }
 
-fn side(s: &str) -> Side {
+/// Parses one side of an identity, giving each indicator it names a slot.
+fn side(s: &str, slots: &mut HashMap<String, usize>) -> Side {
     s.split_whitespace()
         .map(|t| {
             let (optional, t) = match t.strip_prefix('?') {
@@ -231,7 +245,7 @@ fn side(s: &str) -> Side {
             Term {
                 alternatives: t
                     .split('|')
-                    .map(|a| a.split('+').map(str::to_string).collect())
+                    .map(|a| a.split('+').map(|id| slot(slots, id)).collect())
                     .collect(),
                 optional,
             }
@@ -239,18 +253,24 @@ fn side(s: &str) -> Side {
         .collect()
 }
 
+/// The slot of an indicator, a new one when it has none yet.
+fn slot(slots: &mut HashMap<String, usize>, id: &str) -> usize {
+    let next = slots.len();
+    *slots.entry(id.to_string()).or_insert(next)
+}
+
 /// The sum of a side, or `None` when a needed part is missing or blank.
-fn sum(side: &Side, values: &HashMap<&str, Option<f64>>) -> Option<f64> {
+fn sum(side: &Side, values: &[Option<Option<f64>>]) -> Option<f64> {
     let mut total = 0.0;
     for term in side {
         let alt = term
             .alternatives
             .iter()
-            .find(|alt| alt.iter().all(|id| values.contains_key(id.as_str())));
+            .find(|alt| alt.iter().all(|&slot| values[slot].is_some()));
         match alt {
             Some(alt) => {
-                for id in alt {
-                    total += values.get(id.as_str()).copied().flatten()?;
+                for &slot in alt {
+                    total += values[slot].flatten()?;
                 }
             }
             None if term.optional => {}

@@ -57,6 +57,9 @@ fn has_tab(line: &str) -> bool {
 
 /// Lines that only carry a page number or a page-break artefact, inside or between tables.
 pub fn is_page_furniture(line: &str) -> bool {
+    if !furniture_chars_only(line) {
+        return false;
+    }
     let t = squash(line);
     if t.is_empty() {
         return false;
@@ -79,6 +82,31 @@ pub fn is_page_furniture(line: &str) -> bool {
         || (inner.contains("页")
             && stripped.chars().all(|c| c.is_ascii_digit())
             && !stripped.is_empty())
+}
+
+/// True when every character of the line is one a page number or break is written with
+/// (once width-folded; whitespace aside): every case of [`is_page_furniture`] needs this, and
+/// a table row or a sentence fails it at its first Han character, before any copy is made.
+fn furniture_chars_only(line: &str) -> bool {
+    line.chars().map(fold_char).all(|c| {
+        c.is_whitespace()
+            || c.is_ascii_digit()
+            || matches!(
+                c,
+                'P' | 'A'
+                    | 'G'
+                    | 'E'
+                    | '-'
+                    | '—'
+                    | '·'
+                    | '/'
+                    | '第'
+                    | '页'
+                    | '共'
+                    | '\u{200b}'
+                    | '\u{feff}'
+            )
+    })
 }
 
 /// Index of the next non-blank line at or after `from`, and how many blank lines were skipped.

@@ -91,8 +91,43 @@ impl Document {
             .any(|t| t.line_span.0 <= line && line <= t.line_span.1)
     }
 
+    /// For every line (index `i` is line `i + 1`), whether it lies inside one of the tables:
+    /// [`Document::is_table_line`] for all lines at once, in one pass over the tables.
+    pub fn table_line_mask(&self) -> Vec<bool> {
+        let n = self.lines.len();
+        let mut mask = vec![false; n];
+        for t in &self.tables {
+            let first = (t.line_span.0 as usize).max(1);
+            let last = (t.line_span.1 as usize).min(n);
+            for m in mask.iter_mut().take(last).skip(first - 1) {
+                *m = true;
+            }
+        }
+        mask
+    }
+
     /// The whole text, lines joined by `\n`.
     pub fn text(&self) -> String {
         self.lines.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_line_mask_agrees_with_is_table_line() {
+        let mut doc = Document::from_text("a\nb\nc\nd\ne\nf");
+        for span in [(2, 3), (0, 1), (5, 9), (4, 2)] {
+            doc.tables.push(Table {
+                line_span: span,
+                ..Table::default()
+            });
+        }
+        let mask = doc.table_line_mask();
+        let expected: Vec<bool> = (1..=6).map(|l| doc.is_table_line(l)).collect();
+        assert_eq!(mask, expected);
+        assert_eq!(mask, [true, true, true, false, true, true]);
     }
 }

@@ -5,26 +5,28 @@
 //! which all of that is gone, never on the text as written.
 
 /// Splits decoded text into lines on `\n`, `\r\n` or a lone `\r`, keeping empty lines so line
-/// numbers stay true to the source.
+/// numbers stay true to the source. Byte-order marks opening the text are dropped.
+///
+/// Line breaks are ASCII, so the text is cut by bytes and each line copied once, instead of
+/// being rebuilt character by character.
 pub fn split_lines(text: &str) -> Vec<String> {
+    let text = text.trim_start_matches('\u{feff}');
+    let bytes = text.as_bytes();
     let mut lines = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' => lines.push(std::mem::take(&mut cur)),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                lines.push(std::mem::take(&mut cur));
-            }
-            '\u{feff}' if lines.is_empty() && cur.is_empty() => {}
-            _ => cur.push(c),
+    let mut start = 0;
+    while let Some(pos) = bytes[start..]
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+    {
+        let end = start + pos;
+        lines.push(text[start..end].to_string());
+        start = end + 1;
+        if bytes[end] == b'\r' && bytes.get(start) == Some(&b'\n') {
+            start += 1;
         }
     }
-    if !cur.is_empty() {
-        lines.push(cur);
+    if start < bytes.len() {
+        lines.push(text[start..].to_string());
     }
     lines
 }
@@ -51,10 +53,50 @@ pub fn fold(s: &str) -> String {
 /// The matching key of a label: folded, with every kind of whitespace removed, brackets made
 /// half-width. `（一）主动公开 政府信息数` → `(一)主动公开政府信息数`.
 pub fn squash(s: &str) -> String {
-    s.chars()
-        .map(fold_char)
-        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200b}' | '\u{feff}'))
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    squash_into(&mut out, s);
+    out
+}
+
+/// Appends the [`squash`]ed form of `s` to `out`: for callers that build one string from many
+/// pieces, or reuse one buffer, instead of allocating a string per piece.
+///
+/// Runs of characters that squashing keeps as they are (nearly all of them) are copied as
+/// slices; only the characters it folds or drops are handled one by one.
+pub fn squash_into(out: &mut String, s: &str) {
+    out.reserve(s.len());
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        if squash_keeps(c) {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
+        let folded = fold_char(c);
+        if !squash_drops(folded) {
+            out.push(folded);
+        }
+    }
+    out.push_str(&s[run..]);
+}
+
+/// True when [`squash`] would return the string unchanged (it is squashed already).
+pub fn is_squashed(s: &str) -> bool {
+    s.chars().all(squash_keeps)
+}
+
+/// True when [`squash`] keeps a character unchanged. Printable ASCII and the CJK unified
+/// ideographs are answered by range; the rest asks [`fold_char`].
+fn squash_keeps(c: char) -> bool {
+    match c as u32 {
+        0x21..=0x7e | 0x4e00..=0x9fff => true,
+        _ => fold_char(c) == c && !squash_drops(c),
+    }
+}
+
+/// True for the (folded) characters [`squash`] removes: whitespace and invisible marks.
+fn squash_drops(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}')
 }
 
 /// Display width of a string in a monospaced rendering: CJK and full-width forms count 2.
@@ -95,6 +137,12 @@ mod tests {
     fn split_keeps_empty_lines_and_all_line_ends() {
         assert_eq!(split_lines("a\r\n\nb\rc"), vec!["a", "", "b", "c"]);
         assert_eq!(split_lines("\u{feff}x\n"), vec!["x"]);
+        assert_eq!(
+            split_lines("\u{feff}\u{feff}\r\n\u{feff}y\r"),
+            vec!["", "\u{feff}y"]
+        );
+        assert_eq!(split_lines("a\n\r\r\n"), vec!["a", "", ""]);
+        assert!(split_lines("").is_empty());
     }
 
     #[test]
@@ -105,6 +153,11 @@ mod tests {
         );
         assert_eq!(squash("商 业 企 业"), "商业企业");
         assert_eq!(squash("１２３"), "123");
+        assert!(is_squashed("(一)主动公开2023年") && !is_squashed("a b") && !is_squashed("１"));
+        assert_eq!(
+            squash("\u{feff}a\u{200b}b\u{a0}“引”—\t、政\u{3000}府ｘ"),
+            "ab\"引\"-、政府x"
+        );
     }
 
     #[test]

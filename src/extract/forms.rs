@@ -80,11 +80,10 @@ fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
     if view.has_numbers() {
         return None;
     }
-    if let Some(pos) = view
-        .cells
-        .iter()
-        .position(|c| squash(&c.text).contains("信息内容"))
-    {
+    // The row's cells squashed once for the header words below.
+    let squashed: Vec<String> = view.cells.iter().map(|c| squash(&c.text)).collect();
+    let mentions = |needle: &str| squashed.iter().any(|t| t.contains(needle));
+    if let Some(pos) = squashed.iter().position(|t| t.contains("信息内容")) {
         let columns = view.cells[pos + 1..]
             .iter()
             .filter(|c| !c.text.trim().is_empty())
@@ -102,15 +101,14 @@ fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
             .collect();
         return Some(Mode::Table2 { columns });
     }
-    if view.mentions("行政复议")
-        && (view.mentions("行政诉讼") || matches!(mode, Mode::Table3 { .. }))
+    if mentions("行政复议") && (mentions("行政诉讼") || matches!(mode, Mode::Table3 { .. }))
     {
         return Some(Mode::Table4);
     }
-    let t3_header = view.mentions("自然人")
-        || view.mentions("申请人情况")
-        || view.mentions("商业企业")
-        || view.mentions("法人或其他组织");
+    let t3_header = mentions("自然人")
+        || mentions("申请人情况")
+        || mentions("商业企业")
+        || mentions("法人或其他组织");
     if t3_header {
         let mut columns: Vec<String> = match mode {
             Mode::Table3 { columns, .. } => columns.clone(),
@@ -123,7 +121,7 @@ fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
                 .filter(|c| c != "subtotal")
                 .collect(),
         };
-        if view.mentions("小计") && !columns.iter().any(|c| c == "subtotal") {
+        if mentions("小计") && !columns.iter().any(|c| c == "subtotal") {
             // An unofficial 法人小计 column stands after the five organisation columns.
             columns.insert(6, "subtotal".to_string());
         }

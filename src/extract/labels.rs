@@ -4,6 +4,9 @@
 //! (letter-spaced 商 业 企 业 and wrapped lines), outline numbering and 其中 stripped. The
 //! vocabulary itself is data (`data/rules/labels_2008.csv`, `forms.csv`, `form4.csv`).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 use crate::document::text::squash;
@@ -54,7 +57,18 @@ pub struct LabelBook {
     pub form_terms: Vec<FormTerm>,
     /// 表四 indicators in column order.
     pub form4: Vec<String>,
+    /// Positions in `rows_2008` of the rules, by the first character of their label (rules
+    /// with an empty label under `None`), ascending: a key can only start with a label that
+    /// starts with the key's first character, so a row is compared with those rules only.
+    rows_2008_by_first: HashMap<Option<char>, Vec<usize>>,
+    /// For each table and query kind (`row`, `column`), the positions in `form_terms` of the
+    /// terms [`LabelBook::match_form`] considers, in file order, with whether each must match
+    /// exactly (`row_exact`): a label is compared with those terms only.
+    form_queries: HashMap<String, FormQueries>,
 }
+
+/// The terms of one table by query kind: (position in `form_terms`, exact match).
+type FormQueries = HashMap<&'static str, Vec<(usize, bool)>>;
 
 impl LabelBook {
     /// Parses the three label files.
@@ -72,17 +86,57 @@ impl LabelBook {
             .into_iter()
             .map(|c| c.indicator)
             .collect();
+        let mut rows_2008_by_first: HashMap<Option<char>, Vec<usize>> = HashMap::new();
+        for (i, r) in rows_2008.iter().enumerate() {
+            rows_2008_by_first
+                .entry(r.label.chars().next())
+                .or_default()
+                .push(i);
+        }
+        let mut form_queries: HashMap<String, FormQueries> = HashMap::new();
+        for (i, t) in form_terms.iter().enumerate() {
+            let (query, exact) = match t.kind.as_str() {
+                "row" => ("row", false),
+                "row_exact" => ("row", true),
+                "column" => ("column", false),
+                _ => continue,
+            };
+            form_queries
+                .entry(t.table.clone())
+                .or_default()
+                .entry(query)
+                .or_default()
+                .push((i, exact));
+        }
         LabelBook {
             rows_2008,
             form_terms,
             form4,
+            rows_2008_by_first,
+            form_queries,
         }
     }
 
     /// The 2008-era rule matching a row label, given its ancestors' keys (outermost first).
     pub fn match_2008(&self, key: &str, ancestors: &[String]) -> Option<&RowLabel> {
-        self.rows_2008
+        let group = |first: Option<char>| {
+            self.rows_2008_by_first
+                .get(&first)
+                .map_or(&[][..], Vec::as_slice)
+        };
+        let starting = key.chars().next().map_or(&[][..], |c| group(Some(c)));
+        let empty = group(None);
+        let positions: Cow<[usize]> = if empty.is_empty() {
+            Cow::Borrowed(starting)
+        } else {
+            // In file order, so that ties resolve as they did over the whole list.
+            let mut both = [starting, empty].concat();
+            both.sort_unstable();
+            Cow::Owned(both)
+        };
+        positions
             .iter()
+            .map(|&i| &self.rows_2008[i])
             .filter(|r| key.starts_with(&r.label))
             .filter(|r| r.parent.is_empty() || ancestors.iter().any(|a| a.contains(&r.parent)))
             // Longest label first; among equals, a parent-qualified rule beats a bare one.
@@ -92,18 +146,21 @@ impl LabelBook {
     /// The key of a 2019/2021 form row or column whose label contains a known term; the
     /// longest matching term wins.
     pub fn match_form(&self, table: &str, kind: &str, label: &str) -> Option<&str> {
+        let terms = self.form_queries.get(table)?.get(kind)?;
         let squashed = squash(label);
         let key = label_key(label);
-        self.form_terms
+        terms
             .iter()
-            .filter(|t| t.table == table)
-            .filter(|t| match (kind, t.kind.as_str()) {
-                ("row", "row") | ("column", "column") => squashed.contains(&t.pattern),
-                ("row", "row_exact") => key == t.pattern,
-                _ => false,
+            .map(|&(i, exact)| (&self.form_terms[i], exact))
+            .filter(|(t, exact)| {
+                if *exact {
+                    key == t.pattern
+                } else {
+                    squashed.contains(&t.pattern)
+                }
             })
-            .max_by_key(|t| (t.kind == "row_exact", t.pattern.chars().count()))
-            .map(|t| t.key.as_str())
+            .max_by_key(|(t, exact)| (*exact, t.pattern.chars().count()))
+            .map(|(t, _)| t.key.as_str())
     }
 
     /// Keys of one kind of term of a table, in file order, without repeats.
@@ -268,6 +325,70 @@ mod tests {
             id(&label_key("（一）市政府及其部门门户网站"), &[]).as_deref(),
             Some("websites.city")
         );
+    }
+
+    #[test]
+    fn indexed_2008_match_agrees_with_a_scan_of_all_rules() {
+        let k = crate::knowledge::Knowledge::embedded();
+        let book = &k.labels;
+        let scan = |key: &str, ancestors: &[String]| {
+            book.rows_2008
+                .iter()
+                .filter(|r| key.starts_with(&r.label))
+                .filter(|r| r.parent.is_empty() || ancestors.iter().any(|a| a.contains(&r.parent)))
+                .max_by_key(|r| (r.label.chars().count(), !r.parent.is_empty()))
+                .map(|r| r as *const RowLabel)
+        };
+        let parents: Vec<Vec<String>> = std::iter::once(Vec::new())
+            .chain(book.rows_2008.iter().map(|r| vec![r.label.clone()]))
+            .collect();
+        for r in &book.rows_2008 {
+            for key in [r.label.clone(), format!("{}数", r.label), String::new()] {
+                for ancestors in &parents {
+                    let indexed = book
+                        .match_2008(&key, ancestors)
+                        .map(|r| r as *const RowLabel);
+                    assert_eq!(indexed, scan(&key, ancestors), "{key}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn indexed_form_match_agrees_with_a_scan_of_all_terms() {
+        let k = crate::knowledge::Knowledge::embedded();
+        let book = &k.labels;
+        let scan = |table: &str, kind: &str, label: &str| {
+            let squashed = squash(label);
+            let key = label_key(label);
+            book.form_terms
+                .iter()
+                .filter(|t| t.table == table)
+                .filter(|t| match (kind, t.kind.as_str()) {
+                    ("row", "row") | ("column", "column") => squashed.contains(&t.pattern),
+                    ("row", "row_exact") => key == t.pattern,
+                    _ => false,
+                })
+                .max_by_key(|t| (t.kind == "row_exact", t.pattern.chars().count()))
+                .map(|t| t.key.as_str())
+        };
+        for t in &book.form_terms {
+            for label in [
+                t.pattern.clone(),
+                format!("（一）{}合计", t.pattern),
+                "其他".into(),
+            ] {
+                for table in ["t2", "t3", "t4"] {
+                    for kind in ["row", "column", "row_exact"] {
+                        assert_eq!(
+                            book.match_form(table, kind, &label),
+                            scan(table, kind, &label),
+                            "{table} {kind} {label}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

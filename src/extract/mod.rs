@@ -65,15 +65,16 @@ pub fn extract(doc: &Document, k: &Knowledge, year: Option<i16>) -> Extraction {
 /// Joins table and sentence facts: the table's value wins; each indicator stated in both gets
 /// a `text_vs_table` check.
 fn merge(table: Vec<Fact>, text: Vec<Fact>) -> (Vec<Fact>, Vec<Check>) {
-    let index: HashMap<String, usize> = table
+    // The table facts are indexed by borrowed name and moved, not cloned, into the result.
+    let index: HashMap<&str, usize> = table
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.indicator.clone(), i))
+        .map(|(i, f)| (f.indicator.as_str(), i))
         .collect();
-    let mut facts = table.clone();
+    let mut text_only = Vec::new();
     let mut checks = Vec::new();
     for t in text {
-        match index.get(&t.indicator) {
+        match index.get(t.indicator.as_str()) {
             Some(&i) => {
                 if let (Some(tv), Some(xv)) = (table[i].value, t.value) {
                     checks.push(Check {
@@ -84,9 +85,12 @@ fn merge(table: Vec<Fact>, text: Vec<Fact>) -> (Vec<Fact>, Vec<Check>) {
                     });
                 }
             }
-            None => facts.push(t),
+            None => text_only.push(t),
         }
     }
+    drop(index);
+    let mut facts = table;
+    facts.extend(text_only);
     (facts, checks)
 }
 
@@ -95,7 +99,7 @@ fn merge(table: Vec<Fact>, text: Vec<Fact>) -> (Vec<Fact>, Vec<Check>) {
 #[derive(Debug)]
 pub struct FactSink<'k> {
     k: &'k Knowledge,
-    /// Facts so far.
+    /// Facts so far (added only through [`FactSink::add_cell`], which keeps `present`).
     pub facts: Vec<Fact>,
     /// Notes for the report's reason.
     pub notes: Vec<String>,
@@ -103,6 +107,9 @@ pub struct FactSink<'k> {
     pub unmapped: Vec<String>,
     /// Indicators whose fact adds up several rows.
     summed: Vec<String>,
+    /// Which taxonomy indicators (by position) already have a fact: a form fills a hundred
+    /// or more cells, and looking each up among the facts so far was quadratic.
+    present: Vec<bool>,
 }
 
 impl<'k> FactSink<'k> {
@@ -114,12 +121,16 @@ impl<'k> FactSink<'k> {
             notes: Vec::new(),
             unmapped: Vec::new(),
             summed: Vec::new(),
+            present: vec![false; k.taxonomy.indicators.len()],
         }
     }
 
-    /// True when the indicator already has a fact.
+    /// True when the indicator already has a fact (only taxonomy indicators ever do).
     pub fn has(&self, indicator: &str) -> bool {
-        self.facts.iter().any(|f| f.indicator == indicator)
+        self.k
+            .taxonomy
+            .position(indicator)
+            .is_some_and(|i| self.present[i])
     }
 
     /// Adds the value of a table cell for an indicator; unknown ids and non-values are ignored,
@@ -131,10 +142,11 @@ impl<'k> FactSink<'k> {
         cell: &Cell,
         header_unit: Option<&'static str>,
     ) -> bool {
-        let Some(unit) = self.k.taxonomy.unit(indicator) else {
+        let Some(position) = self.k.taxonomy.position(indicator) else {
             return false;
         };
-        if self.has(indicator) {
+        let unit = self.k.taxonomy.indicators[position].unit.as_str();
+        if self.present[position] {
             return false;
         }
         let value = match value::parse_cell(&cell.text) {
@@ -153,6 +165,7 @@ impl<'k> FactSink<'k> {
             method: Method::Table,
             line: cell.line,
         });
+        self.present[position] = true;
         true
     }
 

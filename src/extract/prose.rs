@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::value::{parse_number, to_wan_yuan};
 use crate::document::Document;
-use crate::document::text::{display_width, squash};
+use crate::document::text::{display_width, squash_into};
 use crate::knowledge::{Knowledge, parse_csv};
 use crate::model::{Fact, Method};
 
@@ -94,16 +94,20 @@ impl ProseText {
         let mut text = String::new();
         let mut starts = Vec::new();
         let mut prev_wrapped = false;
+        // One buffer for every line's squashed form.
+        let mut s = String::new();
+        let in_table = doc.table_line_mask();
         for (i, line) in doc.lines.iter().enumerate() {
             let no = i as u32 + 1;
-            if doc.is_table_line(no) {
+            if in_table[i] {
                 if !text.ends_with('\n') {
                     text.push('\n');
                 }
                 prev_wrapped = false;
                 continue;
             }
-            let s = squash(line);
+            s.clear();
+            squash_into(&mut s, line);
             if s.is_empty() {
                 if !text.ends_with('\n') {
                     text.push('\n');
@@ -153,22 +157,21 @@ impl ProseText {
 pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
     let prose = ProseText::of(doc);
     let all_clauses = prose.clauses();
-    // Which rules can match which clause, in one pass per clause.
-    let candidates: Vec<Vec<usize>> = match &k.prose.set {
-        Some(set) => all_clauses
-            .iter()
-            .map(|(_, c)| set.matches(c).into_iter().collect())
-            .collect(),
-        None => vec![(0..k.prose.rules.len()).collect(); all_clauses.len()],
+    // For each rule, the clauses it can match (in text order): one set search per clause
+    // tells which rules can match it.
+    let by_rule: Vec<Vec<(usize, &str)>> = match &k.prose.set {
+        Some(set) => {
+            let mut by_rule = vec![Vec::new(); k.prose.rules.len()];
+            for &(offset, clause) in &all_clauses {
+                for rule in set.matches(clause).into_iter() {
+                    by_rule[rule].push((offset, clause));
+                }
+            }
+            by_rule
+        }
+        None => vec![all_clauses.clone(); k.prose.rules.len()],
     };
-    let clauses_for = |rule: usize| -> Vec<(usize, &str)> {
-        all_clauses
-            .iter()
-            .zip(&candidates)
-            .filter(|(_, c)| c.contains(&rule))
-            .map(|((o, c), _)| (*o, *c))
-            .collect()
-    };
+    let clauses_for = |rule: usize| -> &[(usize, &str)] { &by_rule[rule] };
     let mut facts: Vec<Fact> = Vec::new();
     let mut claimed: Vec<(usize, usize)> = Vec::new();
     for (index, rule) in k.prose.rules().iter().enumerate().filter(|(_, r)| !r.zero) {
@@ -179,7 +182,7 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
         let Some(unit) = k.taxonomy.unit(&rule.indicator) else {
             continue;
         };
-        'clauses: for (offset, clause) in &clauses {
+        'clauses: for (offset, clause) in clauses {
             for caps in rule.regex.captures_iter(clause) {
                 let (Some(whole), Some(n)) = (caps.get(0), caps.name("n")) else {
                     continue;

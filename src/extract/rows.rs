@@ -68,13 +68,6 @@ impl<'a> RowView<'a> {
     pub fn label(&self) -> Option<&'a Cell> {
         self.labels.last().copied()
     }
-
-    /// True when some cell's squashed text contains `needle`.
-    pub fn mentions(&self, needle: &str) -> bool {
-        self.cells
-            .iter()
-            .any(|c| crate::document::text::squash(&c.text).contains(needle))
-    }
 }
 
 /// A label cell: text with a Han character that is neither a value (`251000元`, `无`) nor a

@@ -24,6 +24,15 @@ struct Columns {
 
 /// Reads the header row of a 2008-era table, if this is one.
 fn header_columns(view: &RowView) -> Option<Columns> {
+    // Squashing only removes spaces and folds widths, never a Han character: a row with no
+    // 指 and no 项 cannot be a header, and most rows are not (spares squashing every cell).
+    if !view
+        .cells
+        .iter()
+        .any(|c| c.text.contains('指') || c.text.contains('项'))
+    {
+        return None;
+    }
     let texts: Vec<String> = view.cells.iter().map(|c| squash(&c.text)).collect();
     let is_header = texts
         .iter()

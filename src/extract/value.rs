@@ -1,7 +1,7 @@
 //! Reading a number as written: cells (`3,985,758`, `７`, `251000元`, `—`) and phrases
 //! (`三件`, `一百二十条`, `两`).
 
-use crate::document::text::fold;
+use crate::document::text::{fold, fold_char};
 
 /// A parsed cell or phrase value.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +23,9 @@ pub fn parse_cell(raw: &str) -> Value {
             return Value::Number(v as f64, None);
         }
     }
+    if cannot_be_value(raw) {
+        return Value::NotAValue;
+    }
     let t: String = fold(raw).chars().filter(|c| !c.is_whitespace()).collect();
     if t.is_empty() || matches!(t.as_str(), "-" | "--" | "---" | "/" | "无" | "——" | "\\") {
         return Value::Blank;
@@ -33,6 +36,20 @@ pub fn parse_cell(raw: &str) -> Value {
         Some(v) => Value::Number(v, unit),
         None => Value::NotAValue,
     }
+}
+
+/// Every character a value or a blank mark may be written with, once width-folded: digits,
+/// separators, signs, the blank marks and the units [`parse_cell`] strips.
+const VALUE_CHARS: &str = "0123456789,.，+-/\\无万亿元件条个人次篇项";
+
+/// True when the cell holds a character that no value and no blank mark is written with
+/// (the Han text of a label, a letter): then [`parse_cell`] can only answer
+/// [`Value::NotAValue`], and it does so without folding and copying the text. Most cells a
+/// row is split by are labels, so this is the common case.
+fn cannot_be_value(raw: &str) -> bool {
+    raw.chars()
+        .map(fold_char)
+        .any(|c| !c.is_whitespace() && !VALUE_CHARS.contains(c))
 }
 
 fn split_amount_unit(t: &str) -> (&str, Option<&'static str>) {
@@ -145,6 +162,11 @@ mod tests {
             assert_eq!(parse_cell(blank), Value::Blank, "{blank:?}");
         }
         assert_eq!(parse_cell("条"), Value::NotAValue);
+        assert_eq!(parse_cell("3件"), Value::Number(3.0, None));
+        assert_eq!(parse_cell(" 1，200 条"), Value::Number(1200.0, None));
+        assert_eq!(parse_cell("\\"), Value::Blank);
+        assert_eq!(parse_cell("（一）主动公开"), Value::NotAValue);
+        assert_eq!(parse_cell("12a"), Value::NotAValue);
         assert_eq!(parse_cell("1.2.3"), Value::NotAValue);
     }
 

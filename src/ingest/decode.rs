@@ -138,9 +138,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// (GBK wins ties); Big5 is only taken when the detector picks it without the hint too.
 fn detect_legacy(bytes: &[u8]) -> &'static Encoding {
     // One detector, fed once (a prefix is plenty for CJK text), asked three questions.
-    let sample = &bytes[..bytes.len().min(DETECT_SAMPLE)];
-    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    det.feed(sample, sample.len() == bytes.len());
+    let det = fed_detector(bytes);
     let guess = |tld: Option<&[u8]>| det.guess(tld, chardetng::Utf8Detection::Allow);
     let hinted = guess(Some(b"cn"));
     if hinted != BIG5 && guess(Some(b"tw")) == BIG5 && guess(None) == BIG5 {
@@ -157,6 +155,35 @@ fn detect_legacy(bytes: &[u8]) -> &'static Encoding {
 /// scanning a multi-megabyte file three times.
 const DETECT_SAMPLE: usize = 16 * 1024;
 
+/// Non-ASCII bytes after which the detector has seen enough: about 1,000 double-byte
+/// characters (a page of text), far more than the scores of GBK, Big5, EUC-KR and Shift_JIS
+/// need to part (chardetng tells them apart on a title). ASCII bytes (markup, digits, Latin
+/// text) carry no evidence, so only these are counted.
+const DETECT_NON_ASCII: usize = 2 * 1024;
+
+/// Chunks the sample is fed in, so feeding can stop soon after [`DETECT_NON_ASCII`].
+const DETECT_CHUNK: usize = 512;
+
+/// A detector fed the first [`DETECT_SAMPLE`] bytes, or fewer once it has seen
+/// [`DETECT_NON_ASCII`] non-ASCII bytes: chardetng runs some 25 candidate encodings over every
+/// byte, so the bytes it is not fed are the bulk of the cost of reading a legacy-encoded file.
+/// The end of the stream is signalled only when the whole file was fed (as chardetng asks).
+fn fed_detector(bytes: &[u8]) -> chardetng::EncodingDetector {
+    let sample = &bytes[..bytes.len().min(DETECT_SAMPLE)];
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    let mut non_ascii = 0;
+    let mut fed = 0;
+    for chunk in sample.chunks(DETECT_CHUNK) {
+        fed += chunk.len();
+        det.feed(chunk, fed == bytes.len());
+        non_ascii += chunk.iter().filter(|b| !b.is_ascii()).count();
+        if non_ascii >= DETECT_NON_ASCII {
+            break;
+        }
+    }
+    det
+}
+
 /// Decodes with a known encoding (GBK and GB2312 are read as GB18030).
 pub fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> Text {
     let enc = if enc == encoding_rs::GBK {
@@ -165,7 +192,8 @@ pub fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> Text {
         enc
     };
     let (cow, _) = enc.decode_without_bom_handling(bytes);
-    let replaced = cow.chars().filter(|&c| c == '\u{fffd}').count();
+    // A substring search, not a walk over every character.
+    let replaced = cow.matches('\u{fffd}').count();
     Text {
         text: cow.into_owned(),
         encoding: encoding_name(enc),
@@ -289,6 +317,22 @@ pub fn looks_like_text(head: &[u8]) -> bool {
 /// return and form feed) plus replacement characters in decoded text; above 10 % the "text" is
 /// binary content.
 pub fn control_share(text: &str) -> f64 {
+    share(control_counts(text))
+}
+
+/// `bad / total` of [`control_counts`], 0 for no characters.
+fn share((bad, total): (usize, usize)) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        bad as f64 / total as f64
+    }
+}
+
+/// (bad, total) characters of [`control_share`]: the bad ones are the controls other than
+/// tab, line feed, carriage return and form feed, and U+FFFD. (Counting on the bytes instead
+/// measured slower: most text is multi-byte.)
+fn control_counts(text: &str) -> (usize, usize) {
     let mut total = 0usize;
     let mut bad = 0usize;
     for c in text.chars() {
@@ -297,16 +341,24 @@ pub fn control_share(text: &str) -> f64 {
             bad += 1;
         }
     }
-    if total == 0 {
-        0.0
-    } else {
-        bad as f64 / total as f64
-    }
+    (bad, total)
 }
 
 /// True when decoded text is binary junk (see [`control_share`]).
 pub fn is_binary_text(text: &str) -> bool {
     control_share(text) > 0.10
+}
+
+/// [`is_binary_text`] of the lines joined by `\n`, without joining them (a line feed is a
+/// character, never a bad one).
+pub fn is_binary_lines(lines: &[String]) -> bool {
+    let (bad, total) = lines
+        .iter()
+        .map(|l| control_counts(l))
+        .fold((0, lines.len().saturating_sub(1)), |(b, t), (lb, lt)| {
+            (b + lb, t + lt)
+        });
+    share((bad, total)) > 0.10
 }
 
 #[cfg(test)]
@@ -375,6 +427,32 @@ mod tests {
     }
 
     #[test]
+    fn feeding_stops_early_without_changing_the_guess() {
+        let texts = [
+            (REPORT.repeat(400), GB18030),
+            ("臺北市政府資訊公開年度報告：本年度主動公開政府資訊共計二百五十三件，受理民眾申請十二件。".repeat(400), BIG5),
+            ("정부 정보 공개 연례 보고서: 올해 정부 정보 이백오십삼 건을 공개하였습니다. ".repeat(400), encoding_rs::EUC_KR),
+            ("政府情報公開年次報告書：本年度は二百五十三件の情報を公開しました。".repeat(400), encoding_rs::SHIFT_JIS),
+        ];
+        for (text, enc) in texts {
+            let (bytes, _, _) = enc.encode(&text);
+            assert!(bytes.len() > DETECT_SAMPLE);
+            let mut full = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            full.feed(&bytes[..DETECT_SAMPLE], false);
+            let early = fed_detector(&bytes);
+            for tld in [Some(&b"cn"[..]), Some(&b"tw"[..]), None] {
+                let allow = chardetng::Utf8Detection::Allow;
+                assert_eq!(
+                    early.guess(tld, allow),
+                    full.guess(tld, allow),
+                    "{}",
+                    enc.name()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn html_declared_charset_wins_and_mislabels_are_caught() {
         let page = "<html><head><meta charset=\"gb2312\"><title>报告</title></head><body>政府信息公开</body></html>";
         let (gbk, _, _) = GB18030.encode(page);
@@ -395,5 +473,22 @@ mod tests {
     fn binary_junk_is_recognised() {
         assert!(is_binary_text("\u{0}\u{1}\u{2}abc\u{3}"));
         assert!(!is_binary_text("政府\t信息\n公开"));
+        let text = "a\u{7f}\u{85}\u{9f}\u{a0}\u{fffd}\u{fffc}\u{efbf}\x0c\r\n\t\u{1}政";
+        let by_chars = text
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c')) || c == '\u{fffd}'
+            })
+            .count();
+        assert_eq!(control_counts(text), (by_chars, text.chars().count()));
+        assert_eq!(control_counts(text).0, 5);
+        let lines = vec![
+            "\u{1}\u{2}".to_string(),
+            String::new(),
+            "abcdefghijklmnop".to_string(),
+        ];
+        assert_eq!(is_binary_lines(&lines), is_binary_text(&lines.join("\n")));
+        assert!(is_binary_lines(&["\u{1}".to_string(), "a".to_string()]));
+        assert!(!is_binary_lines(&[]));
     }
 }

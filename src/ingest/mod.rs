@@ -154,14 +154,30 @@ fn extension(path: &Path) -> String {
         .to_ascii_lowercase()
 }
 
+/// True when the head of a file holds `<html`, `<body` or `<meta ` anywhere, or opens (after
+/// byte-order marks and whitespace) with `<!doctype html`, in any letter case.
+///
+/// The tags are ASCII, so they are looked for in the bytes, at each `<`: no lossy decoding or
+/// lower-cased copy of the head (most files are text without a single `<`). Only a head that
+/// has a doctype somewhere is decoded, to tell whether it opens the file.
 fn looks_like_html(head: &[u8]) -> bool {
-    let text: String = String::from_utf8_lossy(head).to_ascii_lowercase();
-    let t = text.trim_start_matches('\u{feff}').trim_start();
-    t.starts_with("<!doctype html")
-        || t.starts_with("<html")
-        || t.contains("<html")
-        || t.contains("<body")
-        || t.contains("<meta ")
+    let has_tag = |tag: &[u8]| {
+        head.iter().enumerate().any(|(i, &b)| {
+            b == b'<'
+                && head
+                    .get(i..i + tag.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(tag))
+        })
+    };
+    if has_tag(b"<html") || has_tag(b"<body") || has_tag(b"<meta ") {
+        return true;
+    }
+    has_tag(b"<!doctype html") && {
+        let text = String::from_utf8_lossy(head);
+        let t = text.trim_start_matches('\u{feff}').trim_start();
+        t.get(..14)
+            .is_some_and(|s| s.eq_ignore_ascii_case("<!doctype html"))
+    }
 }
 
 /// Reads a file's bytes in the given format into a document. Text formats whose decoded text
@@ -180,7 +196,7 @@ pub fn read_document(format: Format, bytes: &[u8]) -> Result<Decoded, ReadError>
             "not a text, HTML, Word, PDF or spreadsheet file".to_string(),
         )),
     }?;
-    if format == Format::Txt && decode::is_binary_text(&decoded.doc.text()) {
+    if format == Format::Txt && decode::is_binary_lines(&decoded.doc.lines) {
         return Err(ReadError::Unreadable(
             "binary content, not text".to_string(),
         ));
@@ -224,6 +240,16 @@ mod tests {
             sniff_format(Path::new("a"), "政府信息公开".as_bytes()),
             Format::Txt
         );
+    }
+
+    #[test]
+    fn html_is_recognised_by_its_tags_in_any_case() {
+        assert!(looks_like_html(b"\xef\xbb\xbf \n<!DOCTYPE HTML>\n<p>x"));
+        assert!(looks_like_html("正文<BODY>".as_bytes()));
+        assert!(looks_like_html(b"\xd5\xfe<Meta charset=gbk>"));
+        assert!(!looks_like_html(b"text <!doctype html> later"));
+        assert!(!looks_like_html(b"<metadata> <htm"));
+        assert!(!looks_like_html("政府信息公开".as_bytes()));
     }
 
     #[test]

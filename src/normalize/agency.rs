@@ -344,6 +344,10 @@ fn signature_candidates(
 
 /// `填报单位：XX` and friends.
 fn label_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
+    // The label pattern ends in a colon: a line without one is not searched.
+    if !line.contains([':', '：']) {
+        return;
+    }
     let Some(m) = p.label.find(line) else { return };
     let rest = &line[m.end()..];
     let stop = ["填报", "日期", "时间", "联系", "负责人", "电话", "审核"]
@@ -359,8 +363,30 @@ fn label_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     }
 }
 
-/// The opening sentence (现公布XX2017年度…, 本报告由XX编制) and the contact sentence.
+/// Words one of which every opening sentence holds: each alternative that starts
+/// [`AgencyPatterns::opening`] contains one. A line with none is not searched (the capturing
+/// search over every scanned line was the cost of this stage).
+const OPENING_WORDS: [&str; 4] = ["公布", "发布", "现将", "现就"];
+
+/// The words the contact pattern starts with (请 alone is in every 申请).
+const CONTACT_WORDS: [&str; 4] = ["请与", "请联系", "请致电", "请向"];
+
+/// The opening sentence (现公布XX2017年度…, 本报告由XX编制) and the contact sentence. Each
+/// pattern runs only on lines holding the words it starts with.
 fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
+    if OPENING_WORDS.iter().any(|w| line.contains(w)) {
+        opening_candidates(p, line, out);
+    }
+    if line.contains("本报告由") {
+        compiled_by_candidate(p, line, out);
+    }
+    if CONTACT_WORDS.iter().any(|w| line.contains(w)) {
+        contact_candidates(p, line, out);
+    }
+}
+
+/// 现公布XX2017年度….
+fn opening_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     for c in p.opening.captures_iter(line) {
         if let Some(name) = clean_name(p, &c[1]).filter(|n| ends_like_agency(p, n)) {
             out.push(Candidate {
@@ -369,6 +395,10 @@ fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>)
             });
         }
     }
+}
+
+/// 本报告由XX编制.
+fn compiled_by_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     if let Some(c) = p.compiled_by.captures(line)
         && let Some(name) = clean_name(p, &c[1]).filter(|n| ends_like_agency(p, n))
     {
@@ -377,6 +407,10 @@ fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>)
             source: Source::Opening,
         });
     }
+}
+
+/// 请与XX联系.
+fn contact_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     for c in p.contact.captures_iter(line) {
         let Some(cleaned) = clean_name(p, &c[1]) else {
             continue;
@@ -421,6 +455,33 @@ mod tests {
         assert_eq!(p.expand_unit("市场监督管理局"), "市场监督管理局");
         assert_eq!(p.expand_unit("政府办"), "人民政府办公室");
         assert_eq!(p.national("国家发改委"), Some("国家发展和改革委员会"));
+    }
+
+    #[test]
+    fn opening_words_cover_every_opening_alternative() {
+        let book = NameBook::embedded();
+        let pattern = book.agency.opening.as_str();
+        let group = pattern
+            .strip_prefix("(?:")
+            .and_then(|rest| rest.split_once(')'))
+            .map(|(alternatives, _)| alternatives)
+            .expect("opening starts with a group of alternatives");
+        for alternative in group.split('|') {
+            assert!(
+                OPENING_WORDS.iter().any(|w| alternative.contains(w)),
+                "{alternative}"
+            );
+        }
+        assert!(book.agency.compiled_by.as_str().starts_with("本报告由"));
+        let contact = book.agency.contact.as_str();
+        let alternatives = contact
+            .strip_prefix("请(?:")
+            .and_then(|rest| rest.split_once(')'))
+            .map(|(alternatives, _)| alternatives)
+            .expect("contact starts with 请 and a group of alternatives");
+        let words: Vec<String> = alternatives.split('|').map(|a| format!("请{a}")).collect();
+        assert_eq!(words, CONTACT_WORDS);
+        assert!(book.agency.label.as_str().ends_with("[:：]"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// Which tier a gazetteer division is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,8 +303,12 @@ impl Gazetteer {
         }
         let mut patterns: Vec<(String, Vec<Target>)> = map.into_iter().collect();
         patterns.sort_by(|a, b| a.0.cmp(&b.0));
+        // A full DFA (about 13 MB for the 3,500 names, built once in ~20 ms and shared by all
+        // threads): every scanned line of every report goes through it, and a DFA takes one
+        // table look-up per byte where the default NFA follows failure transitions.
         let matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(patterns.iter().map(|p| p.0.as_str()))
             .unwrap_or_else(|_| unreachable_matcher());
         self.patterns = patterns;

@@ -18,6 +18,8 @@ pub mod gazetteer;
 pub mod region;
 pub mod year;
 
+use std::borrow::Cow;
+
 use crate::document::Document;
 use crate::document::text::squash;
 use crate::model::{Identity, Level};
@@ -45,7 +47,7 @@ pub struct NameBook {
     /// Traditional → simplified converter, for mirrors in traditional characters.
     t2s: Option<ferrous_opencc::OpenCC>,
     /// Lines that need [`NameBook::t2s`]: they contain characters only traditional text uses.
-    traditional_marks: regex::Regex,
+    traditional_marks: CharSet,
     /// Lines worth scanning wherever they are (labels, contact details).
     label_line: regex::Regex,
 }
@@ -91,8 +93,8 @@ impl NameBook {
             codes: CodePatterns::new(),
             t2s: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
                 .ok(),
-            traditional_marks: compile(
-                "[區縣為與們會發關開國務報於這辦員廳廣東門農業衛環濟鄉鎮劃計資監財證執審導總黨紀齊蘇遼寧貴雲陝龍陽長島慶華灣]",
+            traditional_marks: CharSet::new(
+                "區縣為與們會發關開國務報於這辦員廳廣東門農業衛環濟鄉鎮劃計資監財證執審導總黨紀齊蘇遼寧貴雲陝龍陽長島慶華灣",
             ),
             label_line: compile(
                 "填报|单位名称|報|联系|聯系|电话|電話|邮编|郵編|统计期限|统计时限|統計",
@@ -100,12 +102,40 @@ impl NameBook {
         }
     }
 
-    /// The line in simplified characters (converted only when it shows traditional ones).
-    fn simplified(&self, line: &str) -> String {
+    /// The line in simplified characters (converted only when it shows traditional ones;
+    /// borrowed as it is otherwise, which is nearly always).
+    fn simplified<'a>(&self, line: &'a str) -> Cow<'a, str> {
         match &self.t2s {
-            Some(cc) if self.traditional_marks.is_match(line) => cc.convert(line),
-            _ => line.to_string(),
+            Some(cc) if self.traditional_marks.any_in(line) => Cow::Owned(cc.convert(line)),
+            _ => Cow::Borrowed(line),
         }
+    }
+}
+
+/// A set of characters of the Basic Multilingual Plane, as a bitmap: "does the line hold one
+/// of these characters" is one look-up per character, cheaper than the search of a regex
+/// character class over every scanned line.
+struct CharSet {
+    bits: Vec<u64>,
+}
+
+impl CharSet {
+    /// The set of the characters of `chars` (those outside the BMP are left out).
+    fn new(chars: &str) -> CharSet {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for c in chars.chars().filter(|&c| (c as u32) < 0x10000) {
+            bits[c as usize / 64] |= 1 << (c as u32 % 64);
+        }
+        CharSet { bits }
+    }
+
+    /// True when `text` holds a character of the set.
+    fn any_in(&self, text: &str) -> bool {
+        text.chars().any(|c| {
+            self.bits
+                .get(c as usize / 64)
+                .is_some_and(|w| w & (1 << (c as u32 % 64)) != 0)
+        })
     }
 }
 
@@ -153,19 +183,23 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
     out
 }
 
-/// A cheap test for a short line carrying a date (年 … 日), before any regex runs.
+/// A cheap test for a short line carrying a date (年 … 日), before any regex runs. The
+/// characters are counted last: most lines have no 日 at all.
 fn looks_like_date_line(line: &str) -> bool {
-    line.chars().count() <= 60 && line.contains('年') && line.contains('日')
+    line.contains('日') && line.contains('年') && line.chars().count() <= 60
 }
 
 /// Finds the agency, region, tier, statistical year and publication date of a report.
 pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity {
     let lines = scanned_lines(doc, book);
-    let texts: Vec<String> = lines.iter().map(|(_, l)| l.clone()).collect();
     let title = doc.title.as_deref().map(|t| book.simplified(t));
     let mut identity = Identity::default();
 
-    let ctx = Context::gather(&book.gazetteer, &book.codes, &texts);
+    let ctx = Context::gather(
+        &book.gazetteer,
+        &book.codes,
+        lines.iter().map(|(_, l)| l.as_str()),
+    );
     let candidates = agency::candidates(
         &book.agency,
         &book.years,
@@ -367,12 +401,8 @@ fn timing(book: &NameBook, lines: &[(usize, String)], title: Option<&str>) -> ye
     }
     let title_year = title_year.or_else(|| title.and_then(|t| year::title_year(yp, &squash(t))));
     let period = lines.iter().find_map(|(_, l)| year::period_year(yp, l));
-    let body_lines: Vec<String> = lines
-        .iter()
-        .take(HEAD_LINES)
-        .map(|(_, l)| l.clone())
-        .collect();
-    let body = year::body_year(yp, &body_lines);
+    let body_lines = lines.iter().take(HEAD_LINES).map(|(_, l)| l.as_str());
+    let body = year::body_year(yp, body_lines);
     year::decide(title_year, period, body, published(book, lines))
 }
 
@@ -528,6 +558,14 @@ mod tests {
         ] {
             let _ = identify(&Document::from_text(text), "a/b/c", &book);
         }
+    }
+
+    #[test]
+    fn traditional_marks_are_found_anywhere_in_a_line() {
+        let book = NameBook::embedded();
+        assert!(book.traditional_marks.any_in("abc臺北市政府報告"));
+        assert!(!book.traditional_marks.any_in("政府信息公开工作报告𠀀"));
+        assert_eq!(book.simplified("區政府"), "区政府");
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub struct Context {
     pub named: Vec<(usize, usize)>,
 }
 
+/// The words a telephone number follows in [`CodePatterns`]' pattern: a line without one
+/// is not searched for numbers.
+const PHONE_WORDS: [&str; 7] = ["电话", "传真", "热线", "Tel", "TEL", "tel", "联系方式"];
+/// The words a postal code follows, likewise.
+const POSTAL_WORDS: [&str; 2] = ["邮编", "邮政编码"];
+
 /// Precompiled patterns for telephone and postal codes.
 #[derive(Debug)]
 pub struct CodePatterns {
@@ -31,10 +37,14 @@ impl CodePatterns {
         let compile =
             |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
         CodePatterns {
-            phone: compile(
-                r"(?:电话|传真|热线|Tel|TEL|tel|联系方式)[^0-9]{0,8}\(?(0[1-9]\d{1,2})[-)）]?\d{7,8}",
-            ),
-            postal: compile(r"(?:邮编|邮政编码)[^0-9]{0,3}(\d{6})"),
+            phone: compile(&format!(
+                r"(?:{})[^0-9]{{0,8}}\(?(0[1-9]\d{{1,2}})[-)）]?\d{{7,8}}",
+                PHONE_WORDS.join("|")
+            )),
+            postal: compile(&format!(
+                r"(?:{})[^0-9]{{0,3}}(\d{{6}})",
+                POSTAL_WORDS.join("|")
+            )),
         }
     }
 }
@@ -46,25 +56,19 @@ impl Default for CodePatterns {
 }
 
 impl Context {
-    /// Gathers evidence from squashed lines.
-    pub fn gather(g: &Gazetteer, p: &CodePatterns, lines: &[String]) -> Context {
+    /// Gathers evidence from squashed lines (borrowed: the caller keeps them numbered).
+    pub fn gather<'a>(
+        g: &Gazetteer,
+        p: &CodePatterns,
+        lines: impl IntoIterator<Item = &'a str>,
+    ) -> Context {
         let mut ctx = Context::default();
         for line in lines {
-            for c in p.phone.captures_iter(line) {
-                let code = &c[1];
-                let code = if code.starts_with("01") || code.starts_with("02") {
-                    code.get(..3).unwrap_or(code)
-                } else {
-                    code
-                };
-                if let Some(d) = g.by_area_code(code) {
-                    ctx.coded.push(d);
-                }
+            if PHONE_WORDS.iter().any(|w| line.contains(w)) {
+                ctx.phone_codes(g, p, line);
             }
-            for c in p.postal.captures_iter(line) {
-                if let Some(d) = g.by_postal_code(&c[1]) {
-                    ctx.coded.push(d);
-                }
+            if POSTAL_WORDS.iter().any(|w| line.contains(w)) {
+                ctx.postal_codes(g, p, line);
             }
             for m in g.mentions(line) {
                 if let [t] = m.targets.as_slice()
@@ -78,6 +82,30 @@ impl Context {
             }
         }
         ctx
+    }
+
+    /// Cities named by telephone area codes in a line.
+    fn phone_codes(&mut self, g: &Gazetteer, p: &CodePatterns, line: &str) {
+        for c in p.phone.captures_iter(line) {
+            let code = &c[1];
+            let code = if code.starts_with("01") || code.starts_with("02") {
+                code.get(..3).unwrap_or(code)
+            } else {
+                code
+            };
+            if let Some(d) = g.by_area_code(code) {
+                self.coded.push(d);
+            }
+        }
+    }
+
+    /// Cities named by postal codes in a line.
+    fn postal_codes(&mut self, g: &Gazetteer, p: &CodePatterns, line: &str) {
+        for c in p.postal.captures_iter(line) {
+            if let Some(d) = g.by_postal_code(&c[1]) {
+                self.coded.push(d);
+            }
+        }
     }
 
     /// True when the evidence names the city or province of division `d`, or (from names only)
@@ -261,13 +289,23 @@ mod tests {
     }
 
     #[test]
+    fn code_patterns_start_with_their_guard_words() {
+        let p = CodePatterns::new();
+        assert_eq!(
+            p.phone.as_str(),
+            r"(?:电话|传真|热线|Tel|TEL|tel|联系方式)[^0-9]{0,8}\(?(0[1-9]\d{1,2})[-)）]?\d{7,8}"
+        );
+        assert_eq!(p.postal.as_str(), r"(?:邮编|邮政编码)[^0-9]{0,3}(\d{6})");
+    }
+
+    #[test]
     fn shared_district_resolved_by_area_code_or_left_alone() {
         let book = NameBook::embedded();
         let g = &book.gazetteer;
         let p = CodePatterns::new();
         let name = "鼓楼区人民政府";
         let m = g.mentions(name);
-        let ctx = Context::gather(g, &p, &["电话:0591-87654321".to_string()]);
+        let ctx = Context::gather(g, &p, ["电话:0591-87654321"]);
         let r = resolve(g, name, &m, &ctx);
         assert_eq!(
             r.division.map(|d| g.divisions[d].code.as_str()),
@@ -284,7 +322,7 @@ mod tests {
         let g = &book.gazetteer;
         let p = CodePatterns::new();
         let name = "朝阳区教育局";
-        let ctx = Context::gather(g, &p, &["长春市朝阳区教育局办公室".to_string()]);
+        let ctx = Context::gather(g, &p, ["长春市朝阳区教育局办公室"]);
         let r = resolve(g, name, &g.mentions(name), &ctx);
         assert_eq!(name_of(g, r.division), Some("朝阳区"));
         assert_eq!(

@@ -5,9 +5,11 @@
 //! opening; the publication date from the signature block or a dated line under the title. Dates
 //! of documents quoted in the text (〔2017〕30号, 关于印发2017年…的通知) are never the year.
 
+use std::borrow::Cow;
+
 use regex::Regex;
 
-use crate::document::text::squash;
+use crate::document::text::{is_squashed, squash};
 use crate::model::Date;
 
 /// Precompiled patterns for years and dates.
@@ -168,21 +170,50 @@ pub fn period_year(p: &YearPatterns, squashed: &str) -> Option<i32> {
 pub fn title_year(p: &YearPatterns, squashed: &str) -> Option<i32> {
     let cleaned = p.doc_number.replace_all(squashed, "");
     p.year_token
-        .captures_iter(&cleaned)
-        .filter_map(|c| parse_numeral(&c[1]).map(|y| y as i32))
+        .find_iter(&cleaned)
+        .filter_map(|m| parse_numeral(year_digits(m.as_str())).map(|y| y as i32))
         .find(|y| plausible(*y))
+}
+
+/// The opening characters of the alternatives of `quoted` (besides 关于).
+const QUOTE_MARKS: [char; 4] = ['〔', '[', '(', '《'];
+
+/// The line squashed, borrowed when squashing would not change it (the scanned lines are
+/// squashed already).
+fn squash_cow(line: &str) -> Cow<'_, str> {
+    if is_squashed(line) {
+        Cow::Borrowed(line)
+    } else {
+        Cow::Owned(squash(line))
+    }
+}
+
+/// The numeral of a `year_token` match: the match without its closing 年. Taking it from the
+/// match spares the capture engine a second pass over every year in the text.
+fn year_digits(token: &str) -> &str {
+    token.strip_suffix('年').unwrap_or(token)
 }
 
 /// The year a body line speaks of (`2017年，我局…`), quoted documents and dates of the following
 /// year's plans excluded: the most frequent plausible year among the given lines.
-pub fn body_year(p: &YearPatterns, lines: &[String]) -> Option<i32> {
+pub fn body_year<'a>(p: &YearPatterns, lines: impl IntoIterator<Item = &'a str>) -> Option<i32> {
     let mut counts: Vec<(i32, usize)> = Vec::new();
-    for line in lines.iter().filter(|l| l.contains('年')) {
-        let s = squash(line);
-        let no_dates = p.full_date.replace_all(&s, "");
-        let cleaned = p.quoted.replace_all(&no_dates, "");
-        for c in p.year_token.captures_iter(&cleaned) {
-            let Some(y) = parse_numeral(&c[1]).map(|y| y as i32) else {
+    for line in lines.into_iter().filter(|l| l.contains('年')) {
+        let s = squash_cow(line);
+        // Each pattern runs only where its literals are: a date needs 月 and 日, a quotation
+        // one of its brackets or 关于.
+        let no_dates = if s.contains('月') && s.contains('日') {
+            p.full_date.replace_all(&s, "")
+        } else {
+            Cow::Borrowed(&*s)
+        };
+        let cleaned = if no_dates.contains(QUOTE_MARKS) || no_dates.contains("关于") {
+            p.quoted.replace_all(&no_dates, "")
+        } else {
+            Cow::Borrowed(&*no_dates)
+        };
+        for m in p.year_token.find_iter(&cleaned) {
+            let Some(y) = parse_numeral(year_digits(m.as_str())).map(|y| y as i32) else {
                 continue;
             };
             if !plausible(y) {
@@ -304,7 +335,7 @@ mod tests {
             Some(2015)
         );
         assert_eq!(
-            body_year(&p, &["2017年，我局（威政办字〔2018〕30号）".to_string()]),
+            body_year(&p, ["2017年，我局（威政办字〔2018〕30号）"]),
             Some(2017)
         );
         let t = decide(Some(2018), Some(2017), None, None);
