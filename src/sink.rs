@@ -340,8 +340,8 @@ pub trait TableRow: Sized + Sync {
     const STEM: &'static str;
     /// The Arrow schema of all columns.
     fn schema() -> Schema;
-    /// Column `index` of [`TableRow::schema`] for these rows.
-    fn column(rows: &[Self], index: usize) -> ArrayRef;
+    /// Column `index` of [`TableRow::schema`] for these rows (in pieces, taken in order).
+    fn column(rows: &[Vec<Self>], index: usize) -> ArrayRef;
     /// The value of a partition column, `None` for null.
     fn partition_value(&self, by: PartitionBy) -> Option<String>;
 }
@@ -391,28 +391,40 @@ impl TableRow for FactRow {
         ])
     }
 
-    fn column(rows: &[FactRow], index: usize) -> ArrayRef {
+    fn column(rows: &[Vec<FactRow>], index: usize) -> ArrayRef {
         fn rec(r: &FactRow) -> &RecordColumns {
             &r.record
         }
         match index {
-            0 => strings(rows.iter().map(|r| rec(r).agency.as_deref())),
-            1 => Arc::new(Int16Array::from_iter(rows.iter().map(|r| rec(r).year))),
-            2 => strings(rows.iter().map(|r| Some(&*r.indicator))),
-            3 => Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.value))),
-            4 => strings(rows.iter().map(|r| Some(r.value_raw.as_str()))),
-            5 => strings(rows.iter().map(|r| Some(&*r.unit))),
-            6 => strings(rows.iter().map(|r| rec(r).province.as_deref())),
-            7 => strings(rows.iter().map(|r| rec(r).city.as_deref())),
-            8 => strings(rows.iter().map(|r| rec(r).county.as_deref())),
-            9 => strings(rows.iter().map(|r| rec(r).division_code.as_deref())),
-            10 => strings(rows.iter().map(|r| Some(rec(r).level.as_str()))),
-            11 => strings(rows.iter().map(|r| rec(r).template.map(Template::as_str))),
-            12 => strings(rows.iter().map(|r| Some(r.method.as_str()))),
-            13 => strings(rows.iter().map(|r| Some(&*rec(r).report_id))),
-            14 => strings(rows.iter().map(|r| Some(&*rec(r).source_path))),
+            0 => strings(rows.iter().flatten().map(|r| rec(r).agency.as_deref())),
+            1 => Arc::new(Int16Array::from_iter(
+                rows.iter().flatten().map(|r| rec(r).year),
+            )),
+            2 => strings(rows.iter().flatten().map(|r| Some(&*r.indicator))),
+            3 => Arc::new(Float64Array::from_iter(
+                rows.iter().flatten().map(|r| r.value),
+            )),
+            4 => strings(rows.iter().flatten().map(|r| Some(r.value_raw.as_str()))),
+            5 => strings(rows.iter().flatten().map(|r| Some(&*r.unit))),
+            6 => strings(rows.iter().flatten().map(|r| rec(r).province.as_deref())),
+            7 => strings(rows.iter().flatten().map(|r| rec(r).city.as_deref())),
+            8 => strings(rows.iter().flatten().map(|r| rec(r).county.as_deref())),
+            9 => strings(
+                rows.iter()
+                    .flatten()
+                    .map(|r| rec(r).division_code.as_deref()),
+            ),
+            10 => strings(rows.iter().flatten().map(|r| Some(rec(r).level.as_str()))),
+            11 => strings(
+                rows.iter()
+                    .flatten()
+                    .map(|r| rec(r).template.map(Template::as_str)),
+            ),
+            12 => strings(rows.iter().flatten().map(|r| Some(r.method.as_str()))),
+            13 => strings(rows.iter().flatten().map(|r| Some(&*rec(r).report_id))),
+            14 => strings(rows.iter().flatten().map(|r| Some(&*rec(r).source_path))),
             15 => Arc::new(Int32Array::from_iter_values(
-                rows.iter().map(|r| r.source_line),
+                rows.iter().flatten().map(|r| r.source_line),
             )),
             _ => panic!("facts has 16 columns, not {index}"),
         }
@@ -454,30 +466,36 @@ impl TableRow for ReportRow {
         ])
     }
 
-    fn column(rows: &[ReportRow], index: usize) -> ArrayRef {
+    fn column(rows: &[Vec<ReportRow>], index: usize) -> ArrayRef {
         match index {
-            0 => strings(rows.iter().map(|r| Some(r.source_path.as_str()))),
-            1 => strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
-            2 => Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.bytes))),
-            3 => strings(rows.iter().map(|r| Some(r.format.as_str()))),
-            4 => strings(rows.iter().map(|r| r.encoding.as_deref())),
-            5 => strings(rows.iter().map(|r| Some(r.status.as_str()))),
-            6 => strings(rows.iter().map(|r| r.reason.as_deref())),
-            7 => strings(rows.iter().map(|r| r.agency_raw.as_deref())),
-            8 => strings(rows.iter().map(|r| r.agency.as_deref())),
-            9 => strings(rows.iter().map(|r| r.province.as_deref())),
-            10 => strings(rows.iter().map(|r| r.city.as_deref())),
-            11 => strings(rows.iter().map(|r| r.county.as_deref())),
-            12 => strings(rows.iter().map(|r| r.division_code.as_deref())),
-            13 => strings(rows.iter().map(|r| Some(r.level.as_str()))),
-            14 => Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
-            15 => Arc::new(Date32Array::from_iter(rows.iter().map(|r| r.published))),
-            16 => strings(rows.iter().map(|r| r.template.as_deref())),
-            17 => Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.facts))),
-            18 => Arc::new(Int32Array::from_iter_values(
-                rows.iter().map(|r| r.checks_failed),
+            0 => strings(rows.iter().flatten().map(|r| Some(r.source_path.as_str()))),
+            1 => strings(rows.iter().flatten().map(|r| Some(r.report_id.as_str()))),
+            2 => Arc::new(Int64Array::from_iter_values(
+                rows.iter().flatten().map(|r| r.bytes),
             )),
-            19 => strings(rows.iter().map(|r| r.duplicate_of.as_deref())),
+            3 => strings(rows.iter().flatten().map(|r| Some(r.format.as_str()))),
+            4 => strings(rows.iter().flatten().map(|r| r.encoding.as_deref())),
+            5 => strings(rows.iter().flatten().map(|r| Some(r.status.as_str()))),
+            6 => strings(rows.iter().flatten().map(|r| r.reason.as_deref())),
+            7 => strings(rows.iter().flatten().map(|r| r.agency_raw.as_deref())),
+            8 => strings(rows.iter().flatten().map(|r| r.agency.as_deref())),
+            9 => strings(rows.iter().flatten().map(|r| r.province.as_deref())),
+            10 => strings(rows.iter().flatten().map(|r| r.city.as_deref())),
+            11 => strings(rows.iter().flatten().map(|r| r.county.as_deref())),
+            12 => strings(rows.iter().flatten().map(|r| r.division_code.as_deref())),
+            13 => strings(rows.iter().flatten().map(|r| Some(r.level.as_str()))),
+            14 => Arc::new(Int16Array::from_iter(rows.iter().flatten().map(|r| r.year))),
+            15 => Arc::new(Date32Array::from_iter(
+                rows.iter().flatten().map(|r| r.published),
+            )),
+            16 => strings(rows.iter().flatten().map(|r| r.template.as_deref())),
+            17 => Arc::new(Int32Array::from_iter_values(
+                rows.iter().flatten().map(|r| r.facts),
+            )),
+            18 => Arc::new(Int32Array::from_iter_values(
+                rows.iter().flatten().map(|r| r.checks_failed),
+            )),
+            19 => strings(rows.iter().flatten().map(|r| r.duplicate_of.as_deref())),
             _ => panic!("reports has 20 columns, not {index}"),
         }
     }
@@ -505,19 +523,21 @@ impl TableRow for CheckRow {
         ])
     }
 
-    fn column(rows: &[CheckRow], index: usize) -> ArrayRef {
+    fn column(rows: &[Vec<CheckRow>], index: usize) -> ArrayRef {
         match index {
-            0 => strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
-            1 => strings(rows.iter().map(|r| r.agency.as_deref())),
-            2 => Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
-            3 => strings(rows.iter().map(|r| Some(r.check.as_str()))),
+            0 => strings(rows.iter().flatten().map(|r| Some(r.report_id.as_str()))),
+            1 => strings(rows.iter().flatten().map(|r| r.agency.as_deref())),
+            2 => Arc::new(Int16Array::from_iter(rows.iter().flatten().map(|r| r.year))),
+            3 => strings(rows.iter().flatten().map(|r| Some(r.check.as_str()))),
             4 => Arc::new(Float64Array::from_iter_values(
-                rows.iter().map(|r| r.expected),
+                rows.iter().flatten().map(|r| r.expected),
             )),
             5 => Arc::new(Float64Array::from_iter_values(
-                rows.iter().map(|r| r.actual),
+                rows.iter().flatten().map(|r| r.actual),
             )),
-            6 => Arc::new(BooleanArray::from_iter(rows.iter().map(|r| Some(r.ok)))),
+            6 => Arc::new(BooleanArray::from_iter(
+                rows.iter().flatten().map(|r| Some(r.ok)),
+            )),
             _ => panic!("checks has 7 columns, not {index}"),
         }
     }
@@ -575,7 +595,10 @@ struct PartFile<R: TableRow> {
     schema: SchemaRef,
     /// Columns dropped because they are encoded in the directory name.
     keep: Vec<usize>,
-    buf: Vec<R>,
+    /// The rows of the row group being filled, in pieces as they came.
+    buf: Vec<Vec<R>>,
+    /// Rows in `buf`.
+    buffered: usize,
     row_group_size: usize,
     row_groups: usize,
     pool: Option<Arc<rayon::ThreadPool>>,
@@ -635,7 +658,8 @@ impl<R: TableRow> PartFile<R> {
             columns,
             schema,
             keep,
-            buf: Vec::with_capacity(1024),
+            buf: Vec::new(),
+            buffered: 0,
             row_group_size: opts.row_group_size.max(1),
             row_groups: 0,
             pool: opts.pool.clone(),
@@ -643,17 +667,39 @@ impl<R: TableRow> PartFile<R> {
     }
 
     fn push(&mut self, row: R) -> Result<(), SinkError> {
-        self.buf.push(row);
-        if self.buf.len() >= self.row_group_size {
+        match self.buf.last_mut() {
+            Some(piece) => piece.push(row),
+            None => self.buf.push(vec![row]),
+        }
+        self.buffered += 1;
+        if self.buffered >= self.row_group_size {
             self.flush()
         } else {
             Ok(())
         }
     }
 
+    /// Appends a piece of rows without moving them, split where a row group ends.
+    fn push_piece(&mut self, mut piece: Vec<R>) -> Result<(), SinkError> {
+        while !piece.is_empty() {
+            let room = self.row_group_size - self.buffered;
+            if piece.len() < room {
+                self.buffered += piece.len();
+                self.buf.push(piece);
+                return Ok(());
+            }
+            let rest = piece.split_off(room);
+            self.buffered += piece.len();
+            self.buf.push(piece);
+            self.flush()?;
+            piece = rest;
+        }
+        Ok(())
+    }
+
     /// Writes the buffered rows as one row group.
     fn flush(&mut self) -> Result<(), SinkError> {
-        if self.buf.is_empty() {
+        if self.buffered == 0 {
             return Ok(());
         }
         let perr = |source| SinkError::Parquet {
@@ -685,6 +731,7 @@ impl<R: TableRow> PartFile<R> {
             None => encode(),
         };
         self.buf.clear();
+        self.buffered = 0;
         let mut row_group = self.writer.next_row_group().map_err(perr)?;
         for chunk in chunks {
             chunk
@@ -776,17 +823,23 @@ impl<R: TableRow> TableWriter<R> {
         Ok(self.parts.get_mut(&key).expect("just inserted"))
     }
 
-    /// Appends rows (they must come in the table's sort order).
-    pub fn push_all(&mut self, rows: impl IntoIterator<Item = R>) -> Result<(), SinkError> {
+    /// Appends pieces of rows (they must come in the table's sort order). Unpartitioned,
+    /// the pieces are kept as they are until their row group is encoded.
+    pub fn push_pieces(
+        &mut self,
+        pieces: impl IntoIterator<Item = Vec<R>>,
+    ) -> Result<(), SinkError> {
         if !self.opts.partition_by.is_empty() {
-            return rows.into_iter().try_for_each(|row| self.push(row));
+            return pieces
+                .into_iter()
+                .flatten()
+                .try_for_each(|row| self.push(row));
         }
-        // Unpartitioned: one file, looked up once.
         let mut pushed = 0;
         let part = self.part(Vec::new())?;
-        let result = rows.into_iter().try_for_each(|row| {
-            pushed += 1;
-            part.push(row)
+        let result = pieces.into_iter().try_for_each(|piece| {
+            pushed += piece.len();
+            part.push_piece(piece)
         });
         self.rows += pushed;
         result
@@ -940,4 +993,66 @@ pub fn write_dataset(
         w.checks.push(c)?;
     }
     w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: usize) -> Vec<FactRow> {
+        let mut r = ReportRecord::empty("a/b.txt".into(), "0123456789abcdef".into(), 1, "txt");
+        r.identity.agency = Some("某市某局".into());
+        r.identity.year = Some(2020);
+        let columns = RecordColumns::of(&r);
+        (0..n)
+            .map(|i| {
+                let f = Fact {
+                    indicator: format!("i{i:03}"),
+                    value: Some(i as f64),
+                    value_raw: i.to_string(),
+                    unit: "件".into(),
+                    method: Method::Table,
+                    line: i as u32,
+                };
+                FactRow::with(&columns, &f, 0, i as u32)
+            })
+            .collect()
+    }
+
+    fn write(dir: &Path, pieces: Vec<Vec<FactRow>>, one_by_one: bool) -> Vec<u8> {
+        let mut opts = SinkOptions::new("v", "t");
+        opts.row_group_size = 7;
+        let mut w = DatasetWriter::create(dir, &opts).unwrap();
+        if one_by_one {
+            for row in pieces.into_iter().flatten() {
+                w.facts.push(row).unwrap();
+            }
+        } else {
+            w.facts.push_pieces(pieces).unwrap();
+        }
+        assert_eq!(w.finish().unwrap().facts, 30);
+        fs::read(dir.join("facts.parquet")).unwrap()
+    }
+
+    /// Row groups end every `row_group_size` rows however the rows arrive.
+    #[test]
+    fn bytes_do_not_depend_on_how_rows_arrive() {
+        let dir = tempfile::tempdir().unwrap();
+        let all = rows(30);
+        let reference = write(&dir.path().join("a"), vec![all.clone()], true);
+        let mut pieces = Vec::new();
+        let mut rest = all;
+        for size in [3, 11, 1, 0, 7, 2] {
+            let tail = rest.split_off(size);
+            pieces.push(std::mem::replace(&mut rest, tail));
+        }
+        pieces.push(rest);
+        assert_eq!(write(&dir.path().join("b"), pieces, false), reference);
+        let meta = parquet::file::reader::SerializedFileReader::new(
+            File::open(dir.path().join("b/facts.parquet")).unwrap(),
+        )
+        .unwrap();
+        use parquet::file::reader::FileReader;
+        assert_eq!(meta.metadata().num_row_groups(), 5);
+    }
 }

@@ -161,7 +161,7 @@ impl Collator<'_> {
                     .collect()
             });
             let rows: Vec<ReportRow> = rows.into_iter().collect::<Result<_, _>>()?;
-            writer.push_all(rows)?;
+            writer.push_pieces([rows])?;
         }
         Ok(())
     }
@@ -302,7 +302,7 @@ where
         });
         let mut written: Result<(), RunError> = Ok(());
         for batch in rx {
-            if let Err(e) = writer.push_all(batch.into_iter().flatten()) {
+            if let Err(e) = writer.push_pieces(batch) {
                 written = Err(e.into());
                 break;
             }
