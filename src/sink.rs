@@ -338,6 +338,9 @@ impl ReportRow {
 pub trait TableRow: Sized + Sync {
     /// File stem: `facts`, `reports` or `checks`.
     const STEM: &'static str;
+    /// The table's row groups hold [`SinkOptions::row_group_size`] divided by this many rows
+    /// (wide rows, smaller groups: a row group is buffered whole).
+    const ROW_GROUP_DIVISOR: usize = 1;
     /// The Arrow schema of all columns.
     fn schema() -> Schema;
     /// Column `index` of [`TableRow::schema`] for these rows (in pieces, taken in order).
@@ -440,6 +443,8 @@ impl TableRow for FactRow {
 
 impl TableRow for ReportRow {
     const STEM: &'static str = "reports";
+    /// A report row carries names, a path and a reason: a few hundred bytes.
+    const ROW_GROUP_DIVISOR: usize = 4;
 
     fn schema() -> Schema {
         Schema::new(vec![
@@ -660,7 +665,7 @@ impl<R: TableRow> PartFile<R> {
             keep,
             buf: Vec::new(),
             buffered: 0,
-            row_group_size: opts.row_group_size.max(1),
+            row_group_size: (opts.row_group_size / R::ROW_GROUP_DIVISOR).max(1),
             row_groups: 0,
             pool: opts.pool.clone(),
         })

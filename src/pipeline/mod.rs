@@ -904,8 +904,11 @@ fn store_chunks(
     Ok(out)
 }
 
-/// Writes the dataset from the record file, the three tables side by side (facts, by far
-/// the largest, collated on one thread and encoded on another).
+/// Writes the dataset from the record file: facts first (collated on one thread, encoded on
+/// another, a row group's columns in parallel), then checks and reports side by side. Each
+/// table is finished before the next starts, so only its buffers are alive: writing all
+/// three at once was no faster (both cores are busy with facts alone) and took 100 MB more
+/// at 10⁵ files.
 fn write_tables(
     collator: &collate::Collator<'_>,
     opts: &RunOptions,
@@ -920,21 +923,19 @@ fn write_tables(
         mut reports,
         mut checks,
     } = DatasetWriter::create(&opts.out, &sink_opts)?;
-    let (f, c, r) = std::thread::scope(|scope| {
+    let f = collator.facts(&mut facts).and_then(|_| Ok(facts.finish()?));
+    let (c, r) = std::thread::scope(|scope| {
         let c = scope.spawn(|| {
             collator.checks(&mut checks)?;
             Ok::<_, RunError>(checks.finish()?)
         });
-        let r = scope.spawn(|| {
-            collator.reports(&mut reports)?;
-            Ok::<_, RunError>(reports.finish()?)
-        });
-        let f = collator.facts(&mut facts).and_then(|_| Ok(facts.finish()?));
-        let joined = |h: std::thread::ScopedJoinHandle<'_, Result<sink::Closed, RunError>>| {
-            h.join()
-                .unwrap_or_else(|_| Err(RunError::Threads("table writer panicked".to_string())))
-        };
-        (f, joined(c), joined(r))
+        let r = collator
+            .reports(&mut reports)
+            .and_then(|_| Ok(reports.finish()?));
+        let c = c
+            .join()
+            .unwrap_or_else(|_| Err(RunError::Threads("checks writer panicked".to_string())));
+        (c, r)
     });
     Ok(sink::publish(f?, r?, c?)?)
 }
