@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::classify::ClassifyRules;
+use crate::extract::headers::HeaderWords;
 use crate::extract::labels::LabelBook;
 use crate::extract::prose::ProseRules;
 use crate::normalize::NameBook;
@@ -33,6 +34,10 @@ pub const DATA_FILES: &[(&str, &str)] = &[
     (
         "rules/classify.csv",
         include_str!("../data/rules/classify.csv"),
+    ),
+    (
+        "rules/headers.csv",
+        include_str!("../data/rules/headers.csv"),
     ),
     (
         "gazetteer/provinces.csv",
@@ -171,6 +176,8 @@ pub struct Knowledge {
     pub names: NameBook,
     /// Words that tell a report from other pages.
     pub classify: ClassifyRules,
+    /// Header words of the statistics tables.
+    pub headers: HeaderWords,
     version: String,
 }
 
@@ -188,6 +195,7 @@ impl Knowledge {
         let checks = CheckBook::parse(data_file("rules/checks.csv"), &labels, &taxonomy);
         let names = NameBook::embedded();
         let classify = ClassifyRules::parse(data_file("rules/classify.csv"));
+        let headers = HeaderWords::parse(data_file("rules/headers.csv"));
         let mut hasher = blake3::Hasher::new();
         for (name, text) in DATA_FILES {
             hasher.update(name.as_bytes());
@@ -202,6 +210,7 @@ impl Knowledge {
             checks,
             names,
             classify,
+            headers,
             version,
         }
     }

@@ -8,6 +8,7 @@
 //! digit runs are split only when the row's own total makes the split unique.
 
 use super::FactSink;
+use super::headers::HeaderWords;
 use super::rows::{RowView, all_rows};
 use super::value::{Value, parse_cell};
 use crate::document::text::squash;
@@ -16,12 +17,12 @@ use crate::knowledge::Knowledge;
 
 /// The table being read.
 #[derive(Debug, Clone)]
-enum Mode {
+enum Mode<'k> {
     /// Outside the forms' tables.
     None,
     /// 表二, with the column keys (and header units) of the current block.
     Table2 {
-        columns: Vec<(Option<String>, Option<&'static str>, Option<u32>)>,
+        columns: Vec<(Option<String>, Option<&'k str>, Option<u32>)>,
     },
     /// 表三, with its applicant columns in order and the right edges of a complete row.
     Table3 {
@@ -76,14 +77,18 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
 }
 
 /// Recognizes header rows; returns the mode they start (or extend).
-fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
+fn header_mode<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Option<Mode<'k>> {
     if view.has_numbers() {
         return None;
     }
     // The row's cells squashed once for the header words below.
     let squashed: Vec<String> = view.cells.iter().map(|c| squash(&c.text)).collect();
-    let mentions = |needle: &str| squashed.iter().any(|t| t.contains(needle));
-    if let Some(pos) = squashed.iter().position(|t| t.contains("信息内容")) {
+    let h = &k.headers;
+    let mentions = |words: &[String]| squashed.iter().any(|t| HeaderWords::any(words, t));
+    if let Some(pos) = squashed
+        .iter()
+        .position(|t| HeaderWords::any(&h.content_column, t))
+    {
         let columns = view.cells[pos + 1..]
             .iter()
             .filter(|c| !c.text.trim().is_empty())
@@ -94,22 +99,19 @@ fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
                     .map(str::to_string);
                 (
                     key,
-                    amount_unit_in(&c.text),
+                    h.amount_unit_in(&squash(&c.text)),
                     c.x.map(|x| x + crate::document::text::display_width(&c.text) as u32),
                 )
             })
             .collect();
         return Some(Mode::Table2 { columns });
     }
-    if mentions("行政复议") && (mentions("行政诉讼") || matches!(mode, Mode::Table3 { .. }))
+    if mentions(&h.t4_header)
+        && (mentions(&h.t4_header_with) || matches!(mode, Mode::Table3 { .. }))
     {
         return Some(Mode::Table4);
     }
-    let t3_header = mentions("自然人")
-        || mentions("申请人情况")
-        || mentions("商业企业")
-        || mentions("法人或其他组织");
-    if t3_header {
+    if mentions(&h.t3_header) {
         let mut columns: Vec<String> = match mode {
             Mode::Table3 { columns, .. } => columns.clone(),
             // The official columns, in the order `forms.csv` lists them; the unofficial
@@ -121,7 +123,7 @@ fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
                 .filter(|c| c != "subtotal")
                 .collect(),
         };
-        if mentions("小计") && !columns.iter().any(|c| c == "subtotal") {
+        if mentions(&h.t3_subtotal) && !columns.iter().any(|c| c == "subtotal") {
             // An unofficial 法人小计 column stands after the five organisation columns.
             columns.insert(6, "subtotal".to_string());
         }
@@ -133,23 +135,9 @@ fn header_mode(view: &RowView, k: &Knowledge, mode: &Mode) -> Option<Mode> {
     None
 }
 
-/// The amount unit named in a header or cell (`（单位：万元）`, `元`).
-fn amount_unit_in(text: &str) -> Option<&'static str> {
-    let t = squash(text);
-    if t.contains("亿元") {
-        Some("亿元")
-    } else if t.contains("万元") {
-        Some("万元")
-    } else if t.contains('元') {
-        Some("元")
-    } else {
-        None
-    }
-}
-
 fn table2_row(
     view: &RowView,
-    columns: &[(Option<String>, Option<&'static str>, Option<u32>)],
+    columns: &[(Option<String>, Option<&str>, Option<u32>)],
     k: &Knowledge,
     sink: &mut FactSink,
 ) {

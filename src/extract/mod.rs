@@ -7,6 +7,7 @@
 //! sentence agrees.
 
 pub mod forms;
+pub mod headers;
 pub mod labels;
 pub mod prose;
 pub mod rows;
@@ -136,12 +137,7 @@ impl<'k> FactSink<'k> {
     /// Adds the value of a table cell for an indicator; unknown ids and non-values are ignored,
     /// amounts are converted to the indicator's unit. `header_unit` is a unit stated in the
     /// column header (`本年收费金额（单位：万元）`).
-    pub fn add_cell(
-        &mut self,
-        indicator: &str,
-        cell: &Cell,
-        header_unit: Option<&'static str>,
-    ) -> bool {
+    pub fn add_cell(&mut self, indicator: &str, cell: &Cell, header_unit: Option<&str>) -> bool {
         let Some(position) = self.k.taxonomy.position(indicator) else {
             return false;
         };

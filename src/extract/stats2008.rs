@@ -7,6 +7,7 @@
 //! and unit.
 
 use super::FactSink;
+use super::headers::HeaderWords;
 use super::labels::{Style, label_key, numbering_style};
 use super::rows::{RowView, all_rows};
 use crate::document::Document;
@@ -22,46 +23,32 @@ struct Columns {
     cumulative: Vec<usize>,
 }
 
-/// Reads the header row of a 2008-era table, if this is one.
-fn header_columns(view: &RowView) -> Option<Columns> {
+/// Reads the header row of a 2008-era table, if this is one (words from
+/// `data/rules/headers.csv`).
+fn header_columns(view: &RowView, h: &HeaderWords) -> Option<Columns> {
     // Squashing only removes spaces and folds widths, never a Han character: a row with no
-    // 指 and no 项 cannot be a header, and most rows are not (spares squashing every cell).
-    if !view
-        .cells
-        .iter()
-        .any(|c| c.text.contains('指') || c.text.contains('项'))
-    {
+    // cell holding the first character of a label column word cannot be a header, and most
+    // rows are not (spares squashing every cell).
+    if !view.cells.iter().any(|c| h.may_name_label_column(&c.text)) {
         return None;
     }
     let texts: Vec<String> = view.cells.iter().map(|c| squash(&c.text)).collect();
-    let is_header = texts
-        .iter()
-        .any(|t| t.contains("指标") || t.contains("项目"))
-        && texts
-            .iter()
-            .any(|t| t.contains("单位") || t.contains("统计数") || t.contains("累计"));
+    let is_header = texts.iter().any(|t| HeaderWords::any(&h.label_column, t))
+        && texts.iter().any(|t| HeaderWords::any(&h.value_header, t));
     if !is_header {
         return None;
     }
     let mut cols = Columns::default();
     for (i, t) in texts.iter().enumerate() {
-        if t.contains("累计") && !t.starts_with("本年") {
+        let after_prefix = h
+            .not_cumulative_prefix
+            .iter()
+            .any(|p| t.starts_with(p.as_str()));
+        if HeaderWords::any(&h.cumulative_column, t) && !after_prefix {
             cols.cumulative.push(i);
         } else if cols.value.is_none()
-            && !t.contains("指标")
-            && !t.contains("单位")
-            && [
-                "统计数",
-                "本期",
-                "本年",
-                "年度",
-                "数量",
-                "数值",
-                "实际",
-                "统计",
-            ]
-            .iter()
-            .any(|w| t.contains(w))
+            && !HeaderWords::any(&h.not_value_column, t)
+            && HeaderWords::any(&h.value_column, t)
         {
             cols.value = Some(i);
         }
@@ -100,7 +87,7 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
     let mut outline = Outline::default();
     for row in all_rows(&doc.tables) {
         let view = RowView::of(row);
-        if let Some(c) = header_columns(&view) {
+        if let Some(c) = header_columns(&view, &k.headers) {
             columns = c;
             outline = Outline::default();
             continue;
