@@ -907,7 +907,7 @@ fn store_chunks(
 /// Writes the dataset from the record file: facts first (collated on one thread, encoded on
 /// another, a row group's columns in parallel), then checks and reports side by side. Each
 /// table is finished before the next starts, so only its buffers are alive: writing all
-/// three at once was no faster (both cores are busy with facts alone) and took 100 MB more
+/// three at once was no faster (both cores are busy with facts alone) and took 40–100 MB more
 /// at 10⁵ files.
 fn write_tables(
     collator: &collate::Collator<'_>,
