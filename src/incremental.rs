@@ -19,7 +19,7 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::model::ReportRecord;
-use crate::spill::{Dec, Enc, SpillError, decode_record, encode_record};
+use crate::spill::{Dec, Enc, SpillError, encode_record};
 
 const MAGIC: &str = "xxgk-records-v4";
 
@@ -275,19 +275,6 @@ impl RecordReader {
         self.started_ns
     }
 
-    /// The next record, `None` at the end.
-    pub fn next_record(&mut self) -> Result<Option<ReportRecord>, SpillError> {
-        match self.next_raw()? {
-            None => Ok(None),
-            Some(raw) => decode_record(&mut Dec::new(raw.encoded.as_slice()))
-                .map(Some)
-                .map_err(|source| SpillError {
-                    path: self.path.clone(),
-                    source,
-                }),
-        }
-    }
-
     /// The next record still encoded, `None` at the end.
     pub fn next_raw(&mut self) -> Result<Option<RawRecord>, SpillError> {
         if self.done {
@@ -421,7 +408,7 @@ impl Cache {
     }
 
     /// The cached record of `rel_path`, if any, still encoded (decode it with
-    /// [`decode_record`], in parallel). Paths must be asked for in walk order (ascending);
+    /// [`crate::spill::skim_record`], in parallel). Paths must be asked for in walk order (ascending);
     /// records of paths skipped over are dropped. A read error ends the cache (the remaining
     /// files are simply parsed again).
     pub fn take(&mut self, rel_path: &str) -> Option<RawRecord> {
@@ -479,6 +466,7 @@ pub fn publish(records: &Path, out: &Path, suffix: &str) -> Result<(), SpillErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spill::decode_record;
 
     fn stamp() -> Stamp {
         Stamp {

@@ -971,11 +971,12 @@ pub fn write_dataset(
     let mut facts: Vec<FactRow> = Vec::new();
     let mut checks: Vec<CheckRow> = Vec::new();
     for (i, r) in records.iter().enumerate().filter(|(_, r)| contributes(r)) {
+        let columns = RecordColumns::of(r);
         facts.extend(
             r.facts
                 .iter()
                 .enumerate()
-                .map(|(n, f)| FactRow::of(r, f, i as u32, n as u32)),
+                .map(|(n, f)| FactRow::with(&columns, f, i as u32, n as u32)),
         );
         checks.extend(
             r.checks

@@ -59,6 +59,10 @@ impl<W: Write> Enc<W> {
             }
         }
     }
+    /// A fact's method, one byte.
+    pub fn method(&mut self, m: Method) -> io::Result<()> {
+        self.u8(u8::from(m == Method::Text))
+    }
     pub fn opt_i16(&mut self, v: Option<i16>) -> io::Result<()> {
         match v {
             None => self.u8(0),
@@ -171,6 +175,15 @@ impl<R: Read> Dec<R> {
         self.r.read_exact(&mut buf)?;
         String::from_utf8(buf).map_err(|_| corrupt("string"))
     }
+    /// A fact's method (see [`Enc::method`]).
+    pub fn method(&mut self) -> io::Result<Method> {
+        Ok(if self.u8()? == 1 {
+            Method::Text
+        } else {
+            Method::Table
+        })
+    }
+
     /// A string looked up in `names`.
     pub fn named(&mut self, names: &mut Names) -> io::Result<Shared> {
         let len = self.u32()? as usize;
@@ -307,7 +320,7 @@ pub fn encode_record<W: Write>(e: &mut Enc<W>, r: &ReportRecord) -> io::Result<(
         s.opt_f64(f.value)?;
         s.str(&f.value_raw)?;
         s.str(&f.unit)?;
-        s.u8(u8::from(f.method == Method::Text))?;
+        s.method(f.method)?;
         s.u32(f.line)?;
     }
     e.u32(r.facts.len() as u32)?;
@@ -366,11 +379,7 @@ pub fn decode_fact_rows(raw: &[u8], file: u32, names: &mut Names) -> io::Result<
         let value = d.opt_f64()?;
         let value_raw = d.str()?;
         let unit = d.named(names)?;
-        let method = if d.u8()? == 1 {
-            Method::Text
-        } else {
-            Method::Table
-        };
+        let method = d.method()?;
         rows.push(FactRow {
             record: record.clone(),
             indicator,
@@ -422,18 +431,7 @@ pub fn skim_record(raw: &[u8], keep: impl Fn(&[u8]) -> bool) -> io::Result<Skim>
         let indicator = std::str::from_utf8(&d.scratch)
             .map_err(|_| corrupt("string"))?
             .to_string();
-        record.facts.push(Fact {
-            indicator,
-            value: d.opt_f64()?,
-            value_raw: d.str()?,
-            unit: d.str()?,
-            method: if d.u8()? == 1 {
-                Method::Text
-            } else {
-                Method::Table
-            },
-            line: d.u32()?,
-        });
+        record.facts.push(decode_fact_after(d, indicator)?);
     }
     let checks = d.u32()?;
     d.u32()?;
@@ -471,11 +469,6 @@ impl Parts {
     pub const ALL: Parts = Parts {
         facts: true,
         checks: true,
-    };
-    /// The identity and the facts.
-    pub const FACTS: Parts = Parts {
-        facts: true,
-        checks: false,
     };
     /// The identity and the checks.
     pub const CHECKS: Parts = Parts {
@@ -526,6 +519,18 @@ fn decode_head<R: Read>(d: &mut Dec<R>) -> io::Result<ReportRecord> {
     Ok(r)
 }
 
+/// The rest of a fact whose indicator was just read (see [`encode_record`]).
+fn decode_fact_after<R: Read>(d: &mut Dec<R>, indicator: String) -> io::Result<Fact> {
+    Ok(Fact {
+        indicator,
+        value: d.opt_f64()?,
+        value_raw: d.str()?,
+        unit: d.str()?,
+        method: d.method()?,
+        line: d.u32()?,
+    })
+}
+
 /// Decodes the parts of a record written by [`encode_record`] that `parts` asks for.
 pub fn decode_record_parts<R: Read>(d: &mut Dec<R>, parts: Parts) -> io::Result<ReportRecord> {
     let mut r = decode_head(d)?;
@@ -534,18 +539,8 @@ pub fn decode_record_parts<R: Read>(d: &mut Dec<R>, parts: Parts) -> io::Result<
         d.skip(len)?;
     }
     for _ in 0..if parts.facts { facts } else { 0 } {
-        r.facts.push(Fact {
-            indicator: d.str()?,
-            value: d.opt_f64()?,
-            value_raw: d.str()?,
-            unit: d.str()?,
-            method: if d.u8()? == 1 {
-                Method::Text
-            } else {
-                Method::Table
-            },
-            line: d.u32()?,
-        });
+        let indicator = d.str()?;
+        r.facts.push(decode_fact_after(d, indicator)?);
     }
     let (checks, len) = (d.u32()?, d.u32()?);
     if !parts.checks {
@@ -642,7 +637,7 @@ impl RunRow for FactRow {
         e.opt_f64(self.value)?;
         e.str(&self.value_raw)?;
         e.str(&self.unit)?;
-        e.u8(u8::from(self.method == Method::Text))?;
+        e.method(self.method)?;
         e.u32(self.source_line as u32)?;
         e.u32(self.file)?;
         e.u32(self.seq)
@@ -673,11 +668,7 @@ impl RunRow for FactRow {
             value: d.opt_f64()?,
             value_raw: d.str()?,
             unit: d.shared(&mut m.unit)?,
-            method: if d.u8()? == 1 {
-                Method::Text
-            } else {
-                Method::Table
-            },
+            method: d.method()?,
             source_line: d.u32()? as i32,
             file: d.u32()?,
             seq: d.u32()?,
@@ -986,7 +977,14 @@ mod tests {
         let back = decode_record(&mut Dec::new(buf.as_slice())).unwrap();
         assert_eq!(format!("{r:?}"), format!("{back:?}"));
         assert!(decode_record(&mut Dec::new(&buf[..buf.len() - 3])).is_err());
-        let facts = decode_record_parts(&mut Dec::new(buf.as_slice()), Parts::FACTS).unwrap();
+        let facts = decode_record_parts(
+            &mut Dec::new(buf.as_slice()),
+            Parts {
+                facts: true,
+                checks: false,
+            },
+        )
+        .unwrap();
         assert_eq!((facts.facts.len(), facts.checks.len()), (2, 0));
         assert_eq!(facts.duplicate_of, r.duplicate_of);
         let skim = skim_record(&buf, |i| i.ends_with(b"total")).unwrap();

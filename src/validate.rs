@@ -173,11 +173,16 @@ const CARRY_COLUMNS: [&str; 8] = [
     "total",
 ];
 
+/// Indicator prefixes of 上年结转 and 结转下年度继续办理, one indicator per 表三 column.
+const CARRIED_IN: &str = "requests.carried_in.";
+const CARRIED_OUT: &str = "requests.carried_out.";
+
 impl CarryOver {
     /// True for the indicators [`CarryOver::of`] reads.
     pub fn is_carry_indicator(indicator: &[u8]) -> bool {
-        indicator.starts_with(b"requests.carried_in.")
-            || indicator.starts_with(b"requests.carried_out.")
+        [CARRIED_IN, CARRIED_OUT]
+            .iter()
+            .any(|p| indicator.starts_with(p.as_bytes()))
     }
 
     /// The carry-over figures of a report's facts, if it states any.
@@ -195,8 +200,8 @@ impl CarryOver {
         let c = CarryOver {
             agency: agency.to_string(),
             year,
-            carried_in: pick("requests.carried_in."),
-            carried_out: pick("requests.carried_out."),
+            carried_in: pick(CARRIED_IN),
+            carried_out: pick(CARRIED_OUT),
         };
         (!c.carried_in.is_empty() || !c.carried_out.is_empty()).then_some(c)
     }

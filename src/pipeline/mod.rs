@@ -792,7 +792,7 @@ fn process_reusing(entry: &Entry, k: &Knowledge, max_bytes: u64, reuse: Option<R
 }
 
 /// The state of a run after processing: per-file summaries in memory, records on disk.
-struct Processed2 {
+struct RunRecords {
     files: Summaries,
     records: PathBuf,
     reused: usize,
@@ -810,7 +810,7 @@ fn process_in_chunks(
     stamp: &Stamp,
     pool: &rayon::ThreadPool,
     started_ns: i64,
-) -> Result<Processed2, RunError> {
+) -> Result<RunRecords, RunError> {
     let mut cache = if opts.full {
         None
     } else {
@@ -874,10 +874,10 @@ fn store_chunks(
     work: &WorkDir,
     stamp: &Stamp,
     started_ns: i64,
-) -> Result<Processed2, RunError> {
+) -> Result<RunRecords, RunError> {
     let records = work.next_file("records");
     let mut store = RecordWriter::create(&records, stamp, started_ns)?;
-    let mut out = Processed2 {
+    let mut out = RunRecords {
         files: Summaries {
             files: Vec::with_capacity(files),
             ..Summaries::default()
