@@ -377,7 +377,7 @@ pub fn decode_fact_rows(raw: &[u8], file: u32, names: &mut Names) -> io::Result<
     for seq in 0..n {
         let indicator = d.named(names)?;
         let value = d.opt_f64()?;
-        let value_raw = d.str()?;
+        let value_raw = d.named(names)?;
         let unit = d.named(names)?;
         let method = d.method()?;
         rows.push(FactRow {
@@ -666,7 +666,7 @@ impl RunRow for FactRow {
             record,
             indicator: d.shared(&mut m.indicator)?,
             value: d.opt_f64()?,
-            value_raw: d.str()?,
+            value_raw: d.str()?.into(),
             unit: d.shared(&mut m.unit)?,
             method: d.method()?,
             source_line: d.u32()? as i32,

@@ -21,12 +21,17 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::column::writer::ColumnCloseResult;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use rayon::prelude::*;
 
 use crate::model::{Check, Fact, Level, Method, ReportRecord, Status, Template};
+
+mod dict;
+
+use dict::DictColumn;
 
 /// Version of the output schema (`schema.md`).
 pub const SCHEMA_VERSION: &str = "1";
@@ -125,14 +130,14 @@ pub type Shared = Arc<str>;
 /// One row of facts.parquet, with the position it came from (file index in walk order, fact
 /// index in the file) so sorted runs merge into exactly the order of a stable in-memory sort.
 /// The columns of the report are shared by all its rows ([`RecordColumns`]), and indicator
-/// and unit are [`Shared`]: a row is small to move and allocates only its `value_raw`.
+/// unit and value_raw are [`Shared`]: a row is small to move and allocates nothing of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FactRow {
     /// The report's columns.
     pub record: Arc<RecordColumns>,
     pub indicator: Shared,
     pub value: Option<f64>,
-    pub value_raw: String,
+    pub value_raw: Shared,
     pub unit: Shared,
     pub method: Method,
     pub source_line: i32,
@@ -188,7 +193,7 @@ impl FactRow {
             record: c.clone(),
             indicator: f.indicator.as_str().into(),
             value: f.value,
-            value_raw: f.value_raw.clone(),
+            value_raw: f.value_raw.as_str().into(),
             unit: f.unit.as_str().into(),
             method: f.method,
             source_line: f.line as i32,
@@ -344,9 +349,49 @@ pub trait TableRow: Sized + Sync {
     /// The Arrow schema of all columns.
     fn schema() -> Schema;
     /// Column `index` of [`TableRow::schema`] for these rows (in pieces, taken in order).
-    fn column(rows: &[Vec<Self>], index: usize) -> ArrayRef;
+    fn column(rows: &[Vec<Self>], index: usize) -> Column<'_>;
     /// The value of a partition column, `None` for null.
     fn partition_value(&self, by: PartitionBy) -> Option<String>;
+}
+
+/// One column of a row group, ready to encode.
+pub enum Column<'a> {
+    /// An Arrow array, encoded by arrow-rs.
+    Arrow(ArrayRef),
+    /// Strings that repeat, dictionary-encoded by [`dict`] (which borrows them from the rows).
+    Dict(DictColumn<'a>),
+}
+
+/// A dictionary-encoded string column: one value per row, in order.
+fn dict<'a, R: 'a>(
+    rows: &'a [Vec<R>],
+    nullable: bool,
+    value: impl Fn(&'a R) -> Option<&'a str>,
+) -> Column<'a> {
+    let n = rows.iter().map(Vec::len).sum();
+    let mut col = DictColumn::new(nullable, n);
+    for r in rows.iter().flatten() {
+        col.push(value(r));
+    }
+    Column::Dict(col)
+}
+
+/// A dictionary-encoded column of the report's own strings: one lookup per run of rows that
+/// share their report's columns.
+fn record_dict<'a>(
+    rows: &'a [Vec<FactRow>],
+    nullable: bool,
+    value: impl Fn(&'a RecordColumns) -> Option<&'a str>,
+) -> Column<'a> {
+    let n = rows.iter().map(Vec::len).sum();
+    let mut col = DictColumn::new(nullable, n);
+    for run in rows
+        .iter()
+        .flat_map(|piece| piece.chunk_by(|a, b| Arc::ptr_eq(&a.record, &b.record)))
+    {
+        col.push_n(value(&run[0].record), run.len());
+    }
+    Column::Dict(col)
 }
 
 fn utf8(name: &str, nullable: bool) -> Field {
@@ -394,41 +439,34 @@ impl TableRow for FactRow {
         ])
     }
 
-    fn column(rows: &[Vec<FactRow>], index: usize) -> ArrayRef {
+    fn column(rows: &[Vec<FactRow>], index: usize) -> Column<'_> {
         fn rec(r: &FactRow) -> &RecordColumns {
             &r.record
         }
+        let arrow = |a: ArrayRef| Column::Arrow(a);
         match index {
-            0 => strings(rows.iter().flatten().map(|r| rec(r).agency.as_deref())),
-            1 => Arc::new(Int16Array::from_iter(
+            0 => record_dict(rows, true, |r| r.agency.as_deref()),
+            1 => arrow(Arc::new(Int16Array::from_iter(
                 rows.iter().flatten().map(|r| rec(r).year),
-            )),
-            2 => strings(rows.iter().flatten().map(|r| Some(&*r.indicator))),
-            3 => Arc::new(Float64Array::from_iter(
+            ))),
+            2 => dict(rows, false, |r| Some(&*r.indicator)),
+            3 => arrow(Arc::new(Float64Array::from_iter(
                 rows.iter().flatten().map(|r| r.value),
-            )),
-            4 => strings(rows.iter().flatten().map(|r| Some(r.value_raw.as_str()))),
-            5 => strings(rows.iter().flatten().map(|r| Some(&*r.unit))),
-            6 => strings(rows.iter().flatten().map(|r| rec(r).province.as_deref())),
-            7 => strings(rows.iter().flatten().map(|r| rec(r).city.as_deref())),
-            8 => strings(rows.iter().flatten().map(|r| rec(r).county.as_deref())),
-            9 => strings(
-                rows.iter()
-                    .flatten()
-                    .map(|r| rec(r).division_code.as_deref()),
-            ),
-            10 => strings(rows.iter().flatten().map(|r| Some(rec(r).level.as_str()))),
-            11 => strings(
-                rows.iter()
-                    .flatten()
-                    .map(|r| rec(r).template.map(Template::as_str)),
-            ),
-            12 => strings(rows.iter().flatten().map(|r| Some(r.method.as_str()))),
-            13 => strings(rows.iter().flatten().map(|r| Some(&*rec(r).report_id))),
-            14 => strings(rows.iter().flatten().map(|r| Some(&*rec(r).source_path))),
-            15 => Arc::new(Int32Array::from_iter_values(
+            ))),
+            4 => dict(rows, false, |r| Some(&*r.value_raw)),
+            5 => dict(rows, false, |r| Some(&*r.unit)),
+            6 => record_dict(rows, true, |r| r.province.as_deref()),
+            7 => record_dict(rows, true, |r| r.city.as_deref()),
+            8 => record_dict(rows, true, |r| r.county.as_deref()),
+            9 => record_dict(rows, true, |r| r.division_code.as_deref()),
+            10 => record_dict(rows, false, |r| Some(r.level.as_str())),
+            11 => record_dict(rows, true, |r| r.template.map(Template::as_str)),
+            12 => dict(rows, false, |r| Some(r.method.as_str())),
+            13 => record_dict(rows, false, |r| Some(&*r.report_id)),
+            14 => record_dict(rows, false, |r| Some(&*r.source_path)),
+            15 => arrow(Arc::new(Int32Array::from_iter_values(
                 rows.iter().flatten().map(|r| r.source_line),
-            )),
+            ))),
             _ => panic!("facts has 16 columns, not {index}"),
         }
     }
@@ -471,8 +509,10 @@ impl TableRow for ReportRow {
         ])
     }
 
-    fn column(rows: &[Vec<ReportRow>], index: usize) -> ArrayRef {
-        match index {
+    /// Every column through arrow-rs: most of a report's strings are its own, and arrow-rs
+    /// falls back from a dictionary that would not pay.
+    fn column(rows: &[Vec<ReportRow>], index: usize) -> Column<'_> {
+        let array: ArrayRef = match index {
             0 => strings(rows.iter().flatten().map(|r| Some(r.source_path.as_str()))),
             1 => strings(rows.iter().flatten().map(|r| Some(r.report_id.as_str()))),
             2 => Arc::new(Int64Array::from_iter_values(
@@ -502,7 +542,8 @@ impl TableRow for ReportRow {
             )),
             19 => strings(rows.iter().flatten().map(|r| r.duplicate_of.as_deref())),
             _ => panic!("reports has 20 columns, not {index}"),
-        }
+        };
+        Column::Arrow(array)
     }
 
     fn partition_value(&self, by: PartitionBy) -> Option<String> {
@@ -528,21 +569,24 @@ impl TableRow for CheckRow {
         ])
     }
 
-    fn column(rows: &[Vec<CheckRow>], index: usize) -> ArrayRef {
+    fn column(rows: &[Vec<CheckRow>], index: usize) -> Column<'_> {
+        let arrow = |a: ArrayRef| Column::Arrow(a);
         match index {
-            0 => strings(rows.iter().flatten().map(|r| Some(r.report_id.as_str()))),
-            1 => strings(rows.iter().flatten().map(|r| r.agency.as_deref())),
-            2 => Arc::new(Int16Array::from_iter(rows.iter().flatten().map(|r| r.year))),
-            3 => strings(rows.iter().flatten().map(|r| Some(r.check.as_str()))),
-            4 => Arc::new(Float64Array::from_iter_values(
+            0 => dict(rows, false, |r| Some(r.report_id.as_str())),
+            1 => dict(rows, true, |r| r.agency.as_deref()),
+            2 => arrow(Arc::new(Int16Array::from_iter(
+                rows.iter().flatten().map(|r| r.year),
+            ))),
+            3 => dict(rows, false, |r| Some(r.check.as_str())),
+            4 => arrow(Arc::new(Float64Array::from_iter_values(
                 rows.iter().flatten().map(|r| r.expected),
-            )),
-            5 => Arc::new(Float64Array::from_iter_values(
+            ))),
+            5 => arrow(Arc::new(Float64Array::from_iter_values(
                 rows.iter().flatten().map(|r| r.actual),
-            )),
-            6 => Arc::new(BooleanArray::from_iter(
+            ))),
+            6 => arrow(Arc::new(BooleanArray::from_iter(
                 rows.iter().flatten().map(|r| Some(r.ok)),
-            )),
+            ))),
             _ => panic!("checks has 7 columns, not {index}"),
         }
     }
@@ -715,20 +759,28 @@ impl<R: TableRow> PartFile<R> {
             .columns
             .create_column_writers(self.row_groups)
             .map_err(perr)?;
+        let descriptors = self.writer.schema_descr().columns().to_vec();
         let (schema, rows) = (&self.schema, &self.buf);
         // Each task builds one column from the rows and encodes it.
-        let encode = || -> Vec<parquet::errors::Result<ArrowColumnChunk>> {
+        let encode = || -> Vec<parquet::errors::Result<Chunk>> {
             writers
                 .into_par_iter()
                 .zip(self.keep.par_iter())
                 .zip(schema.fields().par_iter())
-                .map(|((mut writer, &index), field)| {
-                    let array = R::column(rows, index);
-                    for leaf in compute_leaves(field, &array)? {
-                        writer.write(&leaf)?;
-                    }
-                    writer.close()
-                })
+                .zip(descriptors.into_par_iter())
+                .map(
+                    |(((mut writer, &index), field), descr)| match R::column(rows, index) {
+                        Column::Arrow(array) => {
+                            for leaf in compute_leaves(field, &array)? {
+                                writer.write(&leaf)?;
+                            }
+                            writer.close().map(Chunk::Arrow)
+                        }
+                        Column::Dict(column) => column
+                            .encode(descr, zstd_level())
+                            .map(|(bytes, close)| Chunk::Dict(bytes, close)),
+                    },
+                )
                 .collect()
         };
         let chunks = match &self.pool {
@@ -740,7 +792,10 @@ impl<R: TableRow> PartFile<R> {
         let mut row_group = self.writer.next_row_group().map_err(perr)?;
         for chunk in chunks {
             chunk
-                .and_then(|c| c.append_to_row_group(&mut row_group))
+                .and_then(|c| match c {
+                    Chunk::Arrow(c) => c.append_to_row_group(&mut row_group),
+                    Chunk::Dict(bytes, close) => row_group.append_column(&bytes, close),
+                })
                 .map_err(perr)?;
         }
         row_group.close().map_err(perr)?;
@@ -764,9 +819,21 @@ impl<R: TableRow> PartFile<R> {
     }
 }
 
+/// An encoded column chunk of a row group.
+enum Chunk {
+    Arrow(ArrowColumnChunk),
+    /// Bytes of a [`DictColumn`] and their metadata.
+    Dict(bytes::Bytes, ColumnCloseResult),
+}
+
+/// zstd level of every page.
+fn zstd_level() -> ZstdLevel {
+    ZstdLevel::try_new(3).unwrap_or_default()
+}
+
 fn writer_properties(opts: &SinkOptions) -> WriterProperties {
     WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_compression(Compression::ZSTD(zstd_level()))
         .set_dictionary_enabled(true)
         .set_max_row_group_row_count(Some(opts.row_group_size.max(1)))
         .set_key_value_metadata(Some(metadata(opts)))
@@ -1015,7 +1082,7 @@ mod tests {
                 let f = Fact {
                     indicator: format!("i{i:03}"),
                     value: Some(i as f64),
-                    value_raw: i.to_string(),
+                    value_raw: i.to_string().into(),
                     unit: "件".into(),
                     method: Method::Table,
                     line: i as u32,
@@ -1038,6 +1105,125 @@ mod tests {
         }
         assert_eq!(w.finish().unwrap().facts, 30);
         fs::read(dir.join("facts.parquet")).unwrap()
+    }
+
+    /// Rows of three reports, one without agency, region or year; values that repeat in runs
+    /// and values that do not.
+    fn varied_rows() -> Vec<Vec<FactRow>> {
+        let report = |path: &str, agency: Option<&str>, province: Option<&str>| {
+            let mut r = ReportRecord::empty(path.into(), format!("{:016x}", path.len()), 1, "txt");
+            r.identity.agency = agency.map(str::to_string);
+            r.identity.province = province.map(str::to_string);
+            r.identity.year = agency.map(|_| 2021);
+            r.template = agency.map(|_| Template::T2021);
+            RecordColumns::of(&r)
+        };
+        let reports = [
+            report("b/乙.html", Some("某省某厅"), Some("山东省")),
+            report("a/甲.txt", None, None),
+            report("c/丙丁.pdf", Some("北京市某局"), Some("北京市")),
+        ];
+        reports
+            .iter()
+            .enumerate()
+            .map(|(file, columns)| {
+                (0..9)
+                    .map(|i| {
+                        let f = Fact {
+                            indicator: format!("requests.{}", i % 4),
+                            value: (i % 3 != 0).then_some(i as f64),
+                            value_raw: ["", "1", "二", "—"][(i * file) % 4].into(),
+                            unit: if i < 5 { "件" } else { "人次" }.into(),
+                            method: if i % 2 == 0 {
+                                Method::Table
+                            } else {
+                                Method::Text
+                            },
+                            line: i as u32,
+                        };
+                        FactRow::with(columns, &f, file as u32, i as u32)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The columns encoded by [`dict`] read back through arrow-rs as the rows they came
+    /// from, with the statistics arrow-rs' own writer gives the same arrays.
+    #[test]
+    fn dictionary_columns_read_back_like_arrow_rs_output() {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        use parquet::file::reader::FileReader;
+        let dir = tempfile::tempdir().unwrap();
+        let pieces = varied_rows();
+        let mut opts = SinkOptions::new("v", "t");
+        opts.row_group_size = 10;
+        let mut w = DatasetWriter::create(&dir.path().join("ours"), &opts).unwrap();
+        w.facts.push_pieces(pieces.clone()).unwrap();
+        w.finish().unwrap();
+
+        let schema = Arc::new(FactRow::schema());
+        let arrays: Vec<ArrayRef> = (0..schema.fields().len())
+            .map(|i| match FactRow::column(&pieces, i) {
+                Column::Arrow(a) => a,
+                Column::Dict(d) => d.to_array(),
+            })
+            .collect();
+        let batch = arrow_array::RecordBatch::try_new(schema.clone(), arrays).unwrap();
+        let reference = dir.path().join("arrow-rs.parquet");
+        let mut writer = ArrowWriter::try_new(
+            File::create(&reference).unwrap(),
+            schema,
+            Some(writer_properties(&opts)),
+        )
+        .unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+
+        let read = |path: &Path| {
+            let mut reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
+                .unwrap()
+                .with_batch_size(1 << 16)
+                .build()
+                .unwrap();
+            let batch = reader.next().unwrap().unwrap();
+            assert!(reader.next().is_none());
+            batch
+        };
+        let ours_path = dir.path().join("ours/facts.parquet");
+        let (ours, theirs) = (read(&ours_path), read(&reference));
+        assert_eq!(ours.num_rows(), 27);
+        assert_eq!(ours.columns(), theirs.columns());
+        assert_eq!(ours.columns(), batch.columns());
+
+        let meta = |p: &Path| {
+            parquet::file::reader::SerializedFileReader::new(File::open(p).unwrap())
+                .unwrap()
+                .metadata()
+                .clone()
+        };
+        let (a, b) = (meta(&ours_path), meta(&reference));
+        assert_eq!(a.num_row_groups(), 3);
+        assert_eq!(a.num_row_groups(), b.num_row_groups());
+        for g in 0..a.num_row_groups() {
+            for c in 0..a.row_group(g).num_columns() {
+                let (x, y) = (a.row_group(g).column(c), b.row_group(g).column(c));
+                let (sx, sy) = (x.statistics().unwrap(), y.statistics().unwrap());
+                let name = x.column_path().string();
+                assert_eq!(
+                    sx.min_bytes_opt(),
+                    sy.min_bytes_opt(),
+                    "{name} min, group {g}"
+                );
+                assert_eq!(
+                    sx.max_bytes_opt(),
+                    sy.max_bytes_opt(),
+                    "{name} max, group {g}"
+                );
+                assert_eq!(sx.null_count_opt(), sy.null_count_opt(), "{name} nulls");
+                assert_eq!(x.num_values(), y.num_values(), "{name} values");
+            }
+        }
     }
 
     /// Row groups end every `row_group_size` rows however the rows arrive.
