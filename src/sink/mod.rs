@@ -1082,7 +1082,7 @@ mod tests {
                 let f = Fact {
                     indicator: format!("i{i:03}"),
                     value: Some(i as f64),
-                    value_raw: i.to_string().into(),
+                    value_raw: i.to_string(),
                     unit: "件".into(),
                     method: Method::Table,
                     line: i as u32,
