@@ -312,10 +312,15 @@ pub fn encode_record<W: Write>(e: &mut Enc<W>, r: &ReportRecord) -> io::Result<(
         .map(|t| 1 + index_of(&TEMPLATES, &t))
         .unwrap_or(0))?;
     // Facts and checks are sections prefixed with their count and byte length, so that a
-    // reader that needs neither skips them at once.
+    // reader that needs neither skips them at once. Facts are stored in indicator order (a
+    // stable sort: equal indicators keep their order), the order facts.parquet wants them in
+    // within a report, so the table writer decodes them sorted and every later run reuses
+    // the sort.
     let mut section = Vec::with_capacity(64 * r.facts.len());
     let s = &mut Enc(&mut section);
-    for f in &r.facts {
+    let mut facts: Vec<&Fact> = r.facts.iter().collect();
+    facts.sort_by(|a, b| a.indicator.cmp(&b.indicator));
+    for f in facts {
         s.str(&f.indicator)?;
         s.opt_f64(f.value)?;
         s.str(&f.value_raw)?;
