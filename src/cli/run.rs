@@ -103,7 +103,6 @@ pub fn execute(args: RunArgs) -> i32 {
             return 2;
         }
     };
-    let knowledge = Knowledge::embedded();
     let mut partition_by: Vec<PartitionBy> = Vec::new();
     for p in &args.partition_by {
         let p = match p {
@@ -125,7 +124,7 @@ pub fn execute(args: RunArgs) -> i32 {
         chunk_files: args.chunk_files,
         ..RunOptions::new(args.corpus, args.out.clone())
     };
-    match pipeline::run(&opts, &knowledge) {
+    match pipeline::run_loading(&opts, Knowledge::embedded) {
         Ok(summary) => {
             eprintln!("xxgk: {summary}");
             if args.timings {
