@@ -354,6 +354,12 @@ impl Names {
     /// Most names kept.
     pub const MAX: usize = 4096;
 
+    /// The shared copy of `s`.
+    pub fn intern(&mut self, s: &str) -> Shared {
+        self.get(s.as_bytes())
+            .expect("a str is valid UTF-8, the only way get fails")
+    }
+
     fn get(&mut self, bytes: &[u8]) -> io::Result<Shared> {
         if let Some(s) = self.0.get(bytes) {
             return Ok(s.clone());
@@ -629,15 +635,44 @@ fn decode_record_columns(bytes: &[u8], m: &mut FactMemo) -> io::Result<RecordCol
     })
 }
 
+/// Writes a row's report columns as one length-prefixed block.
+fn encode_record_block<W: Write>(e: &mut Enc<W>, c: &RecordColumns) -> io::Result<()> {
+    let mut block = Vec::with_capacity(128);
+    encode_record_columns(&mut Enc(&mut block), c)?;
+    e.u32(block.len() as u32)?;
+    e.0.write_all(&block)
+}
+
+/// Reads a block written by [`encode_record_block`]; the previous row's columns are reused
+/// when the block repeats, as it does along a sorted run.
+fn decode_record_block<R: Read>(
+    d: &mut Dec<R>,
+    m: &mut FactMemo,
+) -> io::Result<Arc<RecordColumns>> {
+    let len = d.u32()? as usize;
+    if len > MAX_STRING {
+        return Err(corrupt("record columns"));
+    }
+    m.scratch.resize(len, 0);
+    d.r.read_exact(&mut m.scratch)?;
+    if let Some(r) = m.record.as_ref().filter(|_| m.record_bytes == m.scratch) {
+        return Ok(r.clone());
+    }
+    let scratch = std::mem::take(&mut m.scratch);
+    let columns = decode_record_columns(&scratch, m);
+    m.scratch = scratch;
+    let r = Arc::new(columns?);
+    m.record_bytes.clone_from(&m.scratch);
+    m.record = Some(r.clone());
+    Ok(r)
+}
+
 impl RunRow for FactRow {
     fn order(&self, other: &Self) -> Ordering {
         self.sort_cmp(other)
     }
     fn encode<W: Write>(&self, e: &mut Enc<W>) -> io::Result<()> {
-        let mut block = Vec::with_capacity(128);
-        encode_record_columns(&mut Enc(&mut block), &self.record)?;
-        e.u32(block.len() as u32)?;
-        e.0.write_all(&block)?;
+        encode_record_block(e, &self.record)?;
         e.str(&self.indicator)?;
         e.opt_f64(self.value)?;
         e.str(&self.value_raw)?;
@@ -649,26 +684,8 @@ impl RunRow for FactRow {
     }
     type Memo = FactMemo;
     fn decode<R: Read>(d: &mut Dec<R>, m: &mut FactMemo) -> io::Result<Self> {
-        let len = d.u32()? as usize;
-        if len > MAX_STRING {
-            return Err(corrupt("record columns"));
-        }
-        m.scratch.resize(len, 0);
-        d.r.read_exact(&mut m.scratch)?;
-        let record = match &m.record {
-            Some(r) if m.record_bytes == m.scratch => r.clone(),
-            _ => {
-                let scratch = std::mem::take(&mut m.scratch);
-                let columns = decode_record_columns(&scratch, m);
-                m.scratch = scratch;
-                let r = Arc::new(columns?);
-                m.record_bytes.clone_from(&m.scratch);
-                m.record = Some(r.clone());
-                r
-            }
-        };
         Ok(FactRow {
-            record,
+            record: decode_record_block(d, m)?,
             indicator: d.shared(&mut m.indicator)?,
             value: d.opt_f64()?,
             value_raw: d.str()?.into(),
@@ -689,30 +706,22 @@ impl RunRow for CheckRow {
         self.sort_cmp(other)
     }
     fn encode<W: Write>(&self, e: &mut Enc<W>) -> io::Result<()> {
-        e.str(&self.report_id)?;
-        e.opt_str(self.agency.as_deref())?;
-        e.opt_i16(self.year)?;
+        encode_record_block(e, &self.record)?;
         e.str(&self.check)?;
         e.f64(self.expected)?;
         e.f64(self.actual)?;
         e.u8(u8::from(self.ok))?;
-        e.opt_str(self.province.as_deref())?;
-        e.str(&self.source_path)?;
         e.u32(self.file)?;
         e.u32(self.seq)
     }
-    type Memo = ();
-    fn decode<R: Read>(d: &mut Dec<R>, _: &mut ()) -> io::Result<Self> {
+    type Memo = FactMemo;
+    fn decode<R: Read>(d: &mut Dec<R>, m: &mut FactMemo) -> io::Result<Self> {
         Ok(CheckRow {
-            report_id: d.str()?,
-            agency: d.opt_str()?,
-            year: d.opt_i16()?,
-            check: d.str()?,
+            record: decode_record_block(d, m)?,
+            check: d.shared(&mut m.indicator)?,
             expected: d.f64()?,
             actual: d.f64()?,
             ok: d.u8()? == 1,
-            province: d.opt_str()?,
-            source_path: d.str()?,
             file: d.u32()?,
             seq: d.u32()?,
         })

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use super::{CompactId, DuplicateMark, RunError, Summaries};
 use crate::incremental::RecordStore;
 use crate::model::{Check, ReportRecord};
-use crate::sink::{CheckRow, FactRow, ReportRow, TableRow, TableWriter};
+use crate::sink::{CheckRow, FactRow, RecordColumns, ReportRow, TableRow, TableWriter};
 use crate::spill::{
     Dec, Names, Parts, RunRow, SpillError, WorkDir, decode_fact_rows, decode_record_parts,
     merge_runs, write_run,
@@ -115,19 +115,24 @@ impl Collator<'_> {
         order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
         let rows_of = |file: u32| -> Result<Vec<CheckRow>, RunError> {
             let r = self.read(file, Parts::CHECKS)?;
-            let own = r.checks.iter().enumerate();
-            let mut rows: Vec<CheckRow> = own
-                .map(|(n, c)| CheckRow::of(&r, c, file, n as u32))
-                .collect();
-            if let Some(across) = self.years.get(&file) {
-                // After the file's own checks, whatever their number.
-                rows.extend(
+            let columns = RecordColumns::of(&r);
+            // After the file's own checks, whatever their number, its checks across years.
+            let across = self.years.get(&file).into_iter().flatten();
+            let numbered = r
+                .checks
+                .iter()
+                .enumerate()
+                .map(|(n, c)| (n as u32, c))
+                .chain(
                     across
-                        .iter()
                         .enumerate()
-                        .map(|(n, c)| CheckRow::of(&r, c, file, u32::MAX / 2 + n as u32)),
+                        .map(|(n, c)| (u32::MAX / 2 + n as u32, c)),
                 );
-            }
+            let mut rows: Vec<CheckRow> = NAMES.with_borrow_mut(|names| {
+                numbered
+                    .map(|(seq, c)| CheckRow::with(&columns, names.intern(&c.check), c, file, seq))
+                    .collect()
+            });
             rows.sort_unstable_by(CheckRow::sort_cmp);
             Ok(rows)
         };

@@ -230,19 +230,17 @@ impl FactRow {
     }
 }
 
-/// One row of checks.parquet, with its position like [`FactRow`].
+/// One row of checks.parquet, with its position like [`FactRow`]. Like a fact row it shares
+/// its report's columns (report_id, agency, year, and province and source_path for
+/// partitions and order) and allocates nothing of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckRow {
-    pub report_id: String,
-    pub agency: Option<String>,
-    pub year: Option<i16>,
-    pub check: String,
+    /// The report's columns.
+    pub record: Arc<RecordColumns>,
+    pub check: Shared,
     pub expected: f64,
     pub actual: f64,
     pub ok: bool,
-    /// Province of the report (not a column; used to partition by province).
-    pub province: Option<String>,
-    pub source_path: String,
     pub file: u32,
     pub seq: u32,
 }
@@ -250,16 +248,17 @@ pub struct CheckRow {
 impl CheckRow {
     /// The row of check `seq` of record `r`, the `file`-th file walked.
     pub fn of(r: &ReportRecord, c: &Check, file: u32, seq: u32) -> CheckRow {
+        CheckRow::with(&RecordColumns::of(r), c.check.as_str().into(), c, file, seq)
+    }
+
+    /// The row of check `seq` (whose id is `check`) of a record whose shared columns are `r`.
+    pub fn with(r: &Arc<RecordColumns>, check: Shared, c: &Check, file: u32, seq: u32) -> CheckRow {
         CheckRow {
-            report_id: r.report_id.clone(),
-            agency: r.identity.agency.clone(),
-            year: r.identity.year,
-            check: c.check.clone(),
+            record: r.clone(),
+            check,
             expected: c.expected,
             actual: c.actual,
             ok: c.ok,
-            province: r.identity.province.clone(),
-            source_path: r.source_path.clone(),
             file,
             seq,
         }
@@ -267,14 +266,15 @@ impl CheckRow {
 
     /// checks.parquet order: report_id, check, source_path, then position.
     pub fn sort_cmp(&self, o: &CheckRow) -> Ordering {
+        let (a, b) = (&*self.record, &*o.record);
         (
-            &self.report_id,
+            &a.report_id,
             &self.check,
-            &self.source_path,
+            &a.source_path,
             self.file,
             self.seq,
         )
-            .cmp(&(&o.report_id, &o.check, &o.source_path, o.file, o.seq))
+            .cmp(&(&b.report_id, &o.check, &b.source_path, o.file, o.seq))
     }
 }
 
@@ -376,10 +376,27 @@ fn dict<'a, R: 'a>(
     Column::Dict(col)
 }
 
+/// A row that shares its report's columns.
+trait OfReport {
+    fn record(&self) -> &Arc<RecordColumns>;
+}
+
+impl OfReport for FactRow {
+    fn record(&self) -> &Arc<RecordColumns> {
+        &self.record
+    }
+}
+
+impl OfReport for CheckRow {
+    fn record(&self) -> &Arc<RecordColumns> {
+        &self.record
+    }
+}
+
 /// A dictionary-encoded column of the report's own strings: one lookup per run of rows that
 /// share their report's columns.
-fn record_dict<'a>(
-    rows: &'a [Vec<FactRow>],
+fn record_dict<'a, R: OfReport>(
+    rows: &'a [Vec<R>],
     nullable: bool,
     value: impl Fn(&'a RecordColumns) -> Option<&'a str>,
 ) -> Column<'a> {
@@ -387,9 +404,9 @@ fn record_dict<'a>(
     let mut col = DictColumn::new(nullable, n);
     for run in rows
         .iter()
-        .flat_map(|piece| piece.chunk_by(|a, b| Arc::ptr_eq(&a.record, &b.record)))
+        .flat_map(|piece| piece.chunk_by(|a, b| Arc::ptr_eq(a.record(), b.record())))
     {
-        col.push_n(value(&run[0].record), run.len());
+        col.push_n(value(run[0].record()), run.len());
     }
     Column::Dict(col)
 }
@@ -572,12 +589,12 @@ impl TableRow for CheckRow {
     fn column(rows: &[Vec<CheckRow>], index: usize) -> Column<'_> {
         let arrow = |a: ArrayRef| Column::Arrow(a);
         match index {
-            0 => dict(rows, false, |r| Some(r.report_id.as_str())),
-            1 => dict(rows, true, |r| r.agency.as_deref()),
+            0 => record_dict(rows, false, |r| Some(&*r.report_id)),
+            1 => record_dict(rows, true, |r| r.agency.as_deref()),
             2 => arrow(Arc::new(Int16Array::from_iter(
-                rows.iter().flatten().map(|r| r.year),
+                rows.iter().flatten().map(|r| r.record.year),
             ))),
-            3 => dict(rows, false, |r| Some(r.check.as_str())),
+            3 => dict(rows, false, |r| Some(&*r.check)),
             4 => arrow(Arc::new(Float64Array::from_iter_values(
                 rows.iter().flatten().map(|r| r.expected),
             ))),
@@ -593,8 +610,8 @@ impl TableRow for CheckRow {
 
     fn partition_value(&self, by: PartitionBy) -> Option<String> {
         match by {
-            PartitionBy::Year => year_string(self.year),
-            PartitionBy::Province => self.province.clone(),
+            PartitionBy::Year => year_string(self.record.year),
+            PartitionBy::Province => self.record.province.as_deref().map(str::to_string),
         }
     }
 }
