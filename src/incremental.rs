@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::model::ReportRecord;
 use crate::spill::{Dec, Enc, SpillError, encode_record};
 
-const MAGIC: &str = "xxgk-records-v5";
+const MAGIC: &str = "xxgk-records-v6";
 
 /// Directory of the cache inside the output directory.
 pub const CACHE_DIR: &str = ".xxgk-cache";
