@@ -13,7 +13,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   fi
 fi
-python3 -c 'import pyarrow, pytest' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyarrow pytest
+python3 -c 'import pyarrow, pytest, polars, duckdb' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyarrow pytest polars duckdb
 
 cargo fmt --all -- --check
 cargo test --release --locked
