@@ -329,12 +329,19 @@ impl RecordStore {
 
     /// The encoding of the record at `at`.
     pub fn read(&self, at: RecordAt) -> Result<Vec<u8>, SpillError> {
-        let mut buf = vec![0u8; at.len as usize];
-        read_exact_at(&self.file, &mut buf, at.offset).map_err(|source| SpillError {
+        let mut buf = Vec::new();
+        self.read_into(at, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// The encoding of the record at `at`, into `buf` (whose allocation a reader of many
+    /// records reuses).
+    pub fn read_into(&self, at: RecordAt, buf: &mut Vec<u8>) -> Result<(), SpillError> {
+        buf.resize(at.len as usize, 0);
+        read_exact_at(&self.file, buf, at.offset).map_err(|source| SpillError {
             path: self.path.clone(),
             source,
-        })?;
-        Ok(buf)
+        })
     }
 }
 

@@ -26,6 +26,8 @@ use crate::spill::{
 thread_local! {
     /// Indicator ids and units, shared by the rows each worker thread decodes.
     static NAMES: std::cell::RefCell<Names> = std::cell::RefCell::default();
+    /// The record being decoded, read into one buffer per worker thread.
+    static RECORD: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::default();
 }
 
 /// Files whose records are read in parallel at a time.
@@ -67,9 +69,11 @@ impl Collator<'_> {
     }
 
     fn read(&self, file: u32, parts: Parts) -> Result<ReportRecord, RunError> {
-        let raw = self.store.read(self.files.files[file as usize].at)?;
-        decode_record_parts(&mut Dec::new(raw.as_slice()), parts)
-            .map_err(|source| self.corrupt(source))
+        RECORD.with_borrow_mut(|raw| {
+            self.store.read_into(self.files.files[file as usize].at, raw)?;
+            decode_record_parts(&mut Dec::new(raw.as_slice()), parts)
+                .map_err(|source| self.corrupt(source))
+        })
     }
 
     fn corrupt(&self, source: std::io::Error) -> RunError {
@@ -91,12 +95,14 @@ impl Collator<'_> {
             .collect();
         order.sort_unstable_by_key(|&i| (key(i), i));
         let rows_of = |file: u32| -> Result<Vec<FactRow>, RunError> {
-            let raw = self.store.read(self.files.files[file as usize].at)?;
             // Records store their facts in indicator order (`encode_record`): the rows come
             // out sorted.
-            let rows = NAMES
-                .with_borrow_mut(|names| decode_fact_rows(&raw, file, names))
-                .map_err(|source| self.corrupt(source))?;
+            let rows = RECORD.with_borrow_mut(|raw| {
+                self.store.read_into(self.files.files[file as usize].at, raw)?;
+                NAMES
+                    .with_borrow_mut(|names| decode_fact_rows(raw, file, names))
+                    .map_err(|source| self.corrupt(source))
+            })?;
             debug_assert!(rows.is_sorted_by(|a, b| a.cmp_within_report(b).is_le()));
             Ok(rows)
         };
