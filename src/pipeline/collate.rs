@@ -70,7 +70,8 @@ impl Collator<'_> {
 
     fn read(&self, file: u32, parts: Parts) -> Result<ReportRecord, RunError> {
         RECORD.with_borrow_mut(|raw| {
-            self.store.read_into(self.files.files[file as usize].at, raw)?;
+            self.store
+                .read_into(self.files.files[file as usize].at, raw)?;
             decode_record_parts(&mut Dec::new(raw.as_slice()), parts)
                 .map_err(|source| self.corrupt(source))
         })
@@ -98,7 +99,8 @@ impl Collator<'_> {
             // Records store their facts in indicator order (`encode_record`): the rows come
             // out sorted.
             let rows = RECORD.with_borrow_mut(|raw| {
-                self.store.read_into(self.files.files[file as usize].at, raw)?;
+                self.store
+                    .read_into(self.files.files[file as usize].at, raw)?;
                 NAMES
                     .with_borrow_mut(|names| decode_fact_rows(raw, file, names))
                     .map_err(|source| self.corrupt(source))

@@ -498,8 +498,9 @@ impl TableRow for FactRow {
 
 impl TableRow for ReportRow {
     const STEM: &'static str = "reports";
-    /// A report row carries names, a path and a reason: a few hundred bytes.
-    const ROW_GROUP_DIVISOR: usize = 4;
+    /// A report row carries names, a path and a reason: a few hundred bytes, so its row
+    /// groups hold 8 Ki rows (at 10⁵ files, 32 Ki-row groups took 26 MB more at peak).
+    const ROW_GROUP_DIVISOR: usize = 16;
 
     fn schema() -> Schema {
         Schema::new(vec![
