@@ -441,6 +441,114 @@ mod tests {
         assert!(enc.len() <= 5, "{enc:?}");
     }
 
+    /// A tiny deterministic generator (xorshift) for the randomized test below.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> usize {
+            (self.next() % n) as usize
+        }
+    }
+
+    /// Writes `column` as the only column of a Parquet file and reads it back through
+    /// arrow-rs, with the chunk's statistics.
+    fn write_and_read(
+        column: DictColumn<'_>,
+        nullable: bool,
+    ) -> (arrow_array::ArrayRef, Option<Statistics>) {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        use parquet::file::properties::WriterProperties;
+        use parquet::file::writer::SerializedFileWriter;
+        use std::sync::Arc;
+        let repetition = if nullable { "optional" } else { "required" };
+        let schema = parquet::schema::parser::parse_message_type(&format!(
+            "message m {{ {repetition} binary s (UTF8); }}"
+        ))
+        .unwrap();
+        let mut buf = Vec::new();
+        let mut writer = SerializedFileWriter::new(
+            &mut buf,
+            Arc::new(schema),
+            Arc::new(WriterProperties::builder().build()),
+        )
+        .unwrap();
+        let descr = writer.schema_descr().column(0);
+        let (bytes, close) = column
+            .encode(descr, ZstdLevel::try_new(3).unwrap())
+            .unwrap();
+        let mut group = writer.next_row_group().unwrap();
+        group.append_column(&bytes, close).unwrap();
+        group.close().unwrap();
+        let meta = writer.close().unwrap();
+        let stats = meta.row_group(0).column(0).statistics().cloned();
+        let mut reader = ParquetRecordBatchReaderBuilder::try_new(Bytes::from(buf))
+            .unwrap()
+            .with_batch_size(1 << 20)
+            .build()
+            .unwrap();
+        let batch = reader.next().map(Result::unwrap);
+        let array = match batch {
+            Some(b) => b.column(0).clone(),
+            None => Arc::new(arrow_array::StringArray::from(Vec::<Option<&str>>::new())),
+        };
+        (array, stats)
+    }
+
+    /// Random columns (runs and single rows, nulls, repeated and unique values, long and
+    /// multi-byte strings, up to 300 distinct values so keys take up to 9 bits) read back as
+    /// written, with the statistics of their values.
+    #[test]
+    fn random_columns_read_back_as_written() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let pool: Vec<String> = (0..300)
+            .map(|i| match i % 4 {
+                0 => format!("{i}"),
+                1 => format!("某市某县第{i}局"),
+                2 => "长".repeat(i % 97),
+                _ => format!("path/{i}/{}", "x".repeat(i % 300)),
+            })
+            .collect();
+        for case in 0..60 {
+            let nullable = case % 2 == 0;
+            let distinct = [1, 2, 7, 300][case % 4];
+            let mut column = DictColumn::new(nullable, 0);
+            let mut expected: Vec<Option<&str>> = Vec::new();
+            let rows = rng.below(3000);
+            while expected.len() < rows {
+                let v = if nullable && rng.below(5) == 0 {
+                    None
+                } else {
+                    Some(pool[rng.below(distinct as u64)].as_str())
+                };
+                let n = if rng.below(3) == 0 {
+                    1 + rng.below(40)
+                } else {
+                    1
+                };
+                column.push_n(v, n);
+                expected.extend(std::iter::repeat_n(v, n));
+            }
+            let (array, stats) = write_and_read(column, nullable);
+            let got = array
+                .as_any()
+                .downcast_ref::<arrow_array::StringArray>()
+                .unwrap();
+            assert_eq!(got.iter().collect::<Vec<_>>(), expected, "case {case}");
+            let stats = stats.unwrap();
+            let values = expected.iter().flatten().map(|s| s.as_bytes());
+            assert_eq!(stats.min_bytes_opt(), values.clone().min(), "case {case}");
+            assert_eq!(stats.max_bytes_opt(), values.clone().max(), "case {case}");
+            let nulls = expected.iter().filter(|v| v.is_none()).count() as u64;
+            assert_eq!(stats.null_count_opt(), Some(nulls), "case {case}");
+        }
+    }
+
     #[test]
     fn statistics_come_from_the_dictionary() {
         let mut c = DictColumn::new(true, 4);
