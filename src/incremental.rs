@@ -230,6 +230,8 @@ pub struct RawRecord {
     pub encoded: Vec<u8>,
     /// The file's stamp when it was recorded.
     pub file: Option<FileStamp>,
+    /// When the run that recorded it began (see [`FileStamp::settled_before`]).
+    pub run_started_ns: i64,
 }
 
 /// Reads a record file in walk order.
@@ -293,7 +295,11 @@ impl RecordReader {
                 let file = FileStamp::decode(&mut self.dec).map_err(err)?;
                 let len = self.dec.u32().map_err(err)? as usize;
                 let encoded = self.dec.bytes(len).map_err(err)?;
-                Ok(Some(RawRecord { encoded, file }))
+                Ok(Some(RawRecord {
+                    encoded,
+                    file,
+                    run_started_ns: self.started_ns,
+                }))
             }
             _ => Err(err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -378,8 +384,8 @@ fn encoded_path(raw: &[u8]) -> &[u8] {
 
 /// The previous run's records, consumed alongside the walk.
 pub struct Cache {
-    reader: RecordReader,
-    pending: Option<RawRecord>,
+    /// The record files read, each in walk order, with the record read ahead of each.
+    sources: Vec<(RecordReader, Option<RawRecord>)>,
 }
 
 impl Cache {
@@ -390,57 +396,117 @@ impl Cache {
         if !path.is_file() {
             return None;
         }
-        match RecordReader::open(&path, stamp) {
-            Ok(Some(reader)) => Some(Cache {
-                reader,
-                pending: None,
-            }),
-            Ok(None) => {
-                eprintln!(
-                    "xxgk: cache {} was written by another version or other rules; full run",
-                    path.display()
-                );
-                None
-            }
-            Err(e) => {
-                eprintln!("xxgk: ignoring unreadable cache: {e}");
-                None
-            }
-        }
+        Some(Cache {
+            sources: vec![(open_source(&path, stamp)?, None)],
+        })
     }
 
-    /// When the run that wrote the cache began (see [`FileStamp::settled_before`]).
-    pub fn started_ns(&self) -> i64 {
-        self.reader.started_ns()
+    /// Opens the caches of every shard run into `dir` (`records-K-of-N.bin`), to be read as
+    /// one: a whole-corpus run over them reuses each file's record from the shard that
+    /// parsed it. `None` when there is no usable shard cache.
+    pub fn open_shards(dir: &Path, stamp: &Stamp) -> Option<Cache> {
+        let mut paths: Vec<PathBuf> = fs::read_dir(dir.join(CACHE_DIR))
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(is_shard_cache_name)
+            })
+            .collect();
+        paths.sort();
+        let sources: Vec<(RecordReader, Option<RawRecord>)> = paths
+            .iter()
+            .filter_map(|p| open_source(p, stamp))
+            .map(|r| (r, None))
+            .collect();
+        if sources.is_empty() {
+            eprintln!(
+                "xxgk: no shard cache of this version in {}; full run",
+                dir.join(CACHE_DIR).display()
+            );
+            return None;
+        }
+        Some(Cache { sources })
     }
 
     /// The cached record of `rel_path`, if any, still encoded (decode it with
-    /// [`crate::spill::skim_record`], in parallel). Paths must be asked for in walk order (ascending);
-    /// records of paths skipped over are dropped. A read error ends the cache (the remaining
-    /// files are simply parsed again).
+    /// [`crate::spill::skim_record`], in parallel). Paths must be asked for in walk order
+    /// (ascending); records of paths skipped over are dropped. A read error ends that record
+    /// file (the remaining files are simply parsed again). Of several record files holding
+    /// the path, the first (in file name order) gives it.
     pub fn take(&mut self, rel_path: &str) -> Option<RawRecord> {
-        loop {
-            if self.pending.is_none() {
-                match self.reader.next_raw() {
-                    Ok(Some(r)) => self.pending = Some(r),
-                    Ok(None) => return None,
-                    Err(e) => {
-                        eprintln!("xxgk: cache read stopped: {e}");
-                        self.reader.done = true;
-                        return None;
-                    }
+        let mut found = None;
+        for (reader, pending) in &mut self.sources {
+            let here = take_from(reader, pending, rel_path);
+            if found.is_none() {
+                found = here;
+            }
+        }
+        found
+    }
+}
+
+/// A record file opened as a cache source; `None`, with a message, when it is of another
+/// version or unreadable.
+fn open_source(path: &Path, stamp: &Stamp) -> Option<RecordReader> {
+    match RecordReader::open(path, stamp) {
+        Ok(Some(reader)) => Some(reader),
+        Ok(None) => {
+            eprintln!(
+                "xxgk: cache {} was written by another version or other rules; full run",
+                path.display()
+            );
+            None
+        }
+        Err(e) => {
+            eprintln!("xxgk: ignoring unreadable cache: {e}");
+            None
+        }
+    }
+}
+
+/// `records-K-of-N.bin`.
+fn is_shard_cache_name(name: &str) -> bool {
+    let Some(middle) = name
+        .strip_prefix("records-")
+        .and_then(|n| n.strip_suffix(".bin"))
+    else {
+        return false;
+    };
+    let numbers: Vec<&str> = middle.split("-of-").collect();
+    numbers.len() == 2
+        && numbers
+            .iter()
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The merge join of one record file with the walk: the record of `rel_path` if it is next.
+fn take_from(
+    reader: &mut RecordReader,
+    pending: &mut Option<RawRecord>,
+    rel_path: &str,
+) -> Option<RawRecord> {
+    loop {
+        if pending.is_none() {
+            match reader.next_raw() {
+                Ok(Some(r)) => *pending = Some(r),
+                Ok(None) => return None,
+                Err(e) => {
+                    eprintln!("xxgk: cache read stopped: {e}");
+                    reader.done = true;
+                    return None;
                 }
             }
-            let here = self
-                .pending
-                .as_ref()
-                .map(|r| encoded_path(&r.encoded))
-                .unwrap_or_default();
-            match here.cmp(rel_path.as_bytes()) {
-                std::cmp::Ordering::Less => self.pending = None,
-                std::cmp::Ordering::Equal => return self.pending.take(),
-                std::cmp::Ordering::Greater => return None,
-            }
+        }
+        let here = pending
+            .as_ref()
+            .map(|r| encoded_path(&r.encoded))
+            .unwrap_or_default();
+        match here.cmp(rel_path.as_bytes()) {
+            std::cmp::Ordering::Less => *pending = None,
+            std::cmp::Ordering::Equal => return pending.take(),
+            std::cmp::Ordering::Greater => return None,
         }
     }
 }
@@ -510,10 +576,10 @@ mod tests {
         );
         publish(&path, dir.path(), "").unwrap();
         let mut c = Cache::open(dir.path(), "", &stamp()).unwrap();
-        assert_eq!(c.started_ns(), 77);
         assert!(c.take("0").is_none());
         let a = c.take("a").unwrap();
         assert_eq!(a.file, Some(file));
+        assert_eq!(a.run_started_ns, 77);
         assert_eq!(
             decode_record(&mut Dec::new(a.encoded.as_slice()))
                 .unwrap()
@@ -529,6 +595,67 @@ mod tests {
         };
         assert!(Cache::open(dir.path(), "", &other).is_none());
         assert!(Cache::open(dir.path(), "-0-of-2", &stamp()).is_none());
+    }
+
+    /// The caches of shard runs read as one, each record with the start of the run that
+    /// wrote it; a cache of another version is left out.
+    #[test]
+    fn shard_caches_join_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |suffix: &str, started: i64, paths: &[&str], stamp: &Stamp| {
+            let tmp = dir.path().join(format!("tmp{suffix}"));
+            let mut w = RecordWriter::create(&tmp, stamp, started).unwrap();
+            for p in paths {
+                let r = ReportRecord::empty((*p).into(), format!("id-{p}"), 1, "txt");
+                w.append(&r, None).unwrap();
+            }
+            publish(&w.finish().unwrap(), dir.path(), suffix).unwrap();
+        };
+        write("-0-of-2", 10, &["a", "c", "e"], &stamp());
+        write("-1-of-2", 20, &["b", "d"], &stamp());
+        let other = Stamp {
+            version: "0.0.0".into(),
+            ..stamp()
+        };
+        write("-0-of-3", 30, &["a", "b", "f"], &other);
+        write("", 40, &["a", "b", "c", "d", "e", "f"], &stamp());
+        let mut c = Cache::open_shards(dir.path(), &stamp()).unwrap();
+        let got: Vec<(&str, Option<i64>)> = ["0", "a", "b", "c", "cc", "d", "e", "f"]
+            .into_iter()
+            .map(|p| (p, c.take(p).map(|r| r.run_started_ns)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("0", None),
+                ("a", Some(10)),
+                ("b", Some(20)),
+                ("c", Some(10)),
+                ("cc", None),
+                ("d", Some(20)),
+                ("e", Some(10)),
+                ("f", None),
+            ]
+        );
+        assert!(Cache::open_shards(dir.path(), &other).is_some());
+        assert!(Cache::open_shards(&dir.path().join("none"), &stamp()).is_none());
+    }
+
+    #[test]
+    fn shard_caches_are_told_by_name() {
+        for name in ["records-0-of-4.bin", "records-12-of-100.bin"] {
+            assert!(is_shard_cache_name(name), "{name}");
+        }
+        for name in [
+            "records.bin",
+            "records-0-of-.bin",
+            "records--of-4.bin",
+            "records-a-of-4.bin",
+            "records-0-of-4.bin.tmp",
+            "records-0-of-4-of-5.bin",
+        ] {
+            assert!(!is_shard_cache_name(name), "{name}");
+        }
     }
 }
 

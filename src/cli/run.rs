@@ -1,7 +1,7 @@
 //! `xxgk run [CORPUS] [-o DIR] [-j N] [-q] [--full] [--verify] [--shard K/N]
 //! [--partition-by year,province] [--timings]`: the nightly job.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -82,6 +82,11 @@ pub struct RunArgs {
     /// Write Hive-style partition directories (e.g. year=2017/facts.parquet).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub partition_by: Vec<PartitionArg>,
+    /// After N shard runs into DIR: write the whole-corpus dataset to OUT from their records
+    /// (parsing only files no shard holds), with duplicates and checks across years found
+    /// over all shards. OUT must not be DIR.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["shard", "shards", "shard_index", "full"])]
+    pub from_shards: Option<PathBuf>,
     /// Print the wall time of each phase (walk, process, link, write, publish).
     #[arg(long)]
     pub timings: bool,
@@ -113,6 +118,16 @@ pub fn execute(args: RunArgs) -> i32 {
             partition_by.push(p);
         }
     }
+    if let Some(dir) = &args.from_shards
+        && same_directory(dir, &args.out)
+    {
+        eprintln!(
+            "xxgk: --from-shards {}: write the merged dataset to another directory than the \
+             shards' (their files would be read twice)",
+            dir.display()
+        );
+        return 2;
+    }
     let opts = RunOptions {
         jobs: args.jobs,
         quiet: args.quiet,
@@ -122,6 +137,7 @@ pub fn execute(args: RunArgs) -> i32 {
         shard,
         partition_by,
         chunk_files: args.chunk_files,
+        from_shards: args.from_shards.clone(),
         ..RunOptions::new(args.corpus, args.out.clone())
     };
     match pipeline::run_loading(&opts, Knowledge::embedded) {
@@ -141,6 +157,14 @@ pub fn execute(args: RunArgs) -> i32 {
             eprintln!("xxgk: {e}");
             1
         }
+    }
+}
+
+/// True when `a` and `b` name the same directory (or the same path, if either is missing).
+fn same_directory(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 

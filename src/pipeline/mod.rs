@@ -620,6 +620,9 @@ pub struct RunOptions {
     /// Rows of one sort group (files sharing agency and year) held in memory before they
     /// are spilled.
     pub group_rows: usize,
+    /// Reuse the records of the shard runs written into this directory (their caches)
+    /// instead of this output's own cache: the whole-corpus run after N shard runs.
+    pub from_shards: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -637,6 +640,7 @@ impl RunOptions {
             chunk_files: DEFAULT_CHUNK_FILES,
             verify: false,
             group_rows: collate::DEFAULT_GROUP_ROWS,
+            from_shards: None,
         }
     }
 }
@@ -807,12 +811,11 @@ fn process_in_chunks(
     pool: &rayon::ThreadPool,
     started_ns: i64,
 ) -> Result<RunRecords, RunError> {
-    let mut cache = if opts.full {
-        None
-    } else {
-        Cache::open(&opts.out, &opts.shard.suffix(), stamp)
+    let mut cache = match &opts.from_shards {
+        _ if opts.full => None,
+        Some(dir) => Cache::open_shards(dir, stamp),
+        None => Cache::open(&opts.out, &opts.shard.suffix(), stamp),
     };
-    let cache_started = cache.as_ref().map(Cache::started_ns);
     let bar = progress_bar(entries.len() as u64, opts.quiet);
     let processed = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(0);
@@ -826,7 +829,7 @@ fn process_in_chunks(
                         && e.stamp.is_some()
                         && raw.file == e.stamp
                         && e.stamp
-                            .is_some_and(|s| s.settled_before(cache_started.unwrap_or(0)));
+                            .is_some_and(|s| s.settled_before(raw.run_started_ns));
                     Some(Reuse { raw, stamp_vouches })
                 })
                 .collect();
