@@ -104,6 +104,23 @@ pub fn display_width(s: &str) -> usize {
     s.chars().map(char_width).sum()
 }
 
+/// `display_width(s) >= n`, without measuring past the `n`th column: no character is wider
+/// (in columns) than it is long (in UTF-8 bytes), so a string shorter than `n` bytes is
+/// narrower, and a long paragraph is known wide after its first `n` columns.
+pub fn display_width_at_least(s: &str, n: usize) -> bool {
+    if s.len() < n {
+        return false;
+    }
+    let mut width = 0;
+    for c in s.chars() {
+        width += char_width(c);
+        if width >= n {
+            return true;
+        }
+    }
+    width >= n
+}
+
 /// Display width of one character (see [`display_width`]).
 pub fn char_width(c: char) -> usize {
     let u = c as u32;
@@ -164,5 +181,22 @@ mod tests {
     fn width_counts_cjk_double() {
         assert_eq!(display_width("ab"), 2);
         assert_eq!(display_width("规章"), 4);
+        for s in [
+            "",
+            "ab",
+            "规章",
+            "a\t规章１２",
+            "\u{80}\u{7ff}é",
+            "𠀀𠀁",
+            "表一\t  12  34",
+        ] {
+            for n in 0..12 {
+                assert_eq!(
+                    display_width_at_least(s, n),
+                    display_width(s) >= n,
+                    "{s:?} {n}"
+                );
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::value::{parse_number, to_wan_yuan};
 use crate::document::Document;
-use crate::document::text::{display_width, squash_into};
+use crate::document::text::{display_width_at_least, squash_into};
 use crate::knowledge::{Knowledge, parse_csv};
 use crate::model::{Fact, Method};
 
@@ -272,7 +272,7 @@ impl ProseText {
             starts.push((text.len(), no));
             text.push_str(&s);
             // PDF text wraps sentences at the page width; such lines continue on the next one.
-            prev_wrapped = display_width(line.trim()) >= 50 && !s.ends_with('。');
+            prev_wrapped = !s.ends_with('。') && display_width_at_least(line.trim(), 50);
         }
         ProseText { text, starts }
     }
