@@ -7,7 +7,7 @@
 //! 科学技术局) from `data/agency_abbreviations.csv`. Which region the name denotes is left to
 //! [`super::region`].
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use regex::Regex;
 
@@ -47,8 +47,8 @@ pub struct Candidate {
 /// Precompiled patterns and the abbreviation table.
 #[derive(Debug)]
 pub struct AgencyPatterns {
-    abbreviations: HashMap<String, String>,
-    national: HashMap<String, String>,
+    abbreviations: FxHashMap<String, String>,
+    national: FxHashMap<String, String>,
     agency_end: Regex,
     label: Regex,
     opening: Regex,
@@ -67,13 +67,13 @@ impl AgencyPatterns {
     pub fn new(abbreviations: &str, national: &str) -> AgencyPatterns {
         let compile =
             |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
-        let mut abbr = HashMap::new();
+        let mut abbr = FxHashMap::default();
         for row in csv_rows(abbreviations) {
             if let [short, full, ..] = row.as_slice() {
                 abbr.insert(short.clone(), full.clone());
             }
         }
-        let mut nat = HashMap::new();
+        let mut nat = FxHashMap::default();
         for row in csv_rows(national) {
             let Some(full) = row.first() else { continue };
             nat.insert(full.clone(), full.clone());
