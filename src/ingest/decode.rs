@@ -106,14 +106,21 @@ pub fn decode_html(bytes: &[u8]) -> Text {
         return decode_with(enc, &bytes[bom_len..]);
     }
     if let Some(enc) = declared_charset(&bytes[..bytes.len().min(2048)]) {
-        let valid_utf8 = std::str::from_utf8(bytes).is_ok();
-        if enc == UTF_8 && !valid_utf8 {
+        let utf8 = std::str::from_utf8(bytes).ok();
+        if enc == UTF_8 && utf8.is_none() {
             return decode_text(bytes);
         }
-        if enc != UTF_8 && valid_utf8 && !bytes.is_ascii() {
-            return decode_with(UTF_8, bytes);
+        if let Some(text) = utf8
+            && enc != UTF_8
+            && !bytes.is_ascii()
+        {
+            return utf8_text(text);
         }
-        let text = decode_with(enc, bytes);
+        let text = match utf8 {
+            // What decode_with(UTF_8, bytes) returns, without validating the bytes again.
+            Some(text) if enc == UTF_8 => utf8_text(text),
+            _ => decode_with(enc, bytes),
+        };
         if text.replaced == 0 {
             return text;
         }
@@ -225,6 +232,16 @@ fn fed_detector(bytes: &[u8]) -> chardetng::EncodingDetector {
     det
 }
 
+/// [`decode_with`] of UTF-8 for bytes already known to be valid UTF-8 (`text`): the same
+/// text, name and count of U+FFFD.
+fn utf8_text(text: &str) -> Text {
+    Text {
+        text: text.to_string(),
+        encoding: encoding_name(UTF_8),
+        replaced: text.matches('\u{fffd}').count(),
+    }
+}
+
 /// Decodes with a known encoding (GBK and GB2312 are read as GB18030).
 pub fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> Text {
     let enc = if enc == encoding_rs::GBK {
@@ -268,13 +285,10 @@ fn utf16_by_zero_bytes(bytes: &[u8]) -> Option<&'static Encoding> {
     if units < 2 {
         return None;
     }
-    let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-    let odd = sample
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .filter(|&&b| b == 0)
-        .count();
+    // Zero bytes at even and at odd offsets, in one pass over the pairs.
+    let (even, odd) = sample.chunks_exact(2).fold((0usize, 0usize), |(e, o), p| {
+        (e + usize::from(p[0] == 0), o + usize::from(p[1] == 0))
+    });
     let shaped = |zeros: usize, others: usize| zeros * 5 >= units && others * 50 <= units;
     let enc = if shaped(odd, even) {
         UTF_16LE
@@ -559,6 +573,14 @@ mod tests {
         assert_eq!(declared_charset(equiv), Some(GB18030));
         assert_eq!(declared_charset(b"<meta charset='utf-16'>"), Some(UTF_8));
         assert_eq!(declared_charset(b"<p>charset</p>"), None);
+        // A declared UTF-8 page holding a U+FFFD of its own: read as UTF-8, nothing replaced
+        // (the undeclared reading has fewer replacements and wins, as it always did).
+        let own = "<meta charset=\"utf-8\"><p>政府\u{fffd}信息</p>";
+        let t = decode_html(own.as_bytes());
+        assert_eq!((t.text.as_str(), t.encoding.as_str(), t.replaced), (own, "UTF-8", 0));
+        let gbk_label = "<meta charset=\"gbk\"><p>政府\u{fffd}信息</p>";
+        let t = decode_html(gbk_label.as_bytes());
+        assert_eq!((t.encoding.as_str(), t.replaced), ("UTF-8", 1));
     }
 
     #[test]
