@@ -577,7 +577,10 @@ mod tests {
         // (the undeclared reading has fewer replacements and wins, as it always did).
         let own = "<meta charset=\"utf-8\"><p>政府\u{fffd}信息</p>";
         let t = decode_html(own.as_bytes());
-        assert_eq!((t.text.as_str(), t.encoding.as_str(), t.replaced), (own, "UTF-8", 0));
+        assert_eq!(
+            (t.text.as_str(), t.encoding.as_str(), t.replaced),
+            (own, "UTF-8", 0)
+        );
         let gbk_label = "<meta charset=\"gbk\"><p>政府\u{fffd}信息</p>";
         let t = decode_html(gbk_label.as_bytes());
         assert_eq!((t.encoding.as_str(), t.replaced), ("UTF-8", 1));
