@@ -93,11 +93,11 @@ pub fn squash_into(out: &mut String, s: &str) {
 }
 
 /// The length of the character starting at byte `i` of `b` (a char boundary of UTF-8 text)
-/// when its first bytes show that [`squash`] keeps it: printable ASCII (1) or a CJK
-/// ideograph U+4E00..=U+9FFF (3: lead byte E5 to E9, or E4 followed by B8 or more); 0 when
-/// it has to be decoded to tell.
+/// when its first bytes show that it is printable ASCII (1) or a CJK ideograph
+/// U+4E00..=U+9FFF (3: lead byte E5 to E9, or E4 followed by B8 or more), characters that
+/// no text helper folds, drops or treats as space; 0 when it has to be decoded to tell.
 #[inline]
-fn kept_len(b: &[u8], i: usize) -> usize {
+pub(crate) fn kept_len(b: &[u8], i: usize) -> usize {
     match b[i] {
         0x21..=0x7e => 1,
         0xe5..=0xe9 => 3,
