@@ -60,6 +60,12 @@ impl ClassifyRules {
         rules
     }
 
+    /// The subject words (信息公开, 政务公开, ...): every report says one of them, most in
+    /// their title.
+    pub fn subject_words(&self) -> &[String] {
+        &self.subject
+    }
+
     fn any_in(words: &[String], s: &str) -> bool {
         words.iter().any(|w| s.contains(w.as_str()))
     }

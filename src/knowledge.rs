@@ -5,7 +5,7 @@
 //! [`Knowledge::version`] is a hash of every embedded file: a change of any label, synonym or
 //! rule changes it, which is how outputs and incremental re-runs know what produced them.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::Deserialize;
 
@@ -119,7 +119,8 @@ pub struct Indicator {
 pub struct Taxonomy {
     /// Indicators in file order.
     pub indicators: Vec<Indicator>,
-    by_id: HashMap<String, usize>,
+    /// Position by id (Fx: looked up for every table cell read).
+    by_id: FxHashMap<String, usize>,
 }
 
 impl Taxonomy {

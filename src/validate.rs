@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use serde::Deserialize;
 
 use crate::extract::labels::LabelBook;
@@ -47,7 +49,7 @@ pub struct CheckBook {
     signed: Vec<String>,
     /// A slot for every indicator the identities name: a report's values are laid out by
     /// slot once, so the hundreds of terms are read by index rather than hashed by name.
-    slots: HashMap<String, usize>,
+    slots: FxHashMap<String, usize>,
 }
 
 impl CheckBook {
@@ -61,7 +63,7 @@ impl CheckBook {
             .collect();
         let rows: Vec<String> = labels.form_keys("t3", "row");
         let mut identities = Vec::new();
-        let mut slots = HashMap::new();
+        let mut slots = FxHashMap::default();
         for r in parse_csv::<CheckRow>("rules/checks.csv", text) {
             let expansions: Vec<(String, String)> = if r.id.contains("{col}") {
                 cols.iter()
@@ -286,7 +288,7 @@ pub fn carry_over_checks(reports: &[CarryOver]) -> Vec<(usize, Check)> {
 }
 
 /// Parses one side of an identity, giving each indicator it names a slot.
-fn side(s: &str, slots: &mut HashMap<String, usize>) -> Side {
+fn side(s: &str, slots: &mut FxHashMap<String, usize>) -> Side {
     s.split_whitespace()
         .map(|t| {
             let (optional, t) = match t.strip_prefix('?') {
@@ -305,7 +307,7 @@ fn side(s: &str, slots: &mut HashMap<String, usize>) -> Side {
 }
 
 /// The slot of an indicator, a new one when it has none yet.
-fn slot(slots: &mut HashMap<String, usize>, id: &str) -> usize {
+fn slot(slots: &mut FxHashMap<String, usize>, id: &str) -> usize {
     let next = slots.len();
     *slots.entry(id.to_string()).or_insert(next)
 }

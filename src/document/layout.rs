@@ -12,7 +12,7 @@
 //! Blank cells are kept as empty cells wherever the layout shows them, so a missing value can
 //! never shift the values after it.
 
-use super::text::{display_width, fold_char, squash};
+use super::text::{display_width, display_width_at_least, fold_char, squash};
 use super::{Cell, Document, Row, Table};
 
 /// Finds the tables in the document's lines and appends them to `doc.tables`.
@@ -119,7 +119,7 @@ fn next_nonblank(lines: &[String], from: usize) -> Option<(usize, usize)> {
 /// A non-tab line inside a tab table that continues the previous cell (a wrapped label).
 fn is_continuation(lines: &[String], i: usize) -> bool {
     let line = &lines[i];
-    if has_tab(line) || is_blank(line) || display_width(line.trim()) > 80 {
+    if has_tab(line) || is_blank(line) || display_width_at_least(line.trim(), 81) {
         return false;
     }
     let prev = (0..i).rev().find(|&j| !is_blank(&lines[j]));
@@ -399,8 +399,9 @@ fn has_label_text(s: &str) -> bool {
 /// A line of prose: long, one segment, no column gaps (or ending a sentence).
 fn is_prose(line: &str) -> bool {
     let t = line.trim();
-    let segs = segments(line);
-    (segs.len() <= 1 && display_width(t) >= 54) || t.ends_with('。') || t.ends_with('；')
+    t.ends_with('。')
+        || t.ends_with('；')
+        || (display_width_at_least(t, 54) && segments(line).len() <= 1)
 }
 
 /// True when the line holds values in the way a table row does.

@@ -7,17 +7,14 @@
 /// Splits decoded text into lines on `\n`, `\r\n` or a lone `\r`, keeping empty lines so line
 /// numbers stay true to the source. Byte-order marks opening the text are dropped.
 ///
-/// Line breaks are ASCII, so the text is cut by bytes and each line copied once, instead of
-/// being rebuilt character by character.
+/// Line breaks are ASCII, so the text is cut by bytes (found with SIMD by `memchr2`) and each
+/// line copied once, instead of being rebuilt character by character.
 pub fn split_lines(text: &str) -> Vec<String> {
     let text = text.trim_start_matches('\u{feff}');
     let bytes = text.as_bytes();
     let mut lines = Vec::new();
     let mut start = 0;
-    while let Some(pos) = bytes[start..]
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-    {
+    while let Some(pos) = memchr::memchr2(b'\n', b'\r', &bytes[start..]) {
         let end = start + pos;
         lines.push(text[start..end].to_string());
         start = end + 1;
@@ -62,16 +59,31 @@ pub fn squash(s: &str) -> String {
 /// pieces, or reuse one buffer, instead of allocating a string per piece.
 ///
 /// Runs of characters that squashing keeps as they are (nearly all of them) are copied as
-/// slices; only the characters it folds or drops are handled one by one.
+/// slices; only the characters it folds or drops are handled one by one. Printable ASCII and
+/// the CJK ideographs from U+4E00 (most of any report) are told kept by their first UTF-8
+/// bytes, without decoding them.
 pub fn squash_into(out: &mut String, s: &str) {
     out.reserve(s.len());
+    let b = s.as_bytes();
     let mut run = 0;
-    for (i, c) in s.char_indices() {
+    let mut i = 0;
+    while i < b.len() {
+        let len = kept_len(b, i);
+        if len > 0 {
+            i += len;
+            continue;
+        }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        let len = c.len_utf8();
         if squash_keeps(c) {
+            i += len;
             continue;
         }
         out.push_str(&s[run..i]);
-        run = i + c.len_utf8();
+        i += len;
+        run = i;
         let folded = fold_char(c);
         if !squash_drops(folded) {
             out.push(folded);
@@ -80,9 +92,36 @@ pub fn squash_into(out: &mut String, s: &str) {
     out.push_str(&s[run..]);
 }
 
+/// The length of the character starting at byte `i` of `b` (a char boundary of UTF-8 text)
+/// when its first bytes show that it is printable ASCII (1) or a CJK ideograph
+/// U+4E00..=U+9FFF (3: lead byte E5 to E9, or E4 followed by B8 or more), characters that
+/// no text helper folds, drops or treats as space; 0 when it has to be decoded to tell.
+#[inline]
+pub(crate) fn kept_len(b: &[u8], i: usize) -> usize {
+    match b[i] {
+        0x21..=0x7e => 1,
+        0xe5..=0xe9 => 3,
+        0xe4 if b.get(i + 1).is_some_and(|&x| x >= 0xb8) => 3,
+        _ => 0,
+    }
+}
+
 /// True when [`squash`] would return the string unchanged (it is squashed already).
 pub fn is_squashed(s: &str) -> bool {
-    s.chars().all(squash_keeps)
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let len = kept_len(b, i);
+        if len > 0 {
+            i += len;
+            continue;
+        }
+        match s[i..].chars().next() {
+            Some(c) if squash_keeps(c) => i += c.len_utf8(),
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// True when [`squash`] keeps a character unchanged. Printable ASCII and the CJK unified
@@ -102,6 +141,23 @@ fn squash_drops(c: char) -> bool {
 /// Display width of a string in a monospaced rendering: CJK and full-width forms count 2.
 pub fn display_width(s: &str) -> usize {
     s.chars().map(char_width).sum()
+}
+
+/// `display_width(s) >= n`, without measuring past the `n`th column: no character is wider
+/// (in columns) than it is long (in UTF-8 bytes), so a string shorter than `n` bytes is
+/// narrower, and a long paragraph is known wide after its first `n` columns.
+pub fn display_width_at_least(s: &str, n: usize) -> bool {
+    if s.len() < n {
+        return false;
+    }
+    let mut width = 0;
+    for c in s.chars() {
+        width += char_width(c);
+        if width >= n {
+            return true;
+        }
+    }
+    width >= n
 }
 
 /// Display width of one character (see [`display_width`]).
@@ -160,9 +216,68 @@ mod tests {
         );
     }
 
+    /// The squash of [`squash_into`] and [`is_squashed`] as defined, char by char.
+    fn squash_by_chars(s: &str) -> String {
+        s.chars()
+            .filter_map(|c| {
+                if squash_keeps(c) {
+                    return Some(c);
+                }
+                let f = fold_char(c);
+                (!squash_drops(f)).then_some(f)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn squash_by_bytes_agrees_with_squash_by_chars() {
+        let mut texts: Vec<String> = [
+            "",
+            " ",
+            "a",
+            "一",
+            "\u{4dff}\u{4e00}\u{4fff}\u{5000}\u{9fff}\u{a000}",
+            "（一）主动公开　政府 信息数",
+            "\u{feff}a\u{200b}b\u{a0}“引”—\t、政\u{3000}府ｘ",
+            "é\u{7f}\u{80}ß𠀀😀\r\n，。：；！？《》【】",
+            "㐀䶵\u{e000}\u{fffd}\u{ff5e}\u{ff5f}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every character of the BMP and a few beyond, in runs.
+        let all: Vec<char> = (0..0x11000).filter_map(char::from_u32).collect();
+        texts.extend(all.chunks(97).map(|c| c.iter().collect::<String>()));
+        for t in &texts {
+            let expected = squash_by_chars(t);
+            assert_eq!(squash(t), expected, "{t:?}");
+            let mut buf = "x".to_string();
+            squash_into(&mut buf, t);
+            assert_eq!(buf, format!("x{expected}"));
+            assert_eq!(is_squashed(t), t.chars().all(squash_keeps), "{t:?}");
+        }
+    }
+
     #[test]
     fn width_counts_cjk_double() {
         assert_eq!(display_width("ab"), 2);
         assert_eq!(display_width("规章"), 4);
+        for s in [
+            "",
+            "ab",
+            "规章",
+            "a\t规章１２",
+            "\u{80}\u{7ff}é",
+            "𠀀𠀁",
+            "表一\t  12  34",
+        ] {
+            for n in 0..12 {
+                assert_eq!(
+                    display_width_at_least(s, n),
+                    display_width(s) >= n,
+                    "{s:?} {n}"
+                );
+            }
+        }
     }
 }

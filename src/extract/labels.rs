@@ -4,8 +4,8 @@
 //! (letter-spaced 商 业 企 业 and wrapped lines), outline numbering and 其中 stripped. The
 //! vocabulary itself is data (`data/rules/labels_2008.csv`, `forms.csv`, `form4.csv`).
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use serde::Deserialize;
 
@@ -60,15 +60,15 @@ pub struct LabelBook {
     /// Positions in `rows_2008` of the rules, by the first character of their label (rules
     /// with an empty label under `None`), ascending: a key can only start with a label that
     /// starts with the key's first character, so a row is compared with those rules only.
-    rows_2008_by_first: HashMap<Option<char>, Vec<usize>>,
+    rows_2008_by_first: FxHashMap<Option<char>, Vec<usize>>,
     /// For each table and query kind (`row`, `column`), the positions in `form_terms` of the
     /// terms [`LabelBook::match_form`] considers, in file order, with whether each must match
     /// exactly (`row_exact`): a label is compared with those terms only.
-    form_queries: HashMap<String, FormQueries>,
+    form_queries: FxHashMap<String, FormQueries>,
 }
 
 /// The terms of one table by query kind: (position in `form_terms`, exact match).
-type FormQueries = HashMap<&'static str, Vec<(usize, bool)>>;
+type FormQueries = FxHashMap<&'static str, Vec<(usize, bool)>>;
 
 impl LabelBook {
     /// Parses the three label files.
@@ -86,14 +86,14 @@ impl LabelBook {
             .into_iter()
             .map(|c| c.indicator)
             .collect();
-        let mut rows_2008_by_first: HashMap<Option<char>, Vec<usize>> = HashMap::new();
+        let mut rows_2008_by_first: FxHashMap<Option<char>, Vec<usize>> = FxHashMap::default();
         for (i, r) in rows_2008.iter().enumerate() {
             rows_2008_by_first
                 .entry(r.label.chars().next())
                 .or_default()
                 .push(i);
         }
-        let mut form_queries: HashMap<String, FormQueries> = HashMap::new();
+        let mut form_queries: FxHashMap<String, FormQueries> = FxHashMap::default();
         for (i, t) in form_terms.iter().enumerate() {
             let (query, exact) = match t.kind.as_str() {
                 "row" => ("row", false),

@@ -7,12 +7,14 @@
 //! indicator's keyword and unit are read: dates, phone numbers, document numbers (〔2017〕30号)
 //! and unrelated counts (审批事项117件) match no rule.
 
-use regex::{Regex, RegexSet};
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use regex_syntax::hir::{Class, Hir, HirKind};
 use serde::Deserialize;
 
 use super::value::{parse_number, to_wan_yuan};
 use crate::document::Document;
-use crate::document::text::{display_width, squash_into};
+use crate::document::text::{display_width_at_least, squash_into};
 use crate::knowledge::{Knowledge, parse_csv};
 use crate::model::{Fact, Method};
 
@@ -40,11 +42,155 @@ pub struct ProseRule {
 #[derive(Debug, Clone, Default)]
 pub struct ProseRules {
     rules: Vec<ProseRule>,
-    /// All rules at once: one pass over a clause tells which rules can match it, so the
-    /// (slower) capturing search runs only where it will find something.
-    set: Option<RegexSet>,
+    /// Which clauses a rule can match at all: see [`Anchors`].
+    anchors: Anchors,
     /// Words of plans and estimates: a figure after one of them in its clause is not a fact.
     hedge: Option<Regex>,
+}
+
+/// Words one of which every match of a rule contains (its anchors, worked out from the
+/// pattern by [`required_literals`]: 网站 for the website rule, 行政复议 for a statement of
+/// none), all in one automaton. One pass of it over the prose tells, for every rule, the
+/// clauses holding one of its anchors, a superset of those it matches; the rule's own regex
+/// runs on those clauses only. Rules without an anchor run on every clause.
+#[derive(Debug, Clone, Default)]
+struct Anchors {
+    /// Every rule's anchors; `None` when there are none (or no rule has any).
+    words: Option<AhoCorasick>,
+    /// For each anchor (by pattern id), the rules it stands for.
+    rules_of: Vec<Vec<usize>>,
+    /// Rules without an anchor.
+    unanchored: Vec<usize>,
+}
+
+impl Anchors {
+    fn new(patterns: &[&str]) -> Anchors {
+        let mut words: Vec<Vec<u8>> = Vec::new();
+        let mut rules_of: Vec<Vec<usize>> = Vec::new();
+        let mut unanchored = Vec::new();
+        for (rule, pattern) in patterns.iter().enumerate() {
+            let required = regex_syntax::parse(pattern)
+                .ok()
+                .and_then(|hir| required_literals(&hir));
+            let Some(required) = required else {
+                unanchored.push(rule);
+                continue;
+            };
+            for word in required {
+                let id = match words.iter().position(|w| *w == word) {
+                    Some(id) => id,
+                    None => {
+                        words.push(word);
+                        rules_of.push(Vec::new());
+                        words.len() - 1
+                    }
+                };
+                if !rules_of[id].contains(&rule) {
+                    rules_of[id].push(rule);
+                }
+            }
+        }
+        let words = if words.is_empty() {
+            None
+        } else {
+            AhoCorasick::new(&words).ok()
+        };
+        if words.is_none() {
+            unanchored = (0..patterns.len()).collect();
+            rules_of.clear();
+        }
+        Anchors {
+            words,
+            rules_of,
+            unanchored,
+        }
+    }
+
+    /// For each of `rules` rules, the indices of the clauses (ascending) holding one of its
+    /// anchors. `clauses` are (start offset in `text`, clause) in text order.
+    fn clauses_by_rule(
+        &self,
+        rules: usize,
+        text: &str,
+        clauses: &[(usize, &str)],
+    ) -> Vec<Vec<usize>> {
+        let mut by_rule: Vec<Vec<usize>> = vec![Vec::new(); rules];
+        for &rule in &self.unanchored {
+            by_rule[rule] = (0..clauses.len()).collect();
+        }
+        let Some(words) = &self.words else {
+            return by_rule;
+        };
+        for m in words.find_overlapping_iter(text) {
+            // The clause the anchor lies in, if it lies in one (clauses exclude their ends).
+            let i = clauses.partition_point(|&(start, _)| start <= m.start());
+            let Some(&(start, clause)) = i.checked_sub(1).and_then(|i| clauses.get(i)) else {
+                continue;
+            };
+            if m.end() > start + clause.len() {
+                continue;
+            }
+            for &rule in &self.rules_of[m.pattern().as_usize()] {
+                if by_rule[rule].last() != Some(&(i - 1)) {
+                    by_rule[rule].push(i - 1);
+                }
+            }
+        }
+        for list in &mut by_rule {
+            // Overlapping matches come by their end; a longer anchor may end after a shorter
+            // one of a later clause only when they overlap, which clause ends rule out. Sort
+            // anyway: the order is the rules' contract.
+            list.sort_unstable();
+            list.dedup();
+        }
+        by_rule
+    }
+}
+
+/// Longest a character class may be to count as a set of anchors (one per character).
+const MAX_CLASS_ANCHORS: usize = 4;
+
+/// Literals one of which every match of `hir` contains, or `None` when the pattern has no
+/// such set (an optional part, a wide class). Of a concatenation the part with the longest
+/// shortest literal is taken (网站 over 条), of an alternation the union of its branches.
+pub(crate) fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Literal(lit) => Some(vec![lit.0.to_vec()]),
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut out = Vec::new();
+            for range in class.ranges() {
+                for c in range.start()..=range.end() {
+                    if out.len() == MAX_CLASS_ANCHORS {
+                        return None;
+                    }
+                    out.push(c.to_string().into_bytes());
+                }
+            }
+            (!out.is_empty()).then_some(out)
+        }
+        HirKind::Capture(cap) => required_literals(&cap.sub),
+        HirKind::Repetition(rep) if rep.min >= 1 => required_literals(&rep.sub),
+        HirKind::Alternation(branches) => {
+            let mut out: Vec<Vec<u8>> = Vec::new();
+            for branch in branches {
+                for lit in required_literals(branch)? {
+                    if !out.contains(&lit) {
+                        out.push(lit);
+                    }
+                }
+            }
+            Some(out)
+        }
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(required_literals)
+            .filter(|lits| lits.iter().all(|l| !l.is_empty()))
+            .max_by_key(|lits| {
+                let shortest = lits.iter().map(Vec::len).min().unwrap_or(0);
+                (shortest, std::cmp::Reverse(lits.len()))
+            }),
+        _ => None,
+    }
 }
 
 impl ProseRules {
@@ -67,8 +213,13 @@ impl ProseRules {
                 regex: compile(r),
             })
             .collect();
-        let set = RegexSet::new(rules.iter().map(|r: &ProseRule| r.regex.as_str())).ok();
-        ProseRules { rules, set, hedge }
+        let patterns: Vec<&str> = rules.iter().map(|r| r.regex.as_str()).collect();
+        let anchors = Anchors::new(&patterns);
+        ProseRules {
+            rules,
+            anchors,
+            hedge,
+        }
     }
 
     /// True when the clause text before a figure makes it a plan or an estimate.
@@ -121,7 +272,7 @@ impl ProseText {
             starts.push((text.len(), no));
             text.push_str(&s);
             // PDF text wraps sentences at the page width; such lines continue on the next one.
-            prev_wrapped = display_width(line.trim()) >= 50 && !s.ends_with('。');
+            prev_wrapped = !s.ends_with('。') && display_width_at_least(line.trim(), 50);
         }
         ProseText { text, starts }
     }
@@ -157,20 +308,15 @@ impl ProseText {
 pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
     let prose = ProseText::of(doc);
     let all_clauses = prose.clauses();
-    // For each rule, the clauses it can match (in text order): one set search per clause
-    // tells which rules can match it.
-    let by_rule: Vec<Vec<(usize, &str)>> = match &k.prose.set {
-        Some(set) => {
-            let mut by_rule = vec![Vec::new(); k.prose.rules.len()];
-            for &(offset, clause) in &all_clauses {
-                for rule in set.matches(clause).into_iter() {
-                    by_rule[rule].push((offset, clause));
-                }
-            }
-            by_rule
-        }
-        None => vec![all_clauses.clone(); k.prose.rules.len()],
-    };
+    // For each rule, the clauses (in text order) holding one of its anchors: the others
+    // cannot match it.
+    let by_rule: Vec<Vec<(usize, &str)>> = k
+        .prose
+        .anchors
+        .clauses_by_rule(k.prose.rules.len(), &prose.text, &all_clauses)
+        .into_iter()
+        .map(|list| list.into_iter().map(|i| all_clauses[i]).collect())
+        .collect();
     let clauses_for = |rule: usize| -> &[(usize, &str)] { &by_rule[rule] };
     let mut facts: Vec<Fact> = Vec::new();
     let mut claimed: Vec<(usize, usize)> = Vec::new();
@@ -339,5 +485,70 @@ mod tests {
     fn fees_in_yuan_become_wan_yuan() {
         let got = read_text("全年收取政府信息公开信息处理费 3940 元。");
         assert_eq!(got, vec![("fees.collected".to_string(), Some(0.394))]);
+    }
+
+    #[test]
+    fn required_literals_of_patterns() {
+        let lits = |p: &str| {
+            required_literals(&regex_syntax::parse(p).unwrap()).map(|v| {
+                v.into_iter()
+                    .map(|b| String::from_utf8(b).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            lits("(?:政府|门户)*网站(?:平台)?[0-9]+条"),
+            Some(vec!["网站".into()])
+        );
+        assert_eq!(lits("(?:网上|电子邮件)申请"), Some(vec!["申请".into()]));
+        assert_eq!(
+            lits("(?:甲乙|丙丁)x"),
+            Some(vec!["甲乙".into(), "丙丁".into()])
+        );
+        assert_eq!(lits("[条件]"), Some(vec!["件".into(), "条".into()]));
+        assert_eq!(lits("(?:网站)?[0-9]+"), None);
+        assert_eq!(lits("[^，,]{0,3}"), None);
+        assert_eq!(lits("a|[0-9]"), None);
+    }
+
+    /// Every clause a rule matches holds one of the rule's anchors (the anchors only ever
+    /// narrow the clauses to those the rule can match).
+    #[test]
+    fn anchors_keep_every_clause_a_rule_matches() {
+        let k = Knowledge::embedded();
+        let mut texts: Vec<String> = vec![
+            "我局2021年来，共主动公开政务信息253条。政府网站主动公开124条，官方微信公开129条。".into(),
+            "全年共收到政府信息公开申请 三 件，其中，网络申请 两 件，信函申请 1 件。".into(),
+            "本年度未收到依申请公开。没有收取费用；配备了2名专兼职人员。组织3期业务培训，培训120人次。".into(),
+        ];
+        for (name, text) in crate::knowledge::DATA_FILES {
+            if name.ends_with(".csv") {
+                texts.push(text.to_string());
+            }
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            texts.push(crate::ingest::decode::decode_text(&bytes).text);
+        }
+        let rules = k.prose.rules();
+        let mut checked = 0;
+        for text in &texts {
+            let prose = ProseText::of(&Document::from_text(text));
+            let clauses = prose.clauses();
+            let by_rule = k
+                .prose
+                .anchors
+                .clauses_by_rule(rules.len(), &prose.text, &clauses);
+            for (r, rule) in rules.iter().enumerate() {
+                for (i, (_, clause)) in clauses.iter().enumerate() {
+                    if rule.regex.is_match(clause) {
+                        assert!(by_rule[r].contains(&i), "{}: {clause}", rule.indicator);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 50, "{checked}");
     }
 }

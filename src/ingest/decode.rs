@@ -4,8 +4,11 @@
 //! UTF-16 (often without a byte-order mark when exported from Word) and, for mirrors, Big5.
 //! Order: byte-order mark, then (HTML) the declared charset, then UTF-16 recognised by its
 //! zero bytes, then strict UTF-8, then UTF-16 recognised by its CJK code units, then detection
-//! with chardetng. Encoding names are normalised to `UTF-8`, `GB18030`, `UTF-16LE`,
+//! with chardetng, unless the text reads as GB18030 without a single malformed sequence and
+//! then says one of the domain's subject words (see [`gb18030_by_domain_words`]). Encoding names are normalised to `UTF-8`, `GB18030`, `UTF-16LE`,
 //! `UTF-16BE`, `Big5` (others keep the WHATWG name).
+
+use std::sync::OnceLock;
 
 use encoding_rs::{BIG5, Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
 
@@ -53,7 +56,45 @@ pub fn decode_text(bytes: &[u8]) -> Text {
     if let Some(enc) = utf16_by_cjk_units(bytes) {
         return decode_with(enc, bytes);
     }
+    if let Some(text) = gb18030_by_domain_words(bytes) {
+        return text;
+    }
     decode_with(detect_legacy(bytes), bytes)
+}
+
+/// The subject words of `data/rules/classify.csv` (信息公开, 政务公开, ...), which every
+/// report in the domain says.
+fn domain_words() -> &'static [String] {
+    static WORDS: OnceLock<Vec<String>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let name = "rules/classify.csv";
+        crate::classify::ClassifyRules::parse(crate::knowledge::data_file(name))
+            .subject_words()
+            .to_vec()
+    })
+}
+
+/// GBK/GB18030 text told without chardetng: the bytes decode as GB18030 with no malformed
+/// sequence at all, and the decoded text says one of the domain's subject words
+/// ([`domain_words`], four ideographs such as 信息公开). Text in Big5, EUC-KR or Shift_JIS
+/// mostly decodes as GB18030 too, but into unrelated characters: an exact four-character
+/// phrase of the domain does not come out of it. Anything else (a malformed byte, no such
+/// word, traditional-character text) is left to chardetng. This is a prior about the corpus
+/// (every report says it), not about one document; it spares chardetng's 25 candidate
+/// encodings on the bulk of the legacy-encoded files.
+fn gb18030_by_domain_words(bytes: &[u8]) -> Option<Text> {
+    let text = GB18030.decode_without_bom_handling_and_without_replacement(bytes)?;
+    if !domain_words().iter().any(|w| text.contains(w.as_str())) {
+        return None;
+    }
+    // A U+FFFD written in the source (GB18030 has a code for it) counts as decode_with
+    // counts it.
+    let replaced = text.matches('\u{fffd}').count();
+    Some(Text {
+        text: text.into_owned(),
+        encoding: encoding_name(GB18030),
+        replaced,
+    })
 }
 
 /// Decodes an HTML page: byte-order mark, then the charset declared in its first 2 KB
@@ -65,14 +106,21 @@ pub fn decode_html(bytes: &[u8]) -> Text {
         return decode_with(enc, &bytes[bom_len..]);
     }
     if let Some(enc) = declared_charset(&bytes[..bytes.len().min(2048)]) {
-        let valid_utf8 = std::str::from_utf8(bytes).is_ok();
-        if enc == UTF_8 && !valid_utf8 {
+        let utf8 = std::str::from_utf8(bytes).ok();
+        if enc == UTF_8 && utf8.is_none() {
             return decode_text(bytes);
         }
-        if enc != UTF_8 && valid_utf8 && !bytes.is_ascii() {
-            return decode_with(UTF_8, bytes);
+        if let Some(text) = utf8
+            && enc != UTF_8
+            && !bytes.is_ascii()
+        {
+            return utf8_text(text);
         }
-        let text = decode_with(enc, bytes);
+        let text = match utf8 {
+            // What decode_with(UTF_8, bytes) returns, without validating the bytes again.
+            Some(text) if enc == UTF_8 => utf8_text(text),
+            _ => decode_with(enc, bytes),
+        };
         if text.replaced == 0 {
             return text;
         }
@@ -184,6 +232,16 @@ fn fed_detector(bytes: &[u8]) -> chardetng::EncodingDetector {
     det
 }
 
+/// [`decode_with`] of UTF-8 for bytes already known to be valid UTF-8 (`text`): the same
+/// text, name and count of U+FFFD.
+fn utf8_text(text: &str) -> Text {
+    Text {
+        text: text.to_string(),
+        encoding: encoding_name(UTF_8),
+        replaced: text.matches('\u{fffd}').count(),
+    }
+}
+
 /// Decodes with a known encoding (GBK and GB2312 are read as GB18030).
 pub fn decode_with(enc: &'static Encoding, bytes: &[u8]) -> Text {
     let enc = if enc == encoding_rs::GBK {
@@ -227,13 +285,10 @@ fn utf16_by_zero_bytes(bytes: &[u8]) -> Option<&'static Encoding> {
     if units < 2 {
         return None;
     }
-    let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-    let odd = sample
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .filter(|&&b| b == 0)
-        .count();
+    // Zero bytes at even and at odd offsets, in one pass over the pairs.
+    let (even, odd) = sample.chunks_exact(2).fold((0usize, 0usize), |(e, o), p| {
+        (e + usize::from(p[0] == 0), o + usize::from(p[1] == 0))
+    });
     let shaped = |zeros: usize, others: usize| zeros * 5 >= units && others * 50 <= units;
     let enc = if shaped(odd, even) {
         UTF_16LE
@@ -453,6 +508,57 @@ mod tests {
     }
 
     #[test]
+    fn gb18030_fast_path_agrees_with_detection_and_defers_otherwise() {
+        // Report text in GBK: taken without chardetng, as chardetng would have taken it.
+        let (gbk, _, _) = GB18030.encode(REPORT);
+        let fast = gb18030_by_domain_words(&gbk).expect("a GBK report says 信息公开");
+        assert_eq!(
+            (fast.text.as_str(), fast.encoding.as_str()),
+            (REPORT, "GB18030")
+        );
+        let detected = decode_with(detect_legacy(&gbk), &gbk);
+        assert_eq!(
+            (fast.text, fast.encoding),
+            (detected.text, detected.encoding)
+        );
+        // GBK text without a subject word, or with a malformed byte: chardetng decides.
+        let (plain, _, _) = GB18030.encode("规章 0 0 12 行政许可 3 其他对外管理服务事项");
+        assert!(gb18030_by_domain_words(&plain).is_none());
+        let mut broken = gbk.to_vec();
+        broken.push(0xff);
+        assert!(gb18030_by_domain_words(&broken).is_none());
+        assert_eq!(decode_text(&broken).encoding, "GB18030");
+        // Other legacy CJK encodings never pass, so they take the way they took before
+        // (chardetng, or UTF-16 for a run of kanji that reads as such).
+        let others = [
+            (
+                "臺北市政府資訊公開年度報告：本年度主動公開政府資訊共計二百五十三件，受理民眾申請十二件，均依規定期限答覆。",
+                BIG5,
+            ),
+            (
+                "정부 정보 공개 연례 보고서: 올해 정부 정보 이백오십삼 건을 공개하였습니다. 정보공개 청구는 열두 건이었습니다.",
+                encoding_rs::EUC_KR,
+            ),
+            (
+                "政府情報公開年次報告書：本年度は二百五十三件の情報を公開しました。情報公開請求は十二件でした。",
+                encoding_rs::SHIFT_JIS,
+            ),
+        ];
+        for (text, enc) in others {
+            for text in [text.to_string(), text.repeat(50)] {
+                let (bytes, _, _) = enc.encode(&text);
+                assert!(gb18030_by_domain_words(&bytes).is_none(), "{}", enc.name());
+            }
+        }
+        let (big5, _, _) = BIG5.encode(others[0].0);
+        let t = decode_text(&big5);
+        assert_eq!(
+            (t.text.as_str(), t.encoding.as_str()),
+            (others[0].0, "Big5")
+        );
+    }
+
+    #[test]
     fn html_declared_charset_wins_and_mislabels_are_caught() {
         let page = "<html><head><meta charset=\"gb2312\"><title>报告</title></head><body>政府信息公开</body></html>";
         let (gbk, _, _) = GB18030.encode(page);
@@ -467,6 +573,17 @@ mod tests {
         assert_eq!(declared_charset(equiv), Some(GB18030));
         assert_eq!(declared_charset(b"<meta charset='utf-16'>"), Some(UTF_8));
         assert_eq!(declared_charset(b"<p>charset</p>"), None);
+        // A declared UTF-8 page holding a U+FFFD of its own: read as UTF-8, nothing replaced
+        // (the undeclared reading has fewer replacements and wins, as it always did).
+        let own = "<meta charset=\"utf-8\"><p>政府\u{fffd}信息</p>";
+        let t = decode_html(own.as_bytes());
+        assert_eq!(
+            (t.text.as_str(), t.encoding.as_str(), t.replaced),
+            (own, "UTF-8", 0)
+        );
+        let gbk_label = "<meta charset=\"gbk\"><p>政府\u{fffd}信息</p>";
+        let t = decode_html(gbk_label.as_bytes());
+        assert_eq!((t.encoding.as_str(), t.replaced), ("UTF-8", 1));
     }
 
     #[test]

@@ -31,24 +31,38 @@ fn converter() -> Option<&'static OpenCC> {
 const CJK_FIRST: u32 = 0x3400;
 const CJK_LAST: u32 = 0x9fff;
 
-/// For every character of the basic CJK blocks, whether t2s changes it: computed once from
-/// the converter, so telling a traditional page costs one table look-up per character.
-fn changes_under_t2s() -> Option<&'static [bool]> {
-    static TABLE: OnceLock<Option<Vec<bool>>> = OnceLock::new();
+/// For every character of the Basic Multilingual Plane, what telling a traditional page
+/// needs to know of it: [`OTHER`], [`HAN`] (a Han character t2s leaves alone) or
+/// [`HAN_CHANGED`] (one it changes, in the basic CJK blocks). Computed once from the
+/// converter, so each character costs one table look-up.
+fn bmp_classes() -> Option<&'static [u8]> {
+    static TABLE: OnceLock<Option<Vec<u8>>> = OnceLock::new();
     TABLE
         .get_or_init(|| {
             let cc = converter()?;
             let chars: Vec<char> = (CJK_FIRST..=CJK_LAST).filter_map(char::from_u32).collect();
             let joined: String = chars.iter().flat_map(|&c| [c, '\n']).collect();
             let converted = cc.convert(&joined);
-            let mut table = vec![false; (CJK_LAST - CJK_FIRST + 1) as usize];
+            let mut table: Vec<u8> = (0..0x10000u32)
+                .map(|u| match char::from_u32(u) {
+                    Some(c) if is_han(c) => HAN,
+                    _ => OTHER,
+                })
+                .collect();
             for (c, conv) in chars.iter().zip(converted.split('\n')) {
-                table[(*c as u32 - CJK_FIRST) as usize] = conv.chars().ne(std::iter::once(*c));
+                if is_han(*c) && conv.chars().ne(std::iter::once(*c)) {
+                    table[*c as usize] = HAN_CHANGED;
+                }
             }
             Some(table)
         })
         .as_deref()
 }
+
+/// Classes of [`bmp_classes`].
+const OTHER: u8 = 0;
+const HAN: u8 = 1;
+const HAN_CHANGED: u8 = 2;
 
 /// True when enough of the text's Han characters are traditional forms.
 pub fn is_predominantly_traditional(text: &str) -> bool {
@@ -56,17 +70,26 @@ pub fn is_predominantly_traditional(text: &str) -> bool {
 }
 
 fn count_traditional(chars: impl Iterator<Item = char>) -> bool {
-    let Some(table) = changes_under_t2s() else {
+    let Some(table) = bmp_classes() else {
         return false;
     };
     let mut han = 0usize;
     let mut changed = 0usize;
-    for c in chars.filter(|&c| is_han(c)).take(SAMPLE_HAN) {
-        han += 1;
-        let u = c as u32;
-        if (CJK_FIRST..=CJK_LAST).contains(&u) && table[(u - CJK_FIRST) as usize] {
-            changed += 1;
+    for c in chars {
+        let class = match table.get(c as usize) {
+            Some(&class) => class,
+            // Beyond the BMP: Han in the extension blocks, never changed.
+            None if is_han(c) => HAN,
+            None => OTHER,
+        };
+        if class == OTHER {
+            continue;
         }
+        if han == SAMPLE_HAN {
+            break;
+        }
+        han += 1;
+        changed += usize::from(class == HAN_CHANGED);
     }
     han >= MIN_CHANGED && changed >= MIN_CHANGED && changed as f64 >= MIN_SHARE * han as f64
 }

@@ -7,10 +7,11 @@
 //! 科学技术局) from `data/agency_abbreviations.csv`. Which region the name denotes is left to
 //! [`super::region`].
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use regex::Regex;
 
+use super::WordGroups;
 use super::gazetteer::csv_rows;
 use super::year::{self, YearPatterns};
 
@@ -47,8 +48,8 @@ pub struct Candidate {
 /// Precompiled patterns and the abbreviation table.
 #[derive(Debug)]
 pub struct AgencyPatterns {
-    abbreviations: HashMap<String, String>,
-    national: HashMap<String, String>,
+    abbreviations: FxHashMap<String, String>,
+    national: FxHashMap<String, String>,
     agency_end: Regex,
     label: Regex,
     opening: Regex,
@@ -60,6 +61,9 @@ pub struct AgencyPatterns {
     title_year: Regex,
     township: Regex,
     report_word: Regex,
+    /// [`OPENING_WORDS`] (group 0), [`COMPILED_BY_WORD`] (group 1), [`CONTACT_WORDS`]
+    /// (group 2).
+    sentence_words: WordGroups,
 }
 
 impl AgencyPatterns {
@@ -67,13 +71,13 @@ impl AgencyPatterns {
     pub fn new(abbreviations: &str, national: &str) -> AgencyPatterns {
         let compile =
             |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
-        let mut abbr = HashMap::new();
+        let mut abbr = FxHashMap::default();
         for row in csv_rows(abbreviations) {
             if let [short, full, ..] = row.as_slice() {
                 abbr.insert(short.clone(), full.clone());
             }
         }
-        let mut nat = HashMap::new();
+        let mut nat = FxHashMap::default();
         for row in csv_rows(national) {
             let Some(full) = row.first() else { continue };
             nat.insert(full.clone(), full.clone());
@@ -110,6 +114,7 @@ impl AgencyPatterns {
             title_year: compile(year),
             township: compile(r"^(\p{Han}{1,8}?(?:街道|镇|乡|苏木))(?:办事处|人民政府|政府|办)?$"),
             report_word: compile(r"报告|年报|信息公开|政务公开|工作"),
+            sentence_words: WordGroups::new(&[&OPENING_WORDS, &[COMPILED_BY_WORD], &CONTACT_WORDS]),
         }
     }
 
@@ -371,16 +376,20 @@ const OPENING_WORDS: [&str; 4] = ["公布", "发布", "现将", "现就"];
 /// The words the contact pattern starts with (请 alone is in every 申请).
 const CONTACT_WORDS: [&str; 4] = ["请与", "请联系", "请致电", "请向"];
 
+/// The words the compiled-by pattern starts with.
+const COMPILED_BY_WORD: &str = "本报告由";
+
 /// The opening sentence (现公布XX2017年度…, 本报告由XX编制) and the contact sentence. Each
-/// pattern runs only on lines holding the words it starts with.
+/// pattern runs only on lines holding the words it starts with (all looked for in one pass).
 fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
-    if OPENING_WORDS.iter().any(|w| line.contains(w)) {
+    let words = p.sentence_words.in_text(line);
+    if words & 1 != 0 {
         opening_candidates(p, line, out);
     }
-    if line.contains("本报告由") {
+    if words & 2 != 0 {
         compiled_by_candidate(p, line, out);
     }
-    if CONTACT_WORDS.iter().any(|w| line.contains(w)) {
+    if words & 4 != 0 {
         contact_candidates(p, line, out);
     }
 }

@@ -131,11 +131,75 @@ impl CharSet {
 
     /// True when `text` holds a character of the set.
     fn any_in(&self, text: &str) -> bool {
-        text.chars().any(|c| {
-            self.bits
-                .get(c as usize / 64)
-                .is_some_and(|w| w & (1 << (c as u32 % 64)) != 0)
-        })
+        text.chars().any(|c| self.contains(c))
+    }
+
+    /// True when `c` is in the set.
+    #[inline]
+    fn contains(&self, c: char) -> bool {
+        self.bits
+            .get(c as usize / 64)
+            .is_some_and(|w| w & (1 << (c as u32 % 64)) != 0)
+    }
+}
+
+/// Which of a few groups of words a line holds, found in one pass over its characters
+/// instead of one substring search per word: where a character starts one of the words,
+/// the words starting with it are compared there. Exactly "does the line contain a word of
+/// group i" (every occurrence of a word starts with its first character).
+pub(crate) struct WordGroups {
+    /// First characters of the words (all in the Basic Multilingual Plane).
+    firsts: CharSet,
+    /// (first character, word, group).
+    words: Vec<(char, &'static str, u32)>,
+}
+
+impl WordGroups {
+    /// The groups (at most 32) of non-empty words starting with a BMP character.
+    pub(crate) fn new(groups: &[&[&'static str]]) -> WordGroups {
+        assert!(groups.len() <= 32, "at most 32 word groups");
+        let mut words = Vec::new();
+        let mut firsts = String::new();
+        for (g, group) in groups.iter().enumerate() {
+            for &w in group.iter() {
+                let first = w.chars().next().expect("a non-empty word");
+                assert!(
+                    (first as u32) < 0x10000,
+                    "{w}: first character outside the BMP"
+                );
+                words.push((first, w, g as u32));
+                firsts.push(first);
+            }
+        }
+        WordGroups {
+            firsts: CharSet::new(&firsts),
+            words,
+        }
+    }
+
+    /// Bit `i` is set when `text` holds a word of group `i`.
+    pub(crate) fn in_text(&self, text: &str) -> u32 {
+        let mut found = 0u32;
+        for (i, c) in text.char_indices() {
+            if !self.firsts.contains(c) {
+                continue;
+            }
+            let rest = &text[i..];
+            for &(first, word, group) in &self.words {
+                if first == c && rest.starts_with(word) {
+                    found |= 1 << group;
+                }
+            }
+        }
+        found
+    }
+}
+
+impl std::fmt::Debug for WordGroups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WordGroups")
+            .field("words", &self.words)
+            .finish_non_exhaustive()
     }
 }
 
@@ -442,6 +506,36 @@ fn published(book: &NameBook, lines: &[(usize, String)]) -> Option<crate::model:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_groups_agree_with_contains() {
+        let groups: [&[&str]; 3] = [
+            &["电话", "Tel", "联系方式", "传真"],
+            &["邮编", "邮政编码"],
+            &["请与", "请联系", "与"],
+        ];
+        let screen = WordGroups::new(&groups);
+        for text in [
+            "",
+            "联系电话：0631-1234567",
+            "邮政编码264200",
+            "请与本局联系",
+            "Tel邮编",
+            "TEL 与",
+            "联系方",
+            "邮政编",
+            "请联",
+            "传真传真",
+            "a𠀀电话",
+        ] {
+            let expected = groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| g.iter().any(|w| text.contains(w)))
+                .fold(0, |bits, (i, _)| bits | 1 << i);
+            assert_eq!(screen.in_text(text), expected, "{text}");
+        }
+    }
     use crate::model::Date;
 
     fn check(

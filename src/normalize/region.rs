@@ -7,6 +7,7 @@
 
 use regex::Regex;
 
+use super::WordGroups;
 use super::gazetteer::{Gazetteer, Mention, Target, Tier};
 
 /// Evidence about the report's region gathered outside the agency name.
@@ -29,6 +30,8 @@ const POSTAL_WORDS: [&str; 2] = ["邮编", "邮政编码"];
 pub struct CodePatterns {
     phone: Regex,
     postal: Regex,
+    /// [`PHONE_WORDS`] (group 0) and [`POSTAL_WORDS`] (group 1).
+    words: WordGroups,
 }
 
 impl CodePatterns {
@@ -45,6 +48,7 @@ impl CodePatterns {
                 r"(?:{})[^0-9]{{0,3}}(\d{{6}})",
                 POSTAL_WORDS.join("|")
             )),
+            words: WordGroups::new(&[&PHONE_WORDS, &POSTAL_WORDS]),
         }
     }
 }
@@ -64,10 +68,11 @@ impl Context {
     ) -> Context {
         let mut ctx = Context::default();
         for line in lines {
-            if PHONE_WORDS.iter().any(|w| line.contains(w)) {
+            let words = p.words.in_text(line);
+            if words & 1 != 0 {
                 ctx.phone_codes(g, p, line);
             }
-            if POSTAL_WORDS.iter().any(|w| line.contains(w)) {
+            if words & 2 != 0 {
                 ctx.postal_codes(g, p, line);
             }
             for m in g.mentions(line) {
