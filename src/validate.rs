@@ -162,7 +162,7 @@ pub struct CarryOver {
     pub carried_out: Figures,
 }
 
-/// A figure for each of the [`CARRY_COLUMNS`], where stated. Fixed-size and inline: a run
+/// A figure for each of the `CARRY_COLUMNS`, where stated. Fixed-size and inline: a run
 /// keeps one [`CarryOver`] per report in memory (at 10⁵ files, tens of thousands of them).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Figures {

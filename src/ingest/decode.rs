@@ -5,8 +5,9 @@
 //! Order: byte-order mark, then (HTML) the declared charset, then UTF-16 recognised by its
 //! zero bytes, then strict UTF-8, then UTF-16 recognised by its CJK code units, then detection
 //! with chardetng, unless the text reads as GB18030 without a single malformed sequence and
-//! then says one of the domain's subject words (see [`gb18030_by_domain_words`]). Encoding names are normalised to `UTF-8`, `GB18030`, `UTF-16LE`,
-//! `UTF-16BE`, `Big5` (others keep the WHATWG name).
+//! then says one of the domain's subject words (see `gb18030_by_domain_words`). Encoding
+//! names are normalised to `UTF-8`, `GB18030`, `UTF-16LE`, `UTF-16BE`, `Big5` (others keep
+//! the WHATWG name).
 
 use std::sync::OnceLock;
 

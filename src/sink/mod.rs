@@ -358,7 +358,7 @@ pub trait TableRow: Sized + Sync {
 pub enum Column<'a> {
     /// An Arrow array, encoded by arrow-rs.
     Arrow(ArrayRef),
-    /// Strings that repeat, dictionary-encoded by [`dict`] (which borrows them from the rows).
+    /// Strings that repeat, dictionary-encoded by `dict.rs` (which borrows them from the rows).
     Dict(DictColumn<'a>),
 }
 
@@ -652,8 +652,9 @@ fn escape_partition(v: &str) -> String {
 /// One Parquet file being written under a temporary name.
 ///
 /// Rows are buffered up to a row group, whose columns are then encoded in parallel (one task
-/// per column, arrow-rs' `ArrowColumnWriter`) and appended in order: a row group's bytes
-/// depend only on its rows, never on batching or threads.
+/// per column: [`DictColumn`] for repeated strings, arrow-rs' `ArrowColumnWriter` for the
+/// rest) and appended in order: a row group's bytes depend only on its rows, never on
+/// batching or threads.
 struct PartFile<R: TableRow> {
     tmp: PathBuf,
     dest: PathBuf,
