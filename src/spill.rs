@@ -242,13 +242,7 @@ impl<R: Read> Dec<R> {
     }
     /// A string written by [`Enc::short_str`], looked up in `names`.
     pub fn short_named(&mut self, names: &mut Names) -> io::Result<Shared> {
-        let len = self.varint()? as usize;
-        if len > MAX_STRING {
-            return Err(corrupt("string length"));
-        }
-        self.scratch.resize(len, 0);
-        self.r.read_exact(&mut self.scratch)?;
-        names.get(&self.scratch)
+        names.get(self.short_bytes()?)
     }
     /// The bytes of a name written by [`Enc::name`]: the vocabulary's, or the scratch
     /// buffer's.

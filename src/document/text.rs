@@ -64,32 +64,36 @@ pub fn squash(s: &str) -> String {
 /// bytes, without decoding them.
 pub fn squash_into(out: &mut String, s: &str) {
     out.reserve(s.len());
-    let b = s.as_bytes();
     let mut run = 0;
-    let mut i = 0;
-    while i < b.len() {
-        let len = kept_len(b, i);
-        if len > 0 {
-            i += len;
-            continue;
-        }
-        let Some(c) = s[i..].chars().next() else {
-            break;
-        };
-        let len = c.len_utf8();
-        if squash_keeps(c) {
-            i += len;
-            continue;
-        }
-        out.push_str(&s[run..i]);
-        i += len;
-        run = i;
+    while let Some((at, c)) = next_changed(s, run) {
+        out.push_str(&s[run..at]);
+        run = at + c.len_utf8();
         let folded = fold_char(c);
         if !squash_drops(folded) {
             out.push(folded);
         }
     }
     out.push_str(&s[run..]);
+}
+
+/// The first character from byte `from` of `s` on that [`squash`] folds or drops, with its
+/// byte index. Kept characters are skipped by their first bytes where [`kept_len`] can tell.
+fn next_changed(s: &str, from: usize) -> Option<(usize, char)> {
+    let b = s.as_bytes();
+    let mut i = from;
+    while i < b.len() {
+        let len = kept_len(b, i);
+        if len > 0 {
+            i += len;
+            continue;
+        }
+        let c = s[i..].chars().next()?;
+        if !squash_keeps(c) {
+            return Some((i, c));
+        }
+        i += c.len_utf8();
+    }
+    None
 }
 
 /// The length of the character starting at byte `i` of `b` (a char boundary of UTF-8 text)
@@ -108,20 +112,7 @@ pub(crate) fn kept_len(b: &[u8], i: usize) -> usize {
 
 /// True when [`squash`] would return the string unchanged (it is squashed already).
 pub fn is_squashed(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let len = kept_len(b, i);
-        if len > 0 {
-            i += len;
-            continue;
-        }
-        match s[i..].chars().next() {
-            Some(c) if squash_keeps(c) => i += c.len_utf8(),
-            _ => return false,
-        }
-    }
-    true
+    next_changed(s, 0).is_none()
 }
 
 /// True when [`squash`] keeps a character unchanged. Printable ASCII and the CJK unified
