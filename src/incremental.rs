@@ -466,19 +466,12 @@ fn open_source(path: &Path, stamp: &Stamp) -> Option<RecordReader> {
     }
 }
 
-/// `records-K-of-N.bin`.
+/// `records-K-of-N.bin` (see [`cache_path`] and [`Shard::suffix`](crate::shard::Shard::suffix)).
 fn is_shard_cache_name(name: &str) -> bool {
-    let Some(middle) = name
-        .strip_prefix("records-")
+    name.strip_prefix("records")
         .and_then(|n| n.strip_suffix(".bin"))
-    else {
-        return false;
-    };
-    let numbers: Vec<&str> = middle.split("-of-").collect();
-    numbers.len() == 2
-        && numbers
-            .iter()
-            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(crate::shard::Shard::from_suffix)
+        .is_some()
 }
 
 /// The merge join of one record file with the walk: the record of `rel_path` if it is next.

@@ -105,6 +105,17 @@ impl Shard {
             format!("-{}-of-{}", self.index, self.count)
         }
     }
+
+    /// The shard a [`Shard::suffix`] names (`-K-of-N`, N > 1); `None` for anything else.
+    pub fn from_suffix(suffix: &str) -> Option<Shard> {
+        let (k, n) = suffix.strip_prefix('-')?.split_once("-of-")?;
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(k) && digits(n)) {
+            return None;
+        }
+        let shard = Shard::new(k.parse().ok()?, n.parse().ok()?).ok()?;
+        (shard.count > 1).then_some(shard)
+    }
 }
 
 fn env_index(env: &impl Fn(&str) -> Option<String>) -> Result<Option<u32>, ShardError> {
@@ -135,6 +146,25 @@ pub fn path_bucket(rel_path: &str, count: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suffixes_name_their_shard() {
+        for (k, n) in [(0, 2), (3, 8), (99, 100)] {
+            let shard = Shard::new(k, n).unwrap();
+            assert_eq!(Shard::from_suffix(&shard.suffix()), Some(shard));
+        }
+        for bad in [
+            "",
+            "-0-of-1",
+            "-4-of-4",
+            "-a-of-4",
+            "-0-of-",
+            "0-of-4",
+            "-0-of-4-of-5",
+        ] {
+            assert_eq!(Shard::from_suffix(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn every_path_in_exactly_one_shard() {
