@@ -85,28 +85,36 @@ pub fn is_page_furniture(line: &str) -> bool {
 }
 
 /// True when every character of the line is one a page number or break is written with
-/// (once width-folded; whitespace aside): every case of [`is_page_furniture`] needs this, and
-/// a table row or a sentence fails it at its first Han character, before any copy is made.
+/// (once width-folded; whitespace aside), and one of them is more than a digit: every case of
+/// [`is_page_furniture`] needs a mark beside its digits (a dash, 第…页, PAGE), so a row of bare
+/// numbers fails here with a sentence, which fails at its first Han character, before any copy
+/// is made.
 fn furniture_chars_only(line: &str) -> bool {
-    line.chars().map(fold_char).all(|c| {
-        c.is_whitespace()
-            || c.is_ascii_digit()
-            || matches!(
-                c,
-                'P' | 'A'
-                    | 'G'
-                    | 'E'
-                    | '-'
-                    | '—'
-                    | '·'
-                    | '/'
-                    | '第'
-                    | '页'
-                    | '共'
-                    | '\u{200b}'
-                    | '\u{feff}'
-            )
-    })
+    let mut marked = false;
+    for c in line.chars().map(fold_char) {
+        if c.is_whitespace() || c.is_ascii_digit() {
+            continue;
+        }
+        if !matches!(
+            c,
+            'P' | 'A'
+                | 'G'
+                | 'E'
+                | '-'
+                | '—'
+                | '·'
+                | '/'
+                | '第'
+                | '页'
+                | '共'
+                | '\u{200b}'
+                | '\u{feff}'
+        ) {
+            return false;
+        }
+        marked = true;
+    }
+    marked
 }
 
 /// Index of the next non-blank line at or after `from`, and how many blank lines were skipped.
@@ -744,7 +752,7 @@ mod tests {
         for l in ["- 4 -", "— 6 —", "第 4 页", "-3-", "PAGE", "  -2-"] {
             assert!(is_page_furniture(l), "{l}");
         }
-        for l in ["0", "2017", "一、概述"] {
+        for l in ["0", "2017", "一、概述", "12\t34\t 56", "１２３", ""] {
             assert!(!is_page_furniture(l), "{l}");
         }
     }

@@ -161,10 +161,10 @@ fn table2_row(
         return;
     };
     let blank = blank_cell(values, label.line);
+    let mut indicator = IndicatorKey::new("art20", row_key);
     for ((col, unit, _), cell) in columns.iter().zip(placed) {
         let Some(col) = col else { continue };
-        let indicator = format!("art20.{row_key}.{col}");
-        sink.add_cell(&indicator, cell.unwrap_or(&blank), *unit);
+        sink.add_cell(indicator.with(col), cell.unwrap_or(&blank), *unit);
     }
 }
 
@@ -233,14 +233,38 @@ fn table3_row(
         return Some(row_key);
     };
     let blank = blank_cell(values, label.line);
+    let mut indicator = IndicatorKey::new("requests", &row_key);
     for (col, cell) in columns.iter().zip(placed) {
-        sink.add_cell(
-            &format!("requests.{row_key}.{col}"),
-            cell.unwrap_or(&blank),
-            None,
-        );
+        sink.add_cell(indicator.with(col), cell.unwrap_or(&blank), None);
     }
     Some(row_key)
+}
+
+/// The indicator ids of one form row (`requests.{row}.{column}`), built in one buffer: a form
+/// has a hundred or more cells, and formatting a fresh string for each was a visible share of
+/// reading it.
+struct IndicatorKey {
+    buf: String,
+    row_len: usize,
+}
+
+impl IndicatorKey {
+    fn new(block: &str, row: &str) -> IndicatorKey {
+        let mut buf = String::with_capacity(block.len() + row.len() + 24);
+        buf.push_str(block);
+        buf.push('.');
+        buf.push_str(row);
+        buf.push('.');
+        let row_len = buf.len();
+        IndicatorKey { buf, row_len }
+    }
+
+    /// The id of `column` in this row.
+    fn with(&mut self, column: &str) -> &str {
+        self.buf.truncate(self.row_len);
+        self.buf.push_str(column);
+        &self.buf
+    }
 }
 
 /// The row key of a numbered sub-row whose wording is damaged (a PDF text layer that dropped
@@ -428,6 +452,13 @@ fn is_number(c: &Cell) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indicator_keys_are_block_row_column() {
+        let mut key = IndicatorKey::new("requests", "received");
+        assert_eq!(key.with("natural"), "requests.received.natural");
+        assert_eq!(key.with("total"), "requests.received.total");
+    }
 
     #[test]
     fn glued_digits_split_only_when_unique() {

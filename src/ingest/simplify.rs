@@ -66,40 +66,72 @@ const HAN_CHANGED: u8 = 2;
 
 /// True when enough of the text's Han characters are traditional forms.
 pub fn is_predominantly_traditional(text: &str) -> bool {
-    count_traditional(text.chars())
+    count_traditional(std::iter::once(text))
 }
 
-fn count_traditional(chars: impl Iterator<Item = char>) -> bool {
+/// The tally of [`count_traditional`]: Han characters seen, and how many of them t2s changes.
+#[derive(Default)]
+struct Tally {
+    han: usize,
+    changed: usize,
+}
+
+fn count_traditional<'a>(texts: impl Iterator<Item = &'a str>) -> bool {
     let Some(table) = bmp_classes() else {
         return false;
     };
-    let mut han = 0usize;
-    let mut changed = 0usize;
-    for c in chars {
-        let class = match table.get(c as usize) {
-            Some(&class) => class,
-            // Beyond the BMP: Han in the extension blocks, never changed.
-            None if is_han(c) => HAN,
-            None => OTHER,
+    let mut tally = Tally::default();
+    for text in texts {
+        if !tally_han(text, table, &mut tally) {
+            break;
+        }
+    }
+    let Tally { han, changed } = tally;
+    han >= MIN_CHANGED && changed >= MIN_CHANGED && changed as f64 >= MIN_SHARE * han as f64
+}
+
+/// Adds the Han characters of `text` to the tally; false once [`SAMPLE_HAN`] are counted.
+///
+/// Reads the UTF-8 bytes rather than decoding characters: ASCII and two-byte characters are
+/// never Han and are skipped by their first byte, a three-byte character is looked up by the
+/// code point its bytes spell. This scan covers every line of every document.
+fn tally_han(text: &str, table: &[u8], tally: &mut Tally) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let lead = bytes[i];
+        let (class, len) = match lead {
+            0x00..=0xdf => (OTHER, if lead < 0x80 { 1 } else { 2 }),
+            0xe0..=0xef => {
+                let cp = (u32::from(lead & 0x0f) << 12)
+                    | (u32::from(bytes[i + 1] & 0x3f) << 6)
+                    | u32::from(bytes[i + 2] & 0x3f);
+                (table[cp as usize], 3)
+            }
+            _ => {
+                // Beyond the BMP: Han in the extension blocks, never changed.
+                let c = text[i..].chars().next().unwrap_or_default();
+                (if is_han(c) { HAN } else { OTHER }, 4)
+            }
         };
+        i += len;
         if class == OTHER {
             continue;
         }
-        if han == SAMPLE_HAN {
-            break;
+        if tally.han == SAMPLE_HAN {
+            return false;
         }
-        han += 1;
-        changed += usize::from(class == HAN_CHANGED);
+        tally.han += 1;
+        tally.changed += usize::from(class == HAN_CHANGED);
     }
-    han >= MIN_CHANGED && changed >= MIN_CHANGED && changed as f64 >= MIN_SHARE * han as f64
+    true
 }
 
 /// Converts a predominantly traditional document (lines, cell texts, title) to simplified
 /// characters; returns whether it did.
 pub fn simplify_document(doc: &mut Document) -> bool {
     let Some(cc) = converter() else { return false };
-    let chars = doc.lines.iter().flat_map(|l| l.chars());
-    if !count_traditional(chars) {
+    if !count_traditional(doc.lines.iter().map(String::as_str)) {
         return false;
     }
     for line in &mut doc.lines {
@@ -154,5 +186,28 @@ mod tests {
         assert!(!simplify_document(&mut doc));
         assert_eq!(doc.lines[0], text);
         assert!(!is_predominantly_traditional("報告"));
+    }
+
+    /// The byte scan counts what decoding every character would: ASCII, two-byte Latin,
+    /// simplified and traditional Han, and Han beyond the BMP.
+    #[test]
+    fn byte_scan_counts_like_characters() {
+        let table = bmp_classes().expect("embedded t2s dictionaries");
+        let text = "A é 國家 国家 𠀀 ＡＢ 報告書 台灣。";
+        let mut tally = Tally::default();
+        assert!(tally_han(text, table, &mut tally));
+        let (mut han, mut changed) = (0, 0);
+        for c in text.chars() {
+            let class = match table.get(c as usize) {
+                Some(&class) => class,
+                None if is_han(c) => HAN,
+                None => OTHER,
+            };
+            han += usize::from(class != OTHER);
+            changed += usize::from(class == HAN_CHANGED);
+        }
+        assert_eq!((tally.han, tally.changed), (han, changed));
+        assert_eq!(han, 10);
+        assert!(changed >= 4, "{changed}");
     }
 }
