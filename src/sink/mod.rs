@@ -348,8 +348,8 @@ pub trait TableRow: Sized + Sync {
     const ROW_GROUP_DIVISOR: usize = 1;
     /// The Arrow schema of all columns.
     fn schema() -> Schema;
-    /// Column `index` of [`TableRow::schema`] for these rows (in pieces, taken in order).
-    fn column(rows: &[Vec<Self>], index: usize) -> Column<'_>;
+    /// Column `index` of [`TableRow::schema`] for these rows.
+    fn column<'a>(rows: &Rows<'a, Self>, index: usize) -> Column<'a>;
     /// The value of a partition column, `None` for null.
     fn partition_value(&self, by: PartitionBy) -> Option<String>;
 }
@@ -362,22 +362,63 @@ pub enum Column<'a> {
     Dict(DictColumn<'a>),
 }
 
+/// The rows of one row group, in pieces taken in order, as the column builders read them.
+pub struct Rows<'a, R> {
+    pieces: &'a [Vec<R>],
+    /// Runs of rows sharing their report's columns, found once for all the columns that
+    /// read them (each scan of the rows is a pass over a hundred megabytes at 10⁶ rows).
+    runs: std::sync::OnceLock<Vec<(&'a RecordColumns, usize)>>,
+}
+
+impl<'a, R> Rows<'a, R> {
+    /// The rows of `pieces`.
+    pub fn new(pieces: &'a [Vec<R>]) -> Rows<'a, R> {
+        Rows {
+            pieces,
+            runs: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Every row, in order.
+    fn iter(&self) -> impl Iterator<Item = &'a R> + Clone + use<'a, R> {
+        self.pieces.iter().flatten()
+    }
+
+    /// How many rows.
+    fn len(&self) -> usize {
+        self.pieces.iter().map(Vec::len).sum()
+    }
+}
+
+impl<'a, R: OfReport> Rows<'a, R> {
+    /// The runs of consecutive rows of one report: its columns and the run's length.
+    fn record_runs(&self) -> &[(&'a RecordColumns, usize)] {
+        self.runs.get_or_init(|| {
+            self.pieces
+                .iter()
+                .flat_map(|piece| piece.chunk_by(|a, b| Arc::ptr_eq(a.record(), b.record())))
+                .map(|run| (&**run[0].record(), run.len()))
+                .collect()
+        })
+    }
+}
+
 /// A dictionary-encoded string column: one value per row, in order.
 fn dict<'a, R: 'a>(
-    rows: &'a [Vec<R>],
+    rows: &Rows<'a, R>,
     nullable: bool,
     value: impl Fn(&'a R) -> Option<&'a str>,
 ) -> Column<'a> {
-    let n = rows.iter().map(Vec::len).sum();
-    let mut col = DictColumn::new(nullable, n);
-    for r in rows.iter().flatten() {
+    let mut col = DictColumn::new(nullable, rows.len());
+    for r in rows.iter() {
         col.push(value(r));
     }
     Column::Dict(col)
 }
 
-/// A row that shares its report's columns.
-trait OfReport {
+/// A row that shares its report's columns (facts and checks).
+pub trait OfReport {
+    /// The columns of the row's report, shared by all its rows.
     fn record(&self) -> &Arc<RecordColumns>;
 }
 
@@ -396,19 +437,24 @@ impl OfReport for CheckRow {
 /// A dictionary-encoded column of the report's own strings: one lookup per run of rows that
 /// share their report's columns.
 fn record_dict<'a, R: OfReport>(
-    rows: &'a [Vec<R>],
+    rows: &Rows<'a, R>,
     nullable: bool,
     value: impl Fn(&'a RecordColumns) -> Option<&'a str>,
 ) -> Column<'a> {
-    let n = rows.iter().map(Vec::len).sum();
-    let mut col = DictColumn::new(nullable, n);
-    for run in rows
-        .iter()
-        .flat_map(|piece| piece.chunk_by(|a, b| Arc::ptr_eq(a.record(), b.record())))
-    {
-        col.push_n(value(run[0].record()), run.len());
+    let mut col = DictColumn::new(nullable, rows.len());
+    for &(record, n) in rows.record_runs() {
+        col.push_n(value(record), n);
     }
     Column::Dict(col)
+}
+
+/// The report's year, one value per row.
+fn record_years<R: OfReport>(rows: &Rows<'_, R>) -> Column<'static> {
+    let years = rows
+        .record_runs()
+        .iter()
+        .flat_map(|&(record, n)| std::iter::repeat_n(record.year, n));
+    Column::Arrow(Arc::new(Int16Array::from_iter(years)))
 }
 
 fn utf8(name: &str, nullable: bool) -> Field {
@@ -456,19 +502,14 @@ impl TableRow for FactRow {
         ])
     }
 
-    fn column(rows: &[Vec<FactRow>], index: usize) -> Column<'_> {
-        fn rec(r: &FactRow) -> &RecordColumns {
-            &r.record
-        }
+    fn column<'a>(rows: &Rows<'a, FactRow>, index: usize) -> Column<'a> {
         let arrow = |a: ArrayRef| Column::Arrow(a);
         match index {
             0 => record_dict(rows, true, |r| r.agency.as_deref()),
-            1 => arrow(Arc::new(Int16Array::from_iter(
-                rows.iter().flatten().map(|r| rec(r).year),
-            ))),
+            1 => record_years(rows),
             2 => dict(rows, false, |r| Some(&*r.indicator)),
             3 => arrow(Arc::new(Float64Array::from_iter(
-                rows.iter().flatten().map(|r| r.value),
+                rows.iter().map(|r| r.value),
             ))),
             4 => dict(rows, false, |r| Some(&*r.value_raw)),
             5 => dict(rows, false, |r| Some(&*r.unit)),
@@ -482,7 +523,7 @@ impl TableRow for FactRow {
             13 => record_dict(rows, false, |r| Some(&*r.report_id)),
             14 => record_dict(rows, false, |r| Some(&*r.source_path)),
             15 => arrow(Arc::new(Int32Array::from_iter_values(
-                rows.iter().flatten().map(|r| r.source_line),
+                rows.iter().map(|r| r.source_line),
             ))),
             _ => panic!("facts has 16 columns, not {index}"),
         }
@@ -529,36 +570,30 @@ impl TableRow for ReportRow {
 
     /// Every column through arrow-rs: most of a report's strings are its own, and arrow-rs
     /// falls back from a dictionary that would not pay.
-    fn column(rows: &[Vec<ReportRow>], index: usize) -> Column<'_> {
+    fn column<'a>(rows: &Rows<'a, ReportRow>, index: usize) -> Column<'a> {
         let array: ArrayRef = match index {
-            0 => strings(rows.iter().flatten().map(|r| Some(r.source_path.as_str()))),
-            1 => strings(rows.iter().flatten().map(|r| Some(r.report_id.as_str()))),
-            2 => Arc::new(Int64Array::from_iter_values(
-                rows.iter().flatten().map(|r| r.bytes),
-            )),
-            3 => strings(rows.iter().flatten().map(|r| Some(r.format.as_str()))),
-            4 => strings(rows.iter().flatten().map(|r| r.encoding.as_deref())),
-            5 => strings(rows.iter().flatten().map(|r| Some(r.status.as_str()))),
-            6 => strings(rows.iter().flatten().map(|r| r.reason.as_deref())),
-            7 => strings(rows.iter().flatten().map(|r| r.agency_raw.as_deref())),
-            8 => strings(rows.iter().flatten().map(|r| r.agency.as_deref())),
-            9 => strings(rows.iter().flatten().map(|r| r.province.as_deref())),
-            10 => strings(rows.iter().flatten().map(|r| r.city.as_deref())),
-            11 => strings(rows.iter().flatten().map(|r| r.county.as_deref())),
-            12 => strings(rows.iter().flatten().map(|r| r.division_code.as_deref())),
-            13 => strings(rows.iter().flatten().map(|r| Some(r.level.as_str()))),
-            14 => Arc::new(Int16Array::from_iter(rows.iter().flatten().map(|r| r.year))),
-            15 => Arc::new(Date32Array::from_iter(
-                rows.iter().flatten().map(|r| r.published),
-            )),
-            16 => strings(rows.iter().flatten().map(|r| r.template.as_deref())),
-            17 => Arc::new(Int32Array::from_iter_values(
-                rows.iter().flatten().map(|r| r.facts),
-            )),
+            0 => strings(rows.iter().map(|r| Some(r.source_path.as_str()))),
+            1 => strings(rows.iter().map(|r| Some(r.report_id.as_str()))),
+            2 => Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.bytes))),
+            3 => strings(rows.iter().map(|r| Some(r.format.as_str()))),
+            4 => strings(rows.iter().map(|r| r.encoding.as_deref())),
+            5 => strings(rows.iter().map(|r| Some(r.status.as_str()))),
+            6 => strings(rows.iter().map(|r| r.reason.as_deref())),
+            7 => strings(rows.iter().map(|r| r.agency_raw.as_deref())),
+            8 => strings(rows.iter().map(|r| r.agency.as_deref())),
+            9 => strings(rows.iter().map(|r| r.province.as_deref())),
+            10 => strings(rows.iter().map(|r| r.city.as_deref())),
+            11 => strings(rows.iter().map(|r| r.county.as_deref())),
+            12 => strings(rows.iter().map(|r| r.division_code.as_deref())),
+            13 => strings(rows.iter().map(|r| Some(r.level.as_str()))),
+            14 => Arc::new(Int16Array::from_iter(rows.iter().map(|r| r.year))),
+            15 => Arc::new(Date32Array::from_iter(rows.iter().map(|r| r.published))),
+            16 => strings(rows.iter().map(|r| r.template.as_deref())),
+            17 => Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.facts))),
             18 => Arc::new(Int32Array::from_iter_values(
-                rows.iter().flatten().map(|r| r.checks_failed),
+                rows.iter().map(|r| r.checks_failed),
             )),
-            19 => strings(rows.iter().flatten().map(|r| r.duplicate_of.as_deref())),
+            19 => strings(rows.iter().map(|r| r.duplicate_of.as_deref())),
             _ => panic!("reports has 20 columns, not {index}"),
         };
         Column::Arrow(array)
@@ -587,23 +622,21 @@ impl TableRow for CheckRow {
         ])
     }
 
-    fn column(rows: &[Vec<CheckRow>], index: usize) -> Column<'_> {
+    fn column<'a>(rows: &Rows<'a, CheckRow>, index: usize) -> Column<'a> {
         let arrow = |a: ArrayRef| Column::Arrow(a);
         match index {
             0 => record_dict(rows, false, |r| Some(&*r.report_id)),
             1 => record_dict(rows, true, |r| r.agency.as_deref()),
-            2 => arrow(Arc::new(Int16Array::from_iter(
-                rows.iter().flatten().map(|r| r.record.year),
-            ))),
+            2 => record_years(rows),
             3 => dict(rows, false, |r| Some(&*r.check)),
             4 => arrow(Arc::new(Float64Array::from_iter_values(
-                rows.iter().flatten().map(|r| r.expected),
+                rows.iter().map(|r| r.expected),
             ))),
             5 => arrow(Arc::new(Float64Array::from_iter_values(
-                rows.iter().flatten().map(|r| r.actual),
+                rows.iter().map(|r| r.actual),
             ))),
             6 => arrow(Arc::new(BooleanArray::from_iter(
-                rows.iter().flatten().map(|r| Some(r.ok)),
+                rows.iter().map(|r| Some(r.ok)),
             ))),
             _ => panic!("checks has 7 columns, not {index}"),
         }
@@ -779,7 +812,7 @@ impl<R: TableRow> PartFile<R> {
             .create_column_writers(self.row_groups)
             .map_err(perr)?;
         let descriptors = self.writer.schema_descr().columns().to_vec();
-        let (schema, rows) = (&self.schema, &self.buf);
+        let (schema, rows) = (&self.schema, &Rows::new(&self.buf));
         // Each task builds one column from the rows and encodes it.
         let encode = || -> Vec<parquet::errors::Result<Chunk>> {
             writers
@@ -1186,7 +1219,7 @@ mod tests {
 
         let schema = Arc::new(FactRow::schema());
         let arrays: Vec<ArrayRef> = (0..schema.fields().len())
-            .map(|i| match FactRow::column(&pieces, i) {
+            .map(|i| match FactRow::column(&Rows::new(&pieces), i) {
                 Column::Arrow(a) => a,
                 Column::Dict(d) => d.to_array(),
             })
