@@ -29,6 +29,9 @@ use crate::validate::{self, CarryOver};
 use crate::{classify, normalize};
 
 pub mod collate;
+pub mod walk;
+
+pub use walk::{Entry, walk};
 
 /// Files larger than this are not read (a crawl holds the odd multi-gigabyte video or dump).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -160,133 +163,6 @@ pub fn process_caught(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed 
             }
         }
     }
-}
-
-/// One entry of the walked corpus.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// Absolute or corpus-joined path.
-    pub path: PathBuf,
-    /// Path relative to the corpus root, `/`-separated.
-    pub rel: String,
-    /// Size in bytes (0 when unknown).
-    pub bytes: u64,
-    /// What `stat` said when the corpus was walked (for reusing the previous run's record
-    /// without reading the file).
-    pub stamp: Option<FileStamp>,
-    /// Why the entry cannot be read at all (walk error, broken symlink).
-    pub problem: Option<String>,
-}
-
-impl Entry {
-    fn file(path: &Path, rel: String, meta: &std::fs::Metadata) -> Entry {
-        Entry {
-            path: path.to_path_buf(),
-            rel,
-            bytes: meta.len(),
-            stamp: FileStamp::of(meta),
-            problem: None,
-        }
-    }
-
-    fn problem(path: &Path, rel: String, why: String) -> Entry {
-        Entry {
-            path: path.to_path_buf(),
-            rel,
-            bytes: 0,
-            stamp: None,
-            problem: Some(why),
-        }
-    }
-}
-
-/// Walks the corpus: every file (following symlinks to files, recording broken ones), sorted
-/// by relative path. Directories are read by several threads at once (ripgrep's walker, with
-/// its ignore-file filters off: a crawl dump has no `.gitignore` to honour, and hidden files
-/// are files too); on network and virtual file systems the `stat` calls dominate a walk.
-pub fn walk(corpus: &Path) -> Vec<Entry> {
-    if corpus.is_file() {
-        let name = corpus
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        return match corpus.metadata() {
-            Ok(m) => vec![Entry::file(corpus, name, &m)],
-            Err(e) => vec![Entry::problem(corpus, name, e.to_string())],
-        };
-    }
-    let found = std::sync::Mutex::new(Vec::new());
-    ignore::WalkBuilder::new(corpus)
-        .standard_filters(false)
-        .follow_links(false)
-        .build_parallel()
-        .run(|| {
-            let found = &found;
-            Box::new(move |item| {
-                if let Some(entry) = walked_entry(corpus, item) {
-                    found.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
-                }
-                ignore::WalkState::Continue
-            })
-        });
-    let mut out = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    out.sort_by(|a, b| a.rel.cmp(&b.rel));
-    out
-}
-
-/// The entry of one walked item: `None` for directories (and the root itself).
-fn walked_entry(corpus: &Path, item: Result<ignore::DirEntry, ignore::Error>) -> Option<Entry> {
-    let e = match item {
-        Ok(e) => e,
-        Err(err) => {
-            let path = walk_error_path(&err)?;
-            if path.is_dir() {
-                return None;
-            }
-            let rel = relative(corpus, &path);
-            return Some(Entry::problem(&path, rel, err.to_string()));
-        }
-    };
-    let file_type = e.file_type()?;
-    if file_type.is_dir() {
-        return None;
-    }
-    let rel = relative(corpus, e.path());
-    if file_type.is_symlink() {
-        return match std::fs::metadata(e.path()) {
-            Ok(m) if m.is_file() => Some(Entry::file(e.path(), rel, &m)),
-            Ok(_) => None,
-            Err(err) => Some(Entry::problem(
-                e.path(),
-                rel,
-                format!("broken symlink: {err}"),
-            )),
-        };
-    }
-    match e.metadata() {
-        Ok(m) => Some(Entry::file(e.path(), rel, &m)),
-        Err(err) => Some(Entry::problem(e.path(), rel, err.to_string())),
-    }
-}
-
-/// The path a walk error is about, if it names one.
-fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
-    match err {
-        ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            walk_error_path(err)
-        }
-        ignore::Error::Loop { child, .. } => Some(child.clone()),
-        _ => None,
-    }
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Reads and processes one walked entry.
@@ -980,13 +856,19 @@ pub fn run_loading<K: std::borrow::Borrow<Knowledge> + Send>(
     };
     let (entries, loaded) = std::thread::scope(|s| {
         let loading = s.spawn(load);
-        let entries: Vec<Entry> = pool
-            .install(|| walk(&opts.corpus))
+        // --full and --verify distrust every stamp, the directories' too.
+        let previous = (!opts.full && !opts.verify)
+            .then(|| walk::Listings::load(&walk::listings_path(&opts.out, &opts.shard.suffix())))
+            .flatten();
+        let (entries, listings) =
+            pool.install(|| walk::walk_listing(&opts.corpus, previous.as_ref()));
+        let entries: Vec<Entry> = entries
             .into_iter()
             .filter(|e| opts.shard.contains(&e.rel))
             .collect();
-        (entries, loading.join())
+        ((entries, listings), loading.join())
     });
+    let (entries, listings) = entries;
     let loaded =
         loaded.map_err(|_| RunError::Threads("building the rules panicked".to_string()))?;
     let k: &Knowledge = loaded.borrow();
@@ -1038,6 +920,9 @@ pub fn run_loading<K: std::borrow::Borrow<Knowledge> + Send>(
     drop(store);
     phase("write");
     incremental::publish(&processed.records, &opts.out, &suffix)?;
+    if let Some(listings) = listings {
+        listings.save(&walk::listings_path(&opts.out, &suffix))?;
+    }
     phase("publish");
     summary.phases = phases;
     summary.facts = written.facts;

@@ -1,0 +1,621 @@
+//! Walking the corpus, and remembering its directories between runs.
+//!
+//! A fresh walk reads every directory with ripgrep's parallel walker (`ignore`, its ignore-file
+//! filters off: a crawl dump has no `.gitignore` to honour, and hidden files are files too).
+//! On a nightly re-run most directories have not changed, yet reading them (open, `getdents`,
+//! close: five system calls each) was a third of the run's CPU when nothing else had to be
+//! done. So each run leaves its directories' listings in the cache ([`Listings`]), and the next
+//! run reads again only the directories whose `stat` changed.
+//!
+//! Why an unchanged stamp means an unchanged listing: creating, removing or renaming an entry
+//! changes its directory's mtime and ctime, and no tool can set a ctime back. A listing is
+//! trusted only when its directory had settled (ctime and mtime) more than a second before the
+//! run that recorded it began, the same test the file stamps pass
+//! ([`FileStamp::settled_before`]): a change made while that run read the directory, or
+//! within the clock's resolution, shows as a ctime after the run's start, and the directory
+//! is read again. Files themselves are `stat`ed on every run, as before; a listing only saves
+//! reading their names.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::incremental::{CACHE_DIR, FileStamp};
+use crate::spill::{Dec, Enc, SpillError};
+
+/// One entry of the walked corpus.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Absolute or corpus-joined path.
+    pub path: PathBuf,
+    /// Path relative to the corpus root, `/`-separated.
+    pub rel: String,
+    /// Size in bytes (0 when unknown).
+    pub bytes: u64,
+    /// What `stat` said when the corpus was walked (for reusing the previous run's record
+    /// without reading the file).
+    pub stamp: Option<FileStamp>,
+    /// Why the entry cannot be read at all (walk error, broken symlink).
+    pub problem: Option<String>,
+}
+
+impl Entry {
+    fn file(path: &Path, rel: String, meta: &fs::Metadata) -> Entry {
+        Entry {
+            path: path.to_path_buf(),
+            rel,
+            bytes: meta.len(),
+            stamp: FileStamp::of(meta),
+            problem: None,
+        }
+    }
+
+    fn problem(path: &Path, rel: String, why: String) -> Entry {
+        Entry {
+            path: path.to_path_buf(),
+            rel,
+            bytes: 0,
+            stamp: None,
+            problem: Some(why),
+        }
+    }
+}
+
+/// Walks the corpus: every file (following symlinks to files, recording broken ones), sorted
+/// by relative path. Directories are read by several threads at once; on network and
+/// virtual file systems the `stat` calls dominate a walk.
+pub fn walk(corpus: &Path) -> Vec<Entry> {
+    walk_listing(corpus, None).0
+}
+
+/// [`walk`], reusing the listings of `previous` for directories that did not change since,
+/// and returning the listings of this walk (`None` when the corpus is a single file).
+pub fn walk_listing(corpus: &Path, previous: Option<&Listings>) -> (Vec<Entry>, Option<Listings>) {
+    if corpus.is_file() {
+        let name = corpus
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let entry = match corpus.metadata() {
+            Ok(m) => Entry::file(corpus, name, &m),
+            Err(e) => Entry::problem(corpus, name, e.to_string()),
+        };
+        return (vec![entry], None);
+    }
+    let started_ns = crate::incremental::now_ns();
+    let reused = previous
+        .filter(|p| p.corpus == corpus_key(corpus))
+        .and_then(|p| walk_reusing(corpus, p));
+    let (mut entries, dirs) = reused.unwrap_or_else(|| walk_fresh(corpus, ""));
+    entries.sort_by(|a, b| a.rel.cmp(&b.rel));
+    let listings = Listings {
+        corpus: corpus_key(corpus),
+        started_ns,
+        dirs: dirs.into_iter().collect(),
+    };
+    (entries, Some(listings))
+}
+
+/// What a directory held, and its stamp when it was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirListing {
+    /// The directory's own stamp, taken before its entries were read.
+    pub stamp: FileStamp,
+    /// Its entries: name and kind.
+    pub entries: Vec<(String, Kind)>,
+}
+
+/// What a directory entry is, as its directory says (no `stat` needed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// A directory (never followed when it is a symlink).
+    Dir,
+    /// A symbolic link, followed to a file.
+    Symlink,
+    /// Anything else: a file, or a special file that will fail to read.
+    File,
+}
+
+impl Kind {
+    fn of(t: fs::FileType) -> Kind {
+        if t.is_dir() {
+            Kind::Dir
+        } else if t.is_symlink() {
+            Kind::Symlink
+        } else {
+            Kind::File
+        }
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            Kind::Dir => 0,
+            Kind::Symlink => 1,
+            Kind::File => 2,
+        }
+    }
+
+    fn from_code(c: u8) -> Option<Kind> {
+        [Kind::Dir, Kind::Symlink, Kind::File]
+            .get(c as usize)
+            .copied()
+    }
+}
+
+/// The listings of every directory of one walk, by path relative to the corpus (`""` is the
+/// root), and when that walk began.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listings {
+    /// The corpus root as given (listings of another root are never used).
+    pub corpus: String,
+    /// When the walk began, nanoseconds since the epoch.
+    pub started_ns: i64,
+    /// Listings by relative directory path.
+    pub dirs: BTreeMap<String, DirListing>,
+}
+
+const MAGIC: &str = "xxgk-dirs-v1";
+
+/// Where the listings of the run with shard `suffix` are kept in output directory `out`.
+pub fn listings_path(out: &Path, suffix: &str) -> PathBuf {
+    out.join(CACHE_DIR).join(format!("dirs{suffix}.bin"))
+}
+
+impl Listings {
+    /// Reads listings written by [`Listings::save`]; `None` when the file is missing or not
+    /// one this version wrote (the walk then reads every directory).
+    pub fn load(path: &Path) -> Option<Listings> {
+        let file = File::open(path).ok()?;
+        let mut d = Dec::new(BufReader::with_capacity(256 * 1024, file));
+        let mut read = || -> std::io::Result<Option<Listings>> {
+            if d.str()? != MAGIC {
+                return Ok(None);
+            }
+            let corpus = d.str()?;
+            let started_ns = d.u64()? as i64;
+            let n = d.varint()?;
+            let mut dirs = BTreeMap::new();
+            for _ in 0..n {
+                let rel = d.str()?;
+                let stamp = FileStamp {
+                    size: d.varint()?,
+                    mtime_ns: d.u64()? as i64,
+                    ctime_ns: d.u64()? as i64,
+                    ino: d.varint()?,
+                    dev: d.varint()?,
+                };
+                let count = d.varint()?;
+                let mut entries = Vec::with_capacity(count.min(1 << 16) as usize);
+                for _ in 0..count {
+                    let name = d.short_str()?;
+                    let Some(kind) = Kind::from_code(d.u8()?) else {
+                        return Ok(None);
+                    };
+                    entries.push((name, kind));
+                }
+                dirs.insert(rel, DirListing { stamp, entries });
+            }
+            Ok(Some(Listings {
+                corpus,
+                started_ns,
+                dirs,
+            }))
+        };
+        read().ok().flatten()
+    }
+
+    /// Writes the listings to `path` atomically (a temporary file renamed over it).
+    pub fn save(&self, path: &Path) -> Result<(), SpillError> {
+        let err = |source| SpillError {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).map_err(err)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut e = Enc(BufWriter::new(File::create(&tmp)?));
+            e.str(MAGIC)?;
+            e.str(&self.corpus)?;
+            e.u64(self.started_ns as u64)?;
+            e.varint(self.dirs.len() as u64)?;
+            for (rel, listing) in &self.dirs {
+                let s = &listing.stamp;
+                e.str(rel)?;
+                e.varint(s.size)?;
+                e.u64(s.mtime_ns as u64)?;
+                e.u64(s.ctime_ns as u64)?;
+                e.varint(s.ino)?;
+                e.varint(s.dev)?;
+                e.varint(listing.entries.len() as u64)?;
+                for (name, kind) in &listing.entries {
+                    e.short_str(name)?;
+                    e.u8(kind.code())?;
+                }
+            }
+            e.0.into_inner().map_err(|e| e.into_error())?.flush()?;
+            fs::rename(&tmp, path)
+        };
+        write().map_err(|source| {
+            let _ = fs::remove_file(&tmp);
+            err(source)
+        })
+    }
+}
+
+/// The corpus root as listings record it.
+fn corpus_key(corpus: &Path) -> String {
+    corpus.to_string_lossy().into_owned()
+}
+
+/// Joins a relative directory and a name.
+fn join_rel(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// A directory's stamp (the root followed if it is a symlink, as the walker does).
+fn dir_stamp(path: &Path, is_root: bool) -> Option<FileStamp> {
+    let meta = if is_root {
+        fs::metadata(path)
+    } else {
+        fs::symlink_metadata(path)
+    };
+    meta.ok()
+        .filter(fs::Metadata::is_dir)
+        .and_then(|m| FileStamp::of(&m))
+}
+
+/// Walks `corpus`, reading again only the directories whose stamp changed since `previous`
+/// (each with the fresh walker, subtree and all). `None` when a file listed as present can
+/// no longer be `stat`ed: a race with whatever is changing the corpus, for which the fresh
+/// walk, with its own error reports, is the reference.
+fn walk_reusing(
+    corpus: &Path,
+    previous: &Listings,
+) -> Option<(Vec<Entry>, Vec<(String, DirListing)>)> {
+    let entries = Mutex::new(Vec::new());
+    let dirs = Mutex::new(Vec::new());
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let ctx = Reuse {
+        corpus,
+        previous,
+        entries: &entries,
+        dirs: &dirs,
+        failed: &failed,
+    };
+    rayon::scope(|s| ctx.visit(s, String::new()));
+    if failed.into_inner() {
+        return None;
+    }
+    Some((
+        entries.into_inner().unwrap_or_else(|e| e.into_inner()),
+        dirs.into_inner().unwrap_or_else(|e| e.into_inner()),
+    ))
+}
+
+/// The shared state of [`walk_reusing`].
+struct Reuse<'a> {
+    corpus: &'a Path,
+    previous: &'a Listings,
+    entries: &'a Mutex<Vec<Entry>>,
+    dirs: &'a Mutex<Vec<(String, DirListing)>>,
+    failed: &'a std::sync::atomic::AtomicBool,
+}
+
+impl<'a> Reuse<'a> {
+    /// Visits directory `rel`: from its listing when its stamp is the recorded one and had
+    /// settled before the recording run, else with the fresh walker.
+    fn visit<'s>(&'s self, scope: &rayon::Scope<'s>, rel: String) {
+        let path = if rel.is_empty() {
+            self.corpus.to_path_buf()
+        } else {
+            self.corpus.join(&rel)
+        };
+        let listing = self.previous.dirs.get(&rel).filter(|l| {
+            l.stamp.settled_before(self.previous.started_ns)
+                && dir_stamp(&path, rel.is_empty()) == Some(l.stamp)
+        });
+        let Some(listing) = listing else {
+            let (entries, dirs) = walk_fresh(&path, &rel);
+            lock(self.entries).extend(entries);
+            lock(self.dirs).extend(dirs);
+            return;
+        };
+        let mut found = Vec::new();
+        for (name, kind) in &listing.entries {
+            let child_rel = join_rel(&rel, name);
+            let child = path.join(name);
+            match kind {
+                Kind::Dir => scope.spawn(move |s| self.visit(s, child_rel)),
+                Kind::Symlink => found.extend(symlink_entry(&child, child_rel)),
+                Kind::File => match fs::symlink_metadata(&child) {
+                    Ok(m) => found.push(Entry::file(&child, child_rel, &m)),
+                    Err(_) => self
+                        .failed
+                        .store(true, std::sync::atomic::Ordering::Relaxed),
+                },
+            }
+        }
+        lock(self.entries).extend(found);
+        lock(self.dirs).push((rel, listing.clone()));
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Walks directory `root` (at `rel` in the corpus) with the parallel walker, recording the
+/// listing of every directory it reads.
+fn walk_fresh(root: &Path, rel: &str) -> (Vec<Entry>, Vec<(String, DirListing)>) {
+    // Each directory's stamp is taken when the walker hands it over, before or after it reads
+    // the directory: either way a change made in between shows as a ctime after this run's
+    // start, and the listing is not trusted by the next run (see the module comment).
+    let found = Mutex::new(Vec::new());
+    let stamps = Mutex::new(Vec::new());
+    let children = Mutex::new(Vec::<(String, (String, Kind))>::new());
+    if let Some(stamp) = dir_stamp(root, rel.is_empty()) {
+        lock(&stamps).push((rel.to_string(), stamp));
+    }
+    ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .follow_links(false)
+        .build_parallel()
+        .run(|| {
+            let (found, stamps, children) = (&found, &stamps, &children);
+            Box::new(move |item| {
+                if let Ok(e) = &item
+                    && e.depth() > 0
+                    && let Some(t) = e.file_type()
+                {
+                    let child_rel = join_rel(rel, &relative(root, e.path()));
+                    let (parent, name) = match child_rel.rsplit_once('/') {
+                        Some((p, n)) => (p.to_string(), n.to_string()),
+                        None => (String::new(), child_rel.clone()),
+                    };
+                    let kind = Kind::of(t);
+                    if kind == Kind::Dir
+                        && let Some(stamp) = e.metadata().ok().and_then(|m| FileStamp::of(&m))
+                    {
+                        lock(stamps).push((child_rel, stamp));
+                    }
+                    lock(children).push((parent, (name, kind)));
+                }
+                if let Some(entry) = walked_entry(root, rel, item) {
+                    lock(found).push(entry);
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    let mut listings: BTreeMap<String, DirListing> = lock(&stamps)
+        .drain(..)
+        .map(|(rel, stamp)| {
+            (
+                rel,
+                DirListing {
+                    stamp,
+                    entries: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for (parent, child) in lock(&children).drain(..) {
+        if let Some(l) = listings.get_mut(&parent) {
+            l.entries.push(child);
+        }
+    }
+    for l in listings.values_mut() {
+        l.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    }
+    let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    (found, listings.into_iter().collect())
+}
+
+/// The entry of one walked item: `None` for directories (and the root itself).
+fn walked_entry(
+    root: &Path,
+    rel_root: &str,
+    item: Result<ignore::DirEntry, ignore::Error>,
+) -> Option<Entry> {
+    let e = match item {
+        Ok(e) => e,
+        Err(err) => {
+            let path = walk_error_path(&err)?;
+            if path.is_dir() {
+                return None;
+            }
+            let rel = join_rel(rel_root, &relative(root, &path));
+            return Some(Entry::problem(&path, rel, err.to_string()));
+        }
+    };
+    let file_type = e.file_type()?;
+    if file_type.is_dir() {
+        return None;
+    }
+    let rel = join_rel(rel_root, &relative(root, e.path()));
+    if file_type.is_symlink() {
+        return symlink_entry(e.path(), rel);
+    }
+    match e.metadata() {
+        Ok(m) => Some(Entry::file(e.path(), rel, &m)),
+        Err(err) => Some(Entry::problem(e.path(), rel, err.to_string())),
+    }
+}
+
+/// A symlink is followed to a file; one to a directory is skipped, a broken one reported.
+fn symlink_entry(path: &Path, rel: String) -> Option<Entry> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() => Some(Entry::file(path, rel, &m)),
+        Ok(_) => None,
+        Err(err) => Some(Entry::problem(path, rel, format!("broken symlink: {err}"))),
+    }
+}
+
+/// The path a walk error is about, if it names one.
+fn walk_error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rels(entries: &[Entry]) -> Vec<String> {
+        entries.iter().map(|e| e.rel.clone()).collect()
+    }
+
+    fn write(path: &Path, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    /// Listings as the previous run would have left them, recorded long enough ago for
+    /// every directory to count as settled.
+    fn settled(mut l: Listings) -> Listings {
+        l.started_ns = i64::MAX;
+        l
+    }
+
+    #[test]
+    fn listings_round_trip_through_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("c");
+        write(&corpus.join("a/b/one.txt"), "1");
+        write(&corpus.join("two.html"), "2");
+        let (_, listings) = walk_listing(&corpus, None);
+        let listings = listings.unwrap();
+        assert_eq!(
+            listings.dirs.keys().collect::<Vec<_>>(),
+            ["", "a", "a/b"].iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            listings.dirs[""].entries,
+            vec![
+                ("a".to_string(), Kind::Dir),
+                ("two.html".to_string(), Kind::File)
+            ]
+        );
+        let path = dir.path().join("dirs.bin");
+        listings.save(&path).unwrap();
+        assert_eq!(Listings::load(&path), Some(listings));
+        fs::write(&path, b"not listings").unwrap();
+        assert_eq!(Listings::load(&path), None);
+    }
+
+    /// A reused walk finds what a fresh walk finds, after files are added, removed and
+    /// rewritten and a directory is replaced: changed directories are read again.
+    #[test]
+    fn reused_listings_see_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("c");
+        for f in ["a/1.txt", "a/2.txt", "b/c/3.txt", "b/4.txt", "5.txt"] {
+            write(&corpus.join(f), f);
+        }
+        let (_, first) = walk_listing(&corpus, None);
+        let first = settled(first.unwrap());
+        let (unchanged, _) = walk_listing(&corpus, Some(&first));
+        assert_eq!(rels(&unchanged), rels(&walk(&corpus)));
+
+        write(&corpus.join("b/c/new.txt"), "new");
+        fs::remove_file(corpus.join("a/2.txt")).unwrap();
+        write(&corpus.join("5.txt"), "rewritten, longer");
+        fs::remove_dir_all(corpus.join("b/c")).unwrap();
+        write(&corpus.join("b/c/other.txt"), "other");
+        let (after, listings) = walk_listing(&corpus, Some(&first));
+        let fresh = walk(&corpus);
+        assert_eq!(rels(&after), rels(&fresh));
+        assert_eq!(
+            rels(&after),
+            ["5.txt", "a/1.txt", "b/4.txt", "b/c/other.txt"]
+        );
+        let stamps = |es: &[Entry]| es.iter().map(|e| e.stamp).collect::<Vec<_>>();
+        assert_eq!(stamps(&after), stamps(&fresh));
+        assert_eq!(
+            listings,
+            walk_listing(&corpus, None).1.map(|l| Listings {
+                started_ns: listings.as_ref().unwrap().started_ns,
+                ..l
+            })
+        );
+    }
+
+    /// A listing recorded by a run that began before the directory settled is not trusted:
+    /// the directory is read again even though its stamp is the recorded one.
+    #[test]
+    fn unsettled_listings_are_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("c");
+        write(&corpus.join("a/1.txt"), "1");
+        let (_, first) = walk_listing(&corpus, None);
+        let mut stale = first.unwrap();
+        // A listing that misses a file, recorded (as far as the stamps can tell) while the
+        // directory was still being written.
+        stale.dirs.get_mut("a").unwrap().entries.clear();
+        stale.started_ns = 0;
+        let (entries, _) = walk_listing(&corpus, Some(&stale));
+        assert_eq!(rels(&entries), ["a/1.txt"]);
+        // Settled, the same stale listing is believed: this is what the stamp test rests on.
+        let (entries, _) = walk_listing(&corpus, Some(&settled(stale)));
+        assert!(entries.is_empty());
+    }
+
+    #[test]
+    fn listings_of_another_corpus_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("c");
+        write(&corpus.join("1.txt"), "1");
+        let (_, l) = walk_listing(&corpus, None);
+        let mut l = settled(l.unwrap());
+        l.dirs.get_mut("").unwrap().entries.clear();
+        l.corpus = "/elsewhere".to_string();
+        assert_eq!(rels(&walk_listing(&corpus, Some(&l)).0), ["1.txt"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_followed_to_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("c");
+        write(&corpus.join("d/1.txt"), "1");
+        std::os::unix::fs::symlink(corpus.join("d/1.txt"), corpus.join("link.txt")).unwrap();
+        std::os::unix::fs::symlink(corpus.join("d"), corpus.join("dirlink")).unwrap();
+        std::os::unix::fs::symlink(corpus.join("gone"), corpus.join("broken.txt")).unwrap();
+        let (fresh, l) = walk_listing(&corpus, None);
+        let (reused, _) = walk_listing(&corpus, Some(&settled(l.unwrap())));
+        for entries in [&fresh, &reused] {
+            assert_eq!(rels(entries), ["broken.txt", "d/1.txt", "link.txt"]);
+            assert!(
+                entries[0]
+                    .problem
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("broken symlink")
+            );
+        }
+    }
+}
