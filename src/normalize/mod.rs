@@ -151,23 +151,23 @@ pub(crate) struct WordGroups {
     /// First characters of the words (all in the Basic Multilingual Plane).
     firsts: CharSet,
     /// (first character, word, group).
-    words: Vec<(char, &'static str, u32)>,
+    words: Vec<(char, Box<str>, u32)>,
 }
 
 impl WordGroups {
     /// The groups (at most 32) of non-empty words starting with a BMP character.
-    pub(crate) fn new(groups: &[&[&'static str]]) -> WordGroups {
+    pub(crate) fn new<S: AsRef<str>>(groups: &[&[S]]) -> WordGroups {
         assert!(groups.len() <= 32, "at most 32 word groups");
         let mut words = Vec::new();
         let mut firsts = String::new();
         for (g, group) in groups.iter().enumerate() {
-            for &w in group.iter() {
+            for w in group.iter().map(AsRef::as_ref) {
                 let first = w.chars().next().expect("a non-empty word");
                 assert!(
                     (first as u32) < 0x10000,
                     "{w}: first character outside the BMP"
                 );
-                words.push((first, w, g as u32));
+                words.push((first, w.into(), g as u32));
                 firsts.push(first);
             }
         }
@@ -185,9 +185,9 @@ impl WordGroups {
                 continue;
             }
             let rest = &text[i..];
-            for &(first, word, group) in &self.words {
-                if first == c && rest.starts_with(word) {
-                    found |= 1 << group;
+            for (first, word, group) in &self.words {
+                if *first == c && rest.starts_with(&**word) {
+                    found |= 1 << *group;
                 }
             }
         }
