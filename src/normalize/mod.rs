@@ -16,6 +16,7 @@
 pub mod agency;
 pub mod gazetteer;
 pub mod region;
+pub mod words;
 pub mod year;
 
 use std::borrow::Cow;
