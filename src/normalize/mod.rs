@@ -28,6 +28,7 @@ use crate::model::{Identity, Level};
 use agency::{AgencyPatterns, Candidate};
 use gazetteer::{Gazetteer, Sources, Tier};
 use region::{CodePatterns, Context, Resolved};
+use words::NameWords;
 use year::YearPatterns;
 
 /// How many lines from the top and from the bottom of a document are searched for names.
@@ -81,9 +82,11 @@ impl NameBook {
             area_codes: data_file("area_codes.csv"),
             postal_prefixes: data_file("postal_prefixes.csv"),
         });
+        let words = NameWords::parse(data_file(words::FILE));
         let agency = AgencyPatterns::new(
             data_file("agency_abbreviations.csv"),
             data_file("national_agencies.csv"),
+            &words,
         );
         let compile =
             |p: &str| regex::Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
