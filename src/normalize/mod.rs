@@ -2,7 +2,8 @@
 //!
 //! Input is the [`Document`] (all its lines and tables) and the file's corpus path; output is an
 //! [`Identity`]. Knowledge (gazetteer, abbreviations, renames, special zones, telephone and
-//! postal codes, State Council departments) lives in `data/`, is embedded in the binary, and is
+//! postal codes, State Council departments, and the words the patterns look for, in
+//! `data/rules/agency.csv`: see [`words`]) lives in `data/`, is embedded in the binary, and is
 //! loaded once into a [`NameBook`] shared by all threads.
 //!
 //! Canonical names use today's division naming: a 2013 report of 文登市科学技术局 is published
@@ -48,9 +49,11 @@ pub struct NameBook {
     pub codes: CodePatterns,
     /// Traditional → simplified converter, for mirrors in traditional characters.
     t2s: Option<ferrous_opencc::OpenCC>,
-    /// Lines that need [`NameBook::t2s`]: they contain characters only traditional text uses.
+    /// Lines that need [`NameBook::t2s`]: they contain characters only traditional text uses
+    /// ([`NameWords::traditional_mark`]).
     traditional_marks: CharSet,
-    /// Lines worth scanning wherever they are (labels, contact details).
+    /// Lines worth scanning wherever they are (labels, contact details):
+    /// [`NameWords::label_line`].
     label_line: regex::Regex,
 }
 
@@ -93,16 +96,12 @@ impl NameBook {
         NameBook {
             gazetteer,
             agency,
-            years: YearPatterns::new(),
-            codes: CodePatterns::new(),
+            years: YearPatterns::new(&words),
+            codes: CodePatterns::new(&words),
             t2s: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
                 .ok(),
-            traditional_marks: CharSet::new(
-                "區縣為與們會發關開國務報於這辦員廳廣東門農業衛環濟鄉鎮劃計資監財證執審導總黨紀齊蘇遼寧貴雲陝龍陽長島慶華灣",
-            ),
-            label_line: compile(
-                "填报|单位名称|報|联系|聯系|电话|電話|邮编|郵編|统计期限|统计时限|統計",
-            ),
+            traditional_marks: CharSet::new(&words.traditional_mark.concat()),
+            label_line: compile(&words::alternatives(&words.label_line)),
         }
     }
 
