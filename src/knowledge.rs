@@ -39,6 +39,7 @@ pub const DATA_FILES: &[(&str, &str)] = &[
         "rules/headers.csv",
         include_str!("../data/rules/headers.csv"),
     ),
+    ("rules/agency.csv", include_str!("../data/rules/agency.csv")),
     (
         "gazetteer/provinces.csv",
         include_str!("../data/gazetteer/provinces.csv"),
@@ -247,5 +248,21 @@ mod tests {
             );
         }
         assert_eq!(k.version().len(), 16);
+    }
+
+    /// Every file of `data/rules/` is embedded, so it is in the binary and in
+    /// [`Knowledge::version`]: a change to it invalidates incremental caches.
+    #[test]
+    fn every_rule_file_is_embedded_and_hashed() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/rules");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = format!("rules/{}", path.file_name().unwrap().to_string_lossy());
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(data_file(&name), text, "{name} is not in DATA_FILES");
+            checked += 1;
+        }
+        assert!(checked >= 9, "{checked}");
     }
 }

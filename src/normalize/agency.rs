@@ -5,7 +5,8 @@
 //! sentence, the HTML title, the crawl path. This module collects those candidates, cleans them
 //! (brackets, spaces, site names pasted into mirrors) and expands short forms (科技局 →
 //! 科学技术局) from `data/agency_abbreviations.csv`. Which region the name denotes is left to
-//! [`super::region`].
+//! [`super::region`]. The words the patterns look for (labels, sentence phrases, agency
+//! endings) are data, `data/rules/agency.csv` ([`NameWords`]).
 
 use rustc_hash::FxHashMap;
 
@@ -13,6 +14,7 @@ use regex::Regex;
 
 use super::WordGroups;
 use super::gazetteer::csv_rows;
+use super::words::{NameWords, alternatives};
 use super::year::{self, YearPatterns};
 
 /// Where a candidate name was found, in order of trust.
@@ -61,14 +63,21 @@ pub struct AgencyPatterns {
     title_year: Regex,
     township: Regex,
     report_word: Regex,
-    /// [`OPENING_WORDS`] (group 0), [`COMPILED_BY_WORD`] (group 1), [`CONTACT_WORDS`]
-    /// (group 2).
+    /// Words that end a name after a label ([`NameWords::label_stop`]).
+    label_stop: Vec<String>,
+    /// Where a title's topic starts ([`NameWords::topic`]).
+    topic: Vec<String>,
+    /// Words that make a township name a department ([`NameWords::township_not`]).
+    township_not: Vec<String>,
+    /// The words the sentence patterns start with, which gate them: [`NameWords::opening`]
+    /// (group 0), [`NameWords::compiled_by`] (group 1), [`NameWords::contact`] (group 2).
     sentence_words: WordGroups,
 }
 
 impl AgencyPatterns {
-    /// Builds the patterns and loads the abbreviation and national-agency tables.
-    pub fn new(abbreviations: &str, national: &str) -> AgencyPatterns {
+    /// Builds the patterns from the words of `data/rules/agency.csv` and loads the
+    /// abbreviation and national-agency tables.
+    pub fn new(abbreviations: &str, national: &str, words: &NameWords) -> AgencyPatterns {
         let compile =
             |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
         let mut abbr = FxHashMap::default();
@@ -88,39 +97,57 @@ impl AgencyPatterns {
             }
         }
         let year = r"(?:(?:19|20)\d{2}|二[〇○零Ｏ0][〇○零Ｏ0一二三四五六七八九]{2})年";
+        let alt = |w: &[String]| alternatives(w);
         AgencyPatterns {
             abbreviations: abbr,
             national: nat,
-            agency_end: compile(
-                r"(?:局|委|会|厅|办|室|政府|部|署|院|中心|所|处|站|队|馆|司|行|社|街道|镇|乡|苏木|团|庭|区|县|市|旗)$",
-            ),
-            label: compile(
-                r"(?:填报单位|报送单位|单位名称|发布机构|发布单位|编制单位|报告单位|公开单位|制作单位|报告主体)(?:\(盖章\))?[:：]",
-            ),
+            agency_end: compile(&format!(r"(?:{})$", alt(&words.agency_end))),
+            label: compile(&format!(
+                r"(?:{})(?:{})?[:：]",
+                alt(&words.label),
+                alt(&words.label_remark)
+            )),
             opening: compile(&format!(
                 r"(?:{})(.{{2,60}}?)(?:关于)?{year}",
-                OPENING_WORDS.join("|")
+                alt(&words.opening)
             )),
             compiled_by: compile(&format!(
-                r"{COMPILED_BY_WORD}(.{{2,40}}?)(?:编制|编写|制作|负责|根据|依据|按照)"
+                r"(?:{})(.{{2,40}}?)(?:{})",
+                alt(&words.compiled_by),
+                alt(&words.compiled_by_end)
             )),
             contact: compile(&format!(
-                r"(?:{})[:：]?(.{{2,50}}?)(?:联系|咨询|反映)",
-                CONTACT_WORDS.join("|")
+                r"(?:{})[:：]?(.{{2,50}}?)(?:{})",
+                alt(&words.contact),
+                alt(&words.contact_end)
             )),
-            contact_cut: compile(
-                r"^(.{2,40}?(?:人民政府办公厅|人民政府办公室|人民政府|街道办事处|管理委员会|委员会|局|厅|委|署|办公室|中心|院))",
-            ),
-            pronoun: compile(
-                r"^(?:我|本|该)(?:局|委|办|厅|院|部|署|中心|单位|机关|县|区|市|镇|乡|街道|所|站|处|会|室)",
-            ),
+            contact_cut: compile(&format!(
+                r"^(.{{2,40}}?(?:{}))",
+                alt(&words.contact_agency_end)
+            )),
+            pronoun: compile(&format!(
+                r"^(?:{})(?:{})",
+                alt(&words.pronoun),
+                alt(&words.pronoun_unit)
+            )),
             brackets: compile(
                 r"\([^)]*\)|（[^）]*）|【[^】]*】|\[[^\]]*\]|〔[^〕]*〕|<[^>]*>|《|》|\x22",
             ),
             title_year: compile(year),
-            township: compile(r"^(\p{Han}{1,8}?(?:街道|镇|乡|苏木))(?:办事处|人民政府|政府|办)?$"),
-            report_word: compile(r"报告|年报|信息公开|政务公开|工作"),
-            sentence_words: WordGroups::new(&[&OPENING_WORDS, &[COMPILED_BY_WORD], &CONTACT_WORDS]),
+            township: compile(&format!(
+                r"^(\p{{Han}}{{1,8}}?(?:{}))(?:{})?$",
+                alt(&words.township_end),
+                alt(&words.township_suffix)
+            )),
+            report_word: compile(&alt(&words.not_name)),
+            label_stop: words.label_stop.clone(),
+            topic: words.topic.clone(),
+            township_not: words.township_not.clone(),
+            sentence_words: WordGroups::new(&[
+                &words.opening[..],
+                &words.compiled_by[..],
+                &words.contact[..],
+            ]),
         }
     }
 
@@ -161,7 +188,7 @@ impl AgencyPatterns {
     pub fn township(&self, unit: &str) -> Option<String> {
         let caps = self.township.captures(unit)?;
         let name = caps.get(1)?.as_str();
-        if name.contains("城乡") || name.chars().count() < 2 {
+        if self.township_not.iter().any(|w| name.contains(w.as_str())) || name.chars().count() < 2 {
             return None;
         }
         Some(if name.ends_with("街道") {
@@ -247,7 +274,7 @@ pub fn candidates(
 fn title_prefix(p: &AgencyPatterns, squashed: &str) -> Option<String> {
     let Some(m) = p.title_year.find(squashed) else {
         // A title without a year: the name before 政府信息公开….
-        return clean_name(p, &squashed[..topic_start(squashed)?])
+        return clean_name(p, &squashed[..topic_start(p, squashed)?])
             .filter(|n| ends_like_agency(p, n));
     };
     let before = &squashed[..m.start()];
@@ -255,15 +282,13 @@ fn title_prefix(p: &AgencyPatterns, squashed: &str) -> Option<String> {
         return Some(name);
     }
     let after = squashed[m.end()..].trim_start_matches('度');
-    clean_name(p, &after[..topic_start(after)?]).filter(|n| ends_like_agency(p, n))
+    clean_name(p, &after[..topic_start(p, after)?]).filter(|n| ends_like_agency(p, n))
 }
 
-/// Byte offset where the report's topic (政府信息公开 / 政务公开 / 信息公开) starts.
-fn topic_start(s: &str) -> Option<usize> {
-    ["政府信息公开", "政务公开", "信息公开"]
-        .iter()
-        .filter_map(|w| s.find(w))
-        .min()
+/// Byte offset where the report's topic (政府信息公开 / 政务公开 / 信息公开, the
+/// [`NameWords::topic`] words) starts.
+fn topic_start(p: &AgencyPatterns, s: &str) -> Option<usize> {
+    p.topic.iter().filter_map(|w| s.find(w.as_str())).min()
 }
 
 /// Title lines among the first lines: a line with a year and 报告 (joined with the next line
@@ -282,7 +307,7 @@ fn title_candidates(p: &AgencyPatterns, lines: &[(usize, String)], out: &mut Vec
             _ => line.clone(),
         };
         let is_title = joined.contains("报告")
-            && (p.title_year.is_match(&joined) || topic_start(&joined).is_some())
+            && (p.title_year.is_match(&joined) || topic_start(p, &joined).is_some())
             && joined.chars().count() <= 80
             && !joined.contains('。');
         if !is_title {
@@ -361,9 +386,10 @@ fn label_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     }
     let Some(m) = p.label.find(line) else { return };
     let rest = &line[m.end()..];
-    let stop = ["填报", "日期", "时间", "联系", "负责人", "电话", "审核"]
+    let stop = p
+        .label_stop
         .iter()
-        .filter_map(|w| rest.find(w))
+        .filter_map(|w| rest.find(w.as_str()))
         .min()
         .unwrap_or(rest.len());
     if let Some(name) = clean_name(p, &rest[..stop]) {
@@ -374,31 +400,11 @@ fn label_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     }
 }
 
-/// The phrases an opening sentence starts its agency with ([`AgencyPatterns::opening`]'s
-/// alternatives, leftmost first). They also gate the pattern: a line holding none is not
-/// searched (the capturing search over every scanned line was the cost of this stage).
-const OPENING_WORDS: [&str; 11] = [
-    "现公布",
-    "特向社会公布",
-    "现向社会公布",
-    "向社会公布",
-    "现予公布",
-    "现予以公布",
-    "特公布",
-    "现发布",
-    "现将",
-    "现就",
-    "公布",
-];
-
-/// The words the contact pattern starts with (请 alone is in every 申请), its gate likewise.
-const CONTACT_WORDS: [&str; 4] = ["请与", "请联系", "请致电", "请向"];
-
-/// The words the compiled-by pattern starts with.
-const COMPILED_BY_WORD: &str = "本报告由";
-
 /// The opening sentence (现公布XX2017年度…, 本报告由XX编制) and the contact sentence. Each
-/// pattern runs only on lines holding the words it starts with (all looked for in one pass).
+/// pattern runs only on lines holding the words it starts with ([`NameWords::opening`],
+/// [`NameWords::compiled_by`], [`NameWords::contact`]: the patterns' own alternatives, all
+/// looked for in one pass), since the capturing search over every scanned line was the cost
+/// of this stage.
 fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     let words = p.sentence_words.in_text(line);
     if words & 1 != 0 {
@@ -478,17 +484,89 @@ mod tests {
     #[test]
     fn sentence_patterns_start_with_their_gate_words() {
         let book = NameBook::embedded();
-        for w in OPENING_WORDS {
+        let words = NameWords::embedded();
+        for w in &words.opening {
             let line = format!("{w}某市某局2020年政府信息公开工作年度报告");
             assert!(book.agency.opening.is_match(&line), "{line}");
+            assert_eq!(book.agency.sentence_words.in_text(&line) & 1, 1, "{line}");
         }
-        for w in CONTACT_WORDS {
+        for w in &words.compiled_by {
+            let line = format!("{w}某市某局编制");
+            assert!(book.agency.compiled_by.is_match(&line), "{line}");
+            assert_eq!(book.agency.sentence_words.in_text(&line), 2, "{line}");
+        }
+        for w in &words.contact {
             let line = format!("{w}某市某局联系");
             assert!(book.agency.contact.is_match(&line), "{line}");
+            assert_eq!(book.agency.sentence_words.in_text(&line), 4, "{line}");
         }
         assert!(!book.agency.contact.is_match("如需申请某市某局联系"));
-        assert!(book.agency.compiled_by.is_match("本报告由某市某局编制"));
+        assert_eq!(
+            book.agency.sentence_words.in_text("如需申请某市某局联系"),
+            0
+        );
         assert!(book.agency.label.as_str().ends_with("[:：]"));
+    }
+
+    /// The patterns built from `data/rules/agency.csv` find what the sentences and labels
+    /// name, with the alternatives tried in file order (人民政府办公室 before 人民政府).
+    #[test]
+    fn the_loaded_words_find_names_in_example_lines() {
+        let book = NameBook::embedded();
+        let p = &book.agency;
+        let found = |lines: &[&str]| -> Vec<(Source, String)> {
+            let numbered: Vec<(usize, String)> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i + 1, crate::document::text::squash(l)))
+                .collect();
+            candidates(p, &book.years, &numbered, None, "")
+                .into_iter()
+                .map(|c| (c.source, c.raw))
+                .collect()
+        };
+        let one = |source: Source, raw: &str| vec![(source, raw.to_string())];
+        assert_eq!(
+            found(&["现公布北京市科学技术委员会2017年度政府信息公开工作年度报告。"]),
+            one(Source::Opening, "北京市科学技术委员会")
+        );
+        assert_eq!(
+            found(&["特向社会公布，威海市环翠区科技局关于2018年政府信息公开工作情况如下。"]),
+            one(Source::Opening, "威海市环翠区科技局")
+        );
+        assert_eq!(
+            found(&["本报告由威海市文登区科学技术局编制，全文包括概述等部分。"]),
+            one(Source::Opening, "威海市文登区科学技术局")
+        );
+        assert_eq!(
+            found(&["如对本报告有疑问，请与威海市人民政府办公室秘书科联系。"]),
+            one(Source::Contact, "威海市人民政府办公室")
+        );
+        assert_eq!(
+            found(&["请致电吉林市昌邑区机关事务管理局综合科咨询。"]),
+            one(Source::Contact, "吉林市昌邑区机关事务管理局")
+        );
+        assert_eq!(
+            found(&["填报单位（盖章）：威海市文登区科学技术局 填报日期：2018年1月2日"]),
+            one(Source::Label, "威海市文登区科学技术局")
+        );
+        assert_eq!(
+            found(&["报送单位：温州市科学技术局 联系电话：0577-88888888"]),
+            one(Source::Label, "温州市科学技术局")
+        );
+        assert_eq!(
+            found(&["温州市科学技术局政府信息公开工作年度报告"]),
+            one(Source::Title, "温州市科学技术局")
+        );
+        // A pronoun names no one; a line without a gate word is not searched.
+        assert!(found(&["现公布我局2017年度政府信息公开工作年度报告。"]).is_empty());
+        assert!(found(&["申请人可与威海市人民政府办公室联系。"]).is_empty());
+        assert!(p.is_pronoun("本单位") && p.is_pronoun("该中心") && !p.is_pronoun("本溪市科技局"));
+        assert!(ends_like_agency(p, "威海市科学技术局"));
+        assert!(ends_like_agency(p, "阿拉善左旗"));
+        assert!(!ends_like_agency(p, "政府信息公开专栏"));
+        assert_eq!(p.township("某某镇政府").as_deref(), Some("某某镇人民政府"));
+        assert_eq!(p.township("某某苏木").as_deref(), Some("某某苏木人民政府"));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Input is the [`Document`] (all its lines and tables) and the file's corpus path; output is an
 //! [`Identity`]. Knowledge (gazetteer, abbreviations, renames, special zones, telephone and
-//! postal codes, State Council departments) lives in `data/`, is embedded in the binary, and is
+//! postal codes, State Council departments, and the words the patterns look for, in
+//! `data/rules/agency.csv`: see [`words`]) lives in `data/`, is embedded in the binary, and is
 //! loaded once into a [`NameBook`] shared by all threads.
 //!
 //! Canonical names use today's division naming: a 2013 report of 文登市科学技术局 is published
@@ -16,6 +17,7 @@
 pub mod agency;
 pub mod gazetteer;
 pub mod region;
+pub mod words;
 pub mod year;
 
 use std::borrow::Cow;
@@ -27,6 +29,7 @@ use crate::model::{Identity, Level};
 use agency::{AgencyPatterns, Candidate};
 use gazetteer::{Gazetteer, Sources, Tier};
 use region::{CodePatterns, Context, Resolved};
+use words::NameWords;
 use year::YearPatterns;
 
 /// How many lines from the top and from the bottom of a document are searched for names.
@@ -46,9 +49,11 @@ pub struct NameBook {
     pub codes: CodePatterns,
     /// Traditional → simplified converter, for mirrors in traditional characters.
     t2s: Option<ferrous_opencc::OpenCC>,
-    /// Lines that need [`NameBook::t2s`]: they contain characters only traditional text uses.
+    /// Lines that need [`NameBook::t2s`]: they contain characters only traditional text uses
+    /// ([`NameWords::traditional_mark`]).
     traditional_marks: CharSet,
-    /// Lines worth scanning wherever they are (labels, contact details).
+    /// Lines worth scanning wherever they are (labels, contact details):
+    /// [`NameWords::label_line`].
     label_line: regex::Regex,
 }
 
@@ -80,25 +85,23 @@ impl NameBook {
             area_codes: data_file("area_codes.csv"),
             postal_prefixes: data_file("postal_prefixes.csv"),
         });
+        let words = NameWords::parse(data_file(words::FILE));
         let agency = AgencyPatterns::new(
             data_file("agency_abbreviations.csv"),
             data_file("national_agencies.csv"),
+            &words,
         );
         let compile =
             |p: &str| regex::Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
         NameBook {
             gazetteer,
             agency,
-            years: YearPatterns::new(),
-            codes: CodePatterns::new(),
+            years: YearPatterns::new(&words),
+            codes: CodePatterns::new(&words),
             t2s: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
                 .ok(),
-            traditional_marks: CharSet::new(
-                "區縣為與們會發關開國務報於這辦員廳廣東門農業衛環濟鄉鎮劃計資監財證執審導總黨紀齊蘇遼寧貴雲陝龍陽長島慶華灣",
-            ),
-            label_line: compile(
-                "填报|单位名称|報|联系|聯系|电话|電話|邮编|郵編|统计期限|统计时限|統計",
-            ),
+            traditional_marks: CharSet::new(&words.traditional_mark.concat()),
+            label_line: compile(&words::alternatives(&words.label_line)),
         }
     }
 
@@ -151,23 +154,23 @@ pub(crate) struct WordGroups {
     /// First characters of the words (all in the Basic Multilingual Plane).
     firsts: CharSet,
     /// (first character, word, group).
-    words: Vec<(char, &'static str, u32)>,
+    words: Vec<(char, Box<str>, u32)>,
 }
 
 impl WordGroups {
     /// The groups (at most 32) of non-empty words starting with a BMP character.
-    pub(crate) fn new(groups: &[&[&'static str]]) -> WordGroups {
+    pub(crate) fn new<S: AsRef<str>>(groups: &[&[S]]) -> WordGroups {
         assert!(groups.len() <= 32, "at most 32 word groups");
         let mut words = Vec::new();
         let mut firsts = String::new();
         for (g, group) in groups.iter().enumerate() {
-            for &w in group.iter() {
+            for w in group.iter().map(AsRef::as_ref) {
                 let first = w.chars().next().expect("a non-empty word");
                 assert!(
                     (first as u32) < 0x10000,
                     "{w}: first character outside the BMP"
                 );
-                words.push((first, w, g as u32));
+                words.push((first, w.into(), g as u32));
                 firsts.push(first);
             }
         }
@@ -185,9 +188,9 @@ impl WordGroups {
                 continue;
             }
             let rest = &text[i..];
-            for &(first, word, group) in &self.words {
-                if first == c && rest.starts_with(word) {
-                    found |= 1 << group;
+            for (first, word, group) in &self.words {
+                if *first == c && rest.starts_with(&**word) {
+                    found |= 1 << *group;
                 }
             }
         }

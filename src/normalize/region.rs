@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::WordGroups;
 use super::gazetteer::{Gazetteer, Mention, Target, Tier};
+use super::words::{NameWords, alternatives};
 
 /// Evidence about the report's region gathered outside the agency name.
 #[derive(Debug, Clone, Default)]
@@ -19,43 +20,40 @@ pub struct Context {
     pub named: Vec<(usize, usize)>,
 }
 
-/// The words a telephone number follows in [`CodePatterns`]' pattern: a line without one
-/// is not searched for numbers.
-const PHONE_WORDS: [&str; 7] = ["电话", "传真", "热线", "Tel", "TEL", "tel", "联系方式"];
-/// The words a postal code follows, likewise.
-const POSTAL_WORDS: [&str; 2] = ["邮编", "邮政编码"];
-
 /// Precompiled patterns for telephone and postal codes.
 #[derive(Debug)]
 pub struct CodePatterns {
     phone: Regex,
     postal: Regex,
-    /// [`PHONE_WORDS`] (group 0) and [`POSTAL_WORDS`] (group 1).
+    /// The words a telephone number follows ([`NameWords::phone`], group 0) and those a
+    /// postal code follows ([`NameWords::postal`], group 1): the patterns' alternatives, which
+    /// gate them (a line holding none is not searched for numbers).
     words: WordGroups,
 }
 
 impl CodePatterns {
-    /// Compiles the patterns.
-    pub fn new() -> CodePatterns {
+    /// Compiles the patterns from the words of `data/rules/agency.csv`.
+    pub fn new(words: &NameWords) -> CodePatterns {
         let compile =
             |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
         CodePatterns {
             phone: compile(&format!(
                 r"(?:{})[^0-9]{{0,8}}\(?(0[1-9]\d{{1,2}})[-)）]?\d{{7,8}}",
-                PHONE_WORDS.join("|")
+                alternatives(&words.phone)
             )),
             postal: compile(&format!(
                 r"(?:{})[^0-9]{{0,3}}(\d{{6}})",
-                POSTAL_WORDS.join("|")
+                alternatives(&words.postal)
             )),
-            words: WordGroups::new(&[&PHONE_WORDS, &POSTAL_WORDS]),
+            words: WordGroups::new(&[&words.phone[..], &words.postal[..]]),
         }
     }
 }
 
 impl Default for CodePatterns {
+    /// The patterns of the embedded words.
     fn default() -> Self {
-        CodePatterns::new()
+        CodePatterns::new(&NameWords::embedded())
     }
 }
 
@@ -295,7 +293,7 @@ mod tests {
 
     #[test]
     fn code_patterns_start_with_their_guard_words() {
-        let p = CodePatterns::new();
+        let p = CodePatterns::default();
         assert_eq!(
             p.phone.as_str(),
             r"(?:电话|传真|热线|Tel|TEL|tel|联系方式)[^0-9]{0,8}\(?(0[1-9]\d{1,2})[-)）]?\d{7,8}"
@@ -307,7 +305,7 @@ mod tests {
     fn shared_district_resolved_by_area_code_or_left_alone() {
         let book = NameBook::embedded();
         let g = &book.gazetteer;
-        let p = CodePatterns::new();
+        let p = CodePatterns::default();
         let name = "鼓楼区人民政府";
         let m = g.mentions(name);
         let ctx = Context::gather(g, &p, ["电话:0591-87654321"]);
@@ -325,7 +323,7 @@ mod tests {
     fn shared_district_resolved_by_city_named_elsewhere() {
         let book = NameBook::embedded();
         let g = &book.gazetteer;
-        let p = CodePatterns::new();
+        let p = CodePatterns::default();
         let name = "朝阳区教育局";
         let ctx = Context::gather(g, &p, ["长春市朝阳区教育局办公室"]);
         let r = resolve(g, name, &g.mentions(name), &ctx);

@@ -12,6 +12,8 @@ use regex::Regex;
 use crate::document::text::{is_squashed, squash};
 use crate::model::Date;
 
+use super::words::{NameWords, alternatives};
+
 /// Precompiled patterns for years and dates.
 #[derive(Debug)]
 pub struct YearPatterns {
@@ -39,21 +41,28 @@ pub struct Timing {
 const CN_DIGITS: &str = "0-9〇○零Ｏ一二三四五六七八九十";
 
 impl YearPatterns {
-    /// Compiles the patterns (once per [`super::NameBook`]).
-    pub fn new() -> YearPatterns {
+    /// Compiles the patterns (once per [`super::NameBook`]) around the words of
+    /// `data/rules/agency.csv` ([`NameWords::period_word`], [`NameWords::date_label`],
+    /// [`NameWords::date_label_end`]).
+    pub fn new(words: &NameWords) -> YearPatterns {
         let n = format!("[{CN_DIGITS}]");
         let compile =
             |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
         YearPatterns {
-            period: compile(
-                r"统计(?:期限|时限|时间|期间|区间|周期|范围)?[^。]{0,12}?(\d{4})年0?1月0?1日[^。\d]{0,8}?(\d{4})年12月31日",
-            ),
+            period: compile(&format!(
+                r"统计(?:{})?[^。]{{0,12}}?(\d{{4}})年0?1月0?1日[^。\d]{{0,8}}?(\d{{4}})年12月31日",
+                alternatives(&words.period_word)
+            )),
             year_token: compile(
                 r"((?:19|20)\d{2}|[二][〇○零Ｏ0][〇○零Ｏ0一二三四五六七八九]{2})年",
             ),
             full_date: compile(&format!(r"({n}{{4}})年({n}{{1,3}})月({n}{{1,3}})日")),
             dotted_date: compile(r"((?:19|20)\d{2})[.\-/](\d{1,2})[.\-/](\d{1,2})"),
-            fill_date: compile(r"(?:填报|报送|发布|编制|印发|成文)(?:日期|时间)[:：]?"),
+            fill_date: compile(&format!(
+                r"(?:{})(?:{})[:：]?",
+                alternatives(&words.date_label),
+                alternatives(&words.date_label_end)
+            )),
             doc_number: compile(r"〔[^〕]*〕|\[[^\]]*\]|[(（][0-9]{4}[)）]"),
             quoted: compile(r"〔[^〕]*〕|\[[^\]]*\]|\([0-9]{4}\)|《[^》]*》|关于[^，。,]*?通知"),
         }
@@ -61,8 +70,9 @@ impl YearPatterns {
 }
 
 impl Default for YearPatterns {
+    /// The patterns of the embedded words.
     fn default() -> Self {
-        YearPatterns::new()
+        YearPatterns::new(&NameWords::embedded())
     }
 }
 
@@ -296,7 +306,7 @@ mod tests {
 
     #[test]
     fn dates_standalone_and_labelled() {
-        let p = YearPatterns::new();
+        let p = YearPatterns::default();
         assert_eq!(
             standalone_date(&p, "　　 2018年1月2日  "),
             Date::new(2018, 1, 2)
@@ -318,7 +328,7 @@ mod tests {
 
     #[test]
     fn years_from_period_title_and_body() {
-        let p = YearPatterns::new();
+        let p = YearPatterns::default();
         assert_eq!(
             period_year(
                 &p,

@@ -1,0 +1,234 @@
+//! The words of `data/rules/agency.csv`: the vocabulary normalization finds a report's
+//! publisher, region and dates with (label words, the phrases of opening and contact
+//! sentences, agency endings, telephone and postal words, ...). The patterns of
+//! [`super::agency`], [`super::region`] and [`super::year`] are built from these lists: the
+//! words of a kind become a pattern's alternatives in file order, escaped, around the
+//! grammar (digit classes, brackets, lengths) that stays in the code.
+
+use serde::Deserialize;
+
+use crate::knowledge::parse_csv;
+
+/// The file's name under `data/`, as in [`crate::knowledge::DATA_FILES`].
+pub const FILE: &str = "rules/agency.csv";
+
+/// The lists of `data/rules/agency.csv`, each in file order (the file's comments say what
+/// each kind is for).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NameWords {
+    /// Endings that make a cleaned name read as an agency (局, 政府, 街道 ...).
+    pub agency_end: Vec<String>,
+    /// Words that make a text a title or phrase, never a name (报告, 工作 ...).
+    pub not_name: Vec<String>,
+    /// Words where a title's topic starts (政府信息公开 ...).
+    pub topic: Vec<String>,
+    /// First words of a pronoun name (我, 本, 该).
+    pub pronoun: Vec<String>,
+    /// Second words of a pronoun name (局, 单位 ...).
+    pub pronoun_unit: Vec<String>,
+    /// Endings of a township name (街道, 镇, 乡, 苏木).
+    pub township_end: Vec<String>,
+    /// What may follow a township name (办事处, 人民政府 ...).
+    pub township_suffix: Vec<String>,
+    /// Words that make a would-be township name a department (城乡).
+    pub township_not: Vec<String>,
+    /// Labels a publisher's name follows (填报单位 ...).
+    pub label: Vec<String>,
+    /// Remarks between a label and its colon ((盖章)).
+    pub label_remark: Vec<String>,
+    /// Words that end a name after a label (日期, 电话 ...).
+    pub label_stop: Vec<String>,
+    /// Phrases an opening sentence starts its agency with (现公布 ...).
+    pub opening: Vec<String>,
+    /// Words a compiled-by sentence starts with (本报告由).
+    pub compiled_by: Vec<String>,
+    /// Verbs after the agency of a compiled-by sentence (编制 ...).
+    pub compiled_by_end: Vec<String>,
+    /// Words a contact sentence starts with (请与 ...).
+    pub contact: Vec<String>,
+    /// Verbs after the agency of a contact sentence (联系 ...).
+    pub contact_end: Vec<String>,
+    /// Endings a contact sentence's agency is cut after (人民政府办公室 ...).
+    pub contact_agency_end: Vec<String>,
+    /// Words of lines worth scanning wherever they stand (填报, 电话 ...).
+    pub label_line: Vec<String>,
+    /// Characters only traditional text uses (every character of every word).
+    pub traditional_mark: Vec<String>,
+    /// Words a telephone number follows (电话, Tel ...).
+    pub phone: Vec<String>,
+    /// Words a postal code follows (邮编, 邮政编码).
+    pub postal: Vec<String>,
+    /// Words after 统计 in the statistical-period sentence (期限 ...).
+    pub period_word: Vec<String>,
+    /// First words of a date label (填报, 发布 ...).
+    pub date_label: Vec<String>,
+    /// Second words of a date label (日期, 时间).
+    pub date_label_end: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    kind: String,
+    word: String,
+}
+
+impl NameWords {
+    /// Parses the text of `rules/agency.csv`.
+    ///
+    /// Like the other rule files, the file is part of the build: an unknown kind, an empty
+    /// word, a kind without words or a malformed row panics with the file name and what is
+    /// wrong (caught by the tests) rather than being skipped.
+    pub fn parse(text: &str) -> NameWords {
+        let mut w = NameWords::default();
+        for row in parse_csv::<Row>(FILE, text) {
+            let Some(list) = w.list_mut(&row.kind) else {
+                panic!("{FILE}: unknown kind {:?} (word {:?})", row.kind, row.word);
+            };
+            assert!(
+                !row.word.is_empty(),
+                "{FILE}: empty word of kind {:?}",
+                row.kind
+            );
+            list.push(row.word);
+        }
+        for kind in KINDS {
+            let list = w.list_mut(kind).expect("a known kind");
+            assert!(!list.is_empty(), "{FILE}: no words of kind {kind:?}");
+        }
+        w
+    }
+
+    /// The words embedded in the binary.
+    pub fn embedded() -> NameWords {
+        NameWords::parse(crate::knowledge::data_file(FILE))
+    }
+
+    /// The list of a kind (`None` for unknown kinds).
+    fn list_mut(&mut self, kind: &str) -> Option<&mut Vec<String>> {
+        Some(match kind {
+            "agency_end" => &mut self.agency_end,
+            "not_name" => &mut self.not_name,
+            "topic" => &mut self.topic,
+            "pronoun" => &mut self.pronoun,
+            "pronoun_unit" => &mut self.pronoun_unit,
+            "township_end" => &mut self.township_end,
+            "township_suffix" => &mut self.township_suffix,
+            "township_not" => &mut self.township_not,
+            "label" => &mut self.label,
+            "label_remark" => &mut self.label_remark,
+            "label_stop" => &mut self.label_stop,
+            "opening" => &mut self.opening,
+            "compiled_by" => &mut self.compiled_by,
+            "compiled_by_end" => &mut self.compiled_by_end,
+            "contact" => &mut self.contact,
+            "contact_end" => &mut self.contact_end,
+            "contact_agency_end" => &mut self.contact_agency_end,
+            "label_line" => &mut self.label_line,
+            "traditional_mark" => &mut self.traditional_mark,
+            "phone" => &mut self.phone,
+            "postal" => &mut self.postal,
+            "period_word" => &mut self.period_word,
+            "date_label" => &mut self.date_label,
+            "date_label_end" => &mut self.date_label_end,
+            _ => return None,
+        })
+    }
+}
+
+/// Every kind, each of which must have words.
+const KINDS: [&str; 24] = [
+    "agency_end",
+    "not_name",
+    "topic",
+    "pronoun",
+    "pronoun_unit",
+    "township_end",
+    "township_suffix",
+    "township_not",
+    "label",
+    "label_remark",
+    "label_stop",
+    "opening",
+    "compiled_by",
+    "compiled_by_end",
+    "contact",
+    "contact_end",
+    "contact_agency_end",
+    "label_line",
+    "traditional_mark",
+    "phone",
+    "postal",
+    "period_word",
+    "date_label",
+    "date_label_end",
+];
+
+/// The words as the alternatives of a pattern, in order, each escaped (`局|委|\(盖章\)`).
+/// Put it in a group: `(?:{})`.
+pub fn alternatives(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| regex::escape(w))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "kind,word,note\n";
+
+    #[test]
+    fn the_embedded_words_parse_in_file_order() {
+        let w = NameWords::embedded();
+        assert_eq!(w.opening.first().map(String::as_str), Some("现公布"));
+        assert_eq!(w.opening.last().map(String::as_str), Some("公布"));
+        assert_eq!(w.compiled_by, ["本报告由"]);
+        assert_eq!(w.label_remark, ["(盖章)"]);
+        assert_eq!(alternatives(&w.label_remark), r"\(盖章\)");
+        assert_eq!(alternatives(&w.postal), "邮编|邮政编码");
+        assert_eq!(
+            alternatives(&w.contact_agency_end[..3]),
+            "人民政府办公厅|人民政府办公室|人民政府"
+        );
+    }
+
+    #[test]
+    fn every_kind_is_listed_once() {
+        let mut w = NameWords::default();
+        for kind in KINDS {
+            assert!(w.list_mut(kind).is_some(), "{kind}");
+        }
+        let mut sorted = KINDS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), KINDS.len());
+    }
+
+    #[test]
+    #[should_panic(expected = "rules/agency.csv: unknown kind \"openning\" (word \"现公布\")")]
+    fn an_unknown_kind_is_reported() {
+        let text = format!("{}openning,现公布,\n", crate::knowledge::data_file(FILE));
+        NameWords::parse(&text);
+    }
+
+    #[test]
+    #[should_panic(expected = "data/rules/agency.csv: row 2:")]
+    fn a_malformed_row_is_reported() {
+        NameWords::parse(&format!("{HEADER}opening,现公布,\nopening,特公布\n"));
+    }
+
+    #[test]
+    #[should_panic(expected = "rules/agency.csv: empty word of kind \"contact\"")]
+    fn an_empty_word_is_reported() {
+        let text = format!("{}contact,,\n", crate::knowledge::data_file(FILE));
+        NameWords::parse(&text);
+    }
+
+    #[test]
+    #[should_panic(expected = "rules/agency.csv: no words of kind \"agency_end\"")]
+    fn a_kind_without_words_is_reported() {
+        NameWords::parse(&format!("{HEADER}opening,现公布,\n"));
+    }
+}
