@@ -275,6 +275,9 @@ fn dir_stamp(path: &Path, is_root: bool) -> Option<FileStamp> {
         .and_then(|m| FileStamp::of(&m))
 }
 
+/// What a walk found: the entries, and the listing of every directory it read or reused.
+type Walked = (Vec<Entry>, Vec<(String, DirListing)>);
+
 /// Walks `corpus`, reading again only the directories whose stamp changed since `previous`
 /// (each with the fresh walker, subtree and all). `None` when a file listed as present can
 /// no longer be `stat`ed: a race with whatever is changing the corpus, for which the fresh
@@ -282,7 +285,7 @@ fn dir_stamp(path: &Path, is_root: bool) -> Option<FileStamp> {
 fn walk_reusing(
     corpus: &Path,
     previous: &Listings,
-) -> Option<(Vec<Entry>, Vec<(String, DirListing)>)> {
+) -> Option<Walked> {
     let entries = Mutex::new(Vec::new());
     let dirs = Mutex::new(Vec::new());
     let failed = std::sync::atomic::AtomicBool::new(false);
@@ -357,7 +360,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Walks directory `root` (at `rel` in the corpus) with the parallel walker, recording the
 /// listing of every directory it reads.
-fn walk_fresh(root: &Path, rel: &str) -> (Vec<Entry>, Vec<(String, DirListing)>) {
+fn walk_fresh(root: &Path, rel: &str) -> Walked {
     // Each directory's stamp is taken when the walker hands it over, before or after it reads
     // the directory: either way a change made in between shows as a ctime after this run's
     // start, and the listing is not trusted by the next run (see the module comment).
