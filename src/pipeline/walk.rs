@@ -282,10 +282,7 @@ type Walked = (Vec<Entry>, Vec<(String, DirListing)>);
 /// (each with the fresh walker, subtree and all). `None` when a file listed as present can
 /// no longer be `stat`ed: a race with whatever is changing the corpus, for which the fresh
 /// walk, with its own error reports, is the reference.
-fn walk_reusing(
-    corpus: &Path,
-    previous: &Listings,
-) -> Option<Walked> {
+fn walk_reusing(corpus: &Path, previous: &Listings) -> Option<Walked> {
     let entries = Mutex::new(Vec::new());
     let dirs = Mutex::new(Vec::new());
     let failed = std::sync::atomic::AtomicBool::new(false);
@@ -364,95 +361,117 @@ fn walk_fresh(root: &Path, rel: &str) -> Walked {
     // Each directory's stamp is taken when the walker hands it over, before or after it reads
     // the directory: either way a change made in between shows as a ctime after this run's
     // start, and the listing is not trusted by the next run (see the module comment).
-    let found = Mutex::new(Vec::new());
-    let stamps = Mutex::new(Vec::new());
-    let children = Mutex::new(Vec::<(String, (String, Kind))>::new());
+    let all = Mutex::new(Found::default());
     if let Some(stamp) = dir_stamp(root, rel.is_empty()) {
-        lock(&stamps).push((rel.to_string(), stamp));
+        lock(&all).stamps.push((rel.to_string(), stamp));
     }
     ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .follow_links(false)
         .build_parallel()
         .run(|| {
-            let (found, stamps, children) = (&found, &stamps, &children);
+            let mut found = ThreadFound {
+                all: &all,
+                local: Found::default(),
+            };
             Box::new(move |item| {
-                if let Ok(e) = &item
-                    && e.depth() > 0
-                    && let Some(t) = e.file_type()
-                {
-                    let child_rel = join_rel(rel, &relative(root, e.path()));
-                    let (parent, name) = match child_rel.rsplit_once('/') {
-                        Some((p, n)) => (p.to_string(), n.to_string()),
-                        None => (String::new(), child_rel.clone()),
-                    };
-                    let kind = Kind::of(t);
-                    if kind == Kind::Dir
-                        && let Some(stamp) = e.metadata().ok().and_then(|m| FileStamp::of(&m))
-                    {
-                        lock(stamps).push((child_rel, stamp));
-                    }
-                    lock(children).push((parent, (name, kind)));
-                }
-                if let Some(entry) = walked_entry(root, rel, item) {
-                    lock(found).push(entry);
-                }
+                found.local.add(root, rel, item);
                 ignore::WalkState::Continue
             })
         });
-    let mut listings: BTreeMap<String, DirListing> = lock(&stamps)
-        .drain(..)
+    let Found {
+        entries,
+        stamps,
+        children,
+    } = all.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut listings: BTreeMap<String, DirListing> = stamps
+        .into_iter()
         .map(|(rel, stamp)| {
-            (
-                rel,
-                DirListing {
-                    stamp,
-                    entries: Vec::new(),
-                },
-            )
+            let entries = Vec::new();
+            (rel, DirListing { stamp, entries })
         })
         .collect();
-    for (parent, child) in lock(&children).drain(..) {
+    for (parent, name, kind) in children {
         if let Some(l) = listings.get_mut(&parent) {
-            l.entries.push(child);
+            l.entries.push((name, kind));
         }
     }
     for l in listings.values_mut() {
         l.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     }
-    let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    (found, listings.into_iter().collect())
+    (entries, listings.into_iter().collect())
 }
 
-/// The entry of one walked item: `None` for directories (and the root itself).
-fn walked_entry(
-    root: &Path,
-    rel_root: &str,
-    item: Result<ignore::DirEntry, ignore::Error>,
-) -> Option<Entry> {
-    let e = match item {
-        Ok(e) => e,
-        Err(err) => {
-            let path = walk_error_path(&err)?;
-            if path.is_dir() {
-                return None;
+/// What a fresh walk found: entries, directory stamps, and (parent, name, kind) of every
+/// entry below the root.
+#[derive(Default)]
+struct Found {
+    entries: Vec<Entry>,
+    stamps: Vec<(String, FileStamp)>,
+    children: Vec<(String, String, Kind)>,
+}
+
+impl Found {
+    /// Adds one walked item under `root` (at `rel_root` in the corpus).
+    fn add(&mut self, root: &Path, rel_root: &str, item: Result<ignore::DirEntry, ignore::Error>) {
+        let e = match item {
+            Ok(e) => e,
+            Err(err) => {
+                self.entries.extend(error_entry(root, rel_root, &err));
+                return;
             }
-            let rel = join_rel(rel_root, &relative(root, &path));
-            return Some(Entry::problem(&path, rel, err.to_string()));
+        };
+        let Some(file_type) = e.file_type() else {
+            return;
+        };
+        if e.depth() == 0 {
+            return; // the root, stamped by the caller
         }
-    };
-    let file_type = e.file_type()?;
-    if file_type.is_dir() {
+        let rel = join_rel(rel_root, &relative(root, e.path()));
+        let kind = Kind::of(file_type);
+        let (parent, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
+        self.children
+            .push((parent.to_string(), name.to_string(), kind));
+        match kind {
+            Kind::Dir => {
+                if let Some(stamp) = e.metadata().ok().and_then(|m| FileStamp::of(&m)) {
+                    self.stamps.push((rel, stamp));
+                }
+            }
+            Kind::Symlink => self.entries.extend(symlink_entry(e.path(), rel)),
+            Kind::File => self.entries.push(match e.metadata() {
+                Ok(m) => Entry::file(e.path(), rel, &m),
+                Err(err) => Entry::problem(e.path(), rel, err.to_string()),
+            }),
+        }
+    }
+}
+
+/// One walker thread's [`Found`], added to the walk's when the thread is done (no lock per
+/// entry).
+struct ThreadFound<'a> {
+    all: &'a Mutex<Found>,
+    local: Found,
+}
+
+impl Drop for ThreadFound<'_> {
+    fn drop(&mut self) {
+        let mut all = lock(self.all);
+        all.entries.append(&mut self.local.entries);
+        all.stamps.append(&mut self.local.stamps);
+        all.children.append(&mut self.local.children);
+    }
+}
+
+/// The entry of a walk error: `None` for a directory that cannot be read (its files are
+/// not known) and for errors that name no path.
+fn error_entry(root: &Path, rel_root: &str, err: &ignore::Error) -> Option<Entry> {
+    let path = walk_error_path(err)?;
+    if path.is_dir() {
         return None;
     }
-    let rel = join_rel(rel_root, &relative(root, e.path()));
-    if file_type.is_symlink() {
-        return symlink_entry(e.path(), rel);
-    }
-    match e.metadata() {
-        Ok(m) => Some(Entry::file(e.path(), rel, &m)),
-        Err(err) => Some(Entry::problem(e.path(), rel, err.to_string())),
-    }
+    let rel = join_rel(rel_root, &relative(root, &path));
+    Some(Entry::problem(&path, rel, err.to_string()))
 }
 
 /// A symlink is followed to a file; one to a directory is skipped, a broken one reported.
