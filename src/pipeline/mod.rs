@@ -869,6 +869,9 @@ pub fn run_loading<K: std::borrow::Borrow<Knowledge> + Send>(
         ((entries, listings), loading.join())
     });
     let (entries, listings) = entries;
+    let listings = listings
+        .map(|l| l.stage(&walk::listings_path(&opts.out, &opts.shard.suffix())))
+        .transpose()?;
     let loaded =
         loaded.map_err(|_| RunError::Threads("building the rules panicked".to_string()))?;
     let k: &Knowledge = loaded.borrow();
@@ -921,7 +924,7 @@ pub fn run_loading<K: std::borrow::Borrow<Knowledge> + Send>(
     phase("write");
     incremental::publish(&processed.records, &opts.out, &suffix)?;
     if let Some(listings) = listings {
-        listings.save(&walk::listings_path(&opts.out, &suffix))?;
+        listings.publish()?;
     }
     phase("publish");
     summary.phases = phases;

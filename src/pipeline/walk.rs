@@ -206,8 +206,10 @@ impl Listings {
         read().ok().flatten()
     }
 
-    /// Writes the listings to `path` atomically (a temporary file renamed over it).
-    pub fn save(&self, path: &Path) -> Result<(), SpillError> {
+    /// Writes the listings next to `path` under a temporary name, so they need not stay in
+    /// memory for the rest of the run (at 10⁵ files they take tens of megabytes);
+    /// [`Staged::publish`] renames them into place once the run has succeeded.
+    pub fn stage(&self, path: &Path) -> Result<Staged, SpillError> {
         let err = |source| SpillError {
             path: path.to_path_buf(),
             source,
@@ -218,34 +220,69 @@ impl Listings {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut e = Enc(BufWriter::new(File::create(&tmp)?));
-            e.str(MAGIC)?;
-            e.str(&self.corpus)?;
-            e.u64(self.started_ns as u64)?;
-            e.varint(self.dirs.len() as u64)?;
-            for (rel, listing) in &self.dirs {
-                let s = &listing.stamp;
-                e.str(rel)?;
-                e.varint(s.size)?;
-                e.u64(s.mtime_ns as u64)?;
-                e.u64(s.ctime_ns as u64)?;
-                e.varint(s.ino)?;
-                e.varint(s.dev)?;
-                e.varint(listing.entries.len() as u64)?;
-                for (name, kind) in &listing.entries {
-                    e.short_str(name)?;
-                    e.u8(kind.code())?;
-                }
-            }
-            e.0.into_inner().map_err(|e| e.into_error())?.flush()?;
-            fs::rename(&tmp, path)
+        let staged = Staged {
+            tmp: dir.join(format!(".{name}.tmp-{}", std::process::id())),
+            dest: path.to_path_buf(),
+            published: false,
         };
-        write().map_err(|source| {
-            let _ = fs::remove_file(&tmp);
-            err(source)
-        })
+        self.write(&staged.tmp).map_err(err)?;
+        Ok(staged)
+    }
+
+    /// Writes the listings to `path` and renames them into place.
+    pub fn save(&self, path: &Path) -> Result<(), SpillError> {
+        self.stage(path)?.publish()
+    }
+
+    fn write(&self, path: &Path) -> std::io::Result<()> {
+        let mut e = Enc(BufWriter::new(File::create(path)?));
+        e.str(MAGIC)?;
+        e.str(&self.corpus)?;
+        e.u64(self.started_ns as u64)?;
+        e.varint(self.dirs.len() as u64)?;
+        for (rel, listing) in &self.dirs {
+            let s = &listing.stamp;
+            e.str(rel)?;
+            e.varint(s.size)?;
+            e.u64(s.mtime_ns as u64)?;
+            e.u64(s.ctime_ns as u64)?;
+            e.varint(s.ino)?;
+            e.varint(s.dev)?;
+            e.varint(listing.entries.len() as u64)?;
+            for (name, kind) in &listing.entries {
+                e.short_str(name)?;
+                e.u8(kind.code())?;
+            }
+        }
+        e.0.into_inner().map_err(|e| e.into_error())?.flush()
+    }
+}
+
+/// Listings written under a temporary name ([`Listings::stage`]); removed unless published.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    dest: PathBuf,
+    published: bool,
+}
+
+impl Staged {
+    /// Renames the listings into place.
+    pub fn publish(mut self) -> Result<(), SpillError> {
+        fs::rename(&self.tmp, &self.dest).map_err(|source| SpillError {
+            path: self.dest.clone(),
+            source,
+        })?;
+        self.published = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = fs::remove_file(&self.tmp);
+        }
     }
 }
 
