@@ -530,6 +530,11 @@ pub struct RunSummary {
     pub reused: usize,
     /// Of those, files not even read (their stamp vouched for them).
     pub unread: usize,
+    /// Directories walked.
+    pub dirs: usize,
+    /// Of those, directories whose listing from the last run was used (their stamp vouched
+    /// for it) instead of reading them.
+    pub dirs_reused: usize,
     /// Reports by status.
     pub by_status: BTreeMap<Status, usize>,
     /// Rows written to facts.parquet.
@@ -566,11 +571,13 @@ impl std::fmt::Display for RunSummary {
             .collect();
         write!(
             f,
-            "{} files ({}); {} reused from the last run ({} unread); {} facts; {} checks failed; {:.2}s, {:.1} files/s, {:.2} MB/s",
+            "{} files ({}); {} reused from the last run ({} unread, {} of {} directories unchanged); {} facts; {} checks failed; {:.2}s, {:.1} files/s, {:.2} MB/s",
             self.files,
             statuses.join(", "),
             self.reused,
             self.unread,
+            self.dirs_reused,
+            self.dirs,
             self.facts,
             self.checks_failed,
             secs,
@@ -860,15 +867,19 @@ pub fn run_loading<K: std::borrow::Borrow<Knowledge> + Send>(
         let previous = (!opts.full && !opts.verify)
             .then(|| walk::Listings::load(&walk::listings_path(&opts.out, &opts.shard.suffix())))
             .flatten();
-        let (entries, listings) =
-            pool.install(|| walk::walk_listing(&opts.corpus, previous.as_ref()));
-        let entries: Vec<Entry> = entries
+        let walked = pool.install(|| walk::walk_listing(&opts.corpus, previous.as_ref()));
+        let entries: Vec<Entry> = walked
+            .entries
             .into_iter()
             .filter(|e| opts.shard.contains(&e.rel))
             .collect();
-        ((entries, listings), loading.join())
+        (
+            (entries, walked.listings, walked.dirs_reused),
+            loading.join(),
+        )
     });
-    let (entries, listings) = entries;
+    let (entries, listings, dirs_reused) = entries;
+    let dirs = listings.as_ref().map_or(0, |l| l.dirs.len());
     let listings = listings
         .map(|l| l.stage(&walk::listings_path(&opts.out, &opts.shard.suffix())))
         .transpose()?;
@@ -891,6 +902,8 @@ pub fn run_loading<K: std::borrow::Borrow<Knowledge> + Send>(
         files: entries.len(),
         reused: processed.reused,
         unread: processed.unread,
+        dirs,
+        dirs_reused,
         bytes: entries
             .iter()
             .map(|e| e.bytes.min(opts.max_file_bytes))

@@ -5,7 +5,8 @@
 //! On a nightly re-run most directories have not changed, yet reading them (open, `getdents`,
 //! close: five system calls each) was a third of the run's CPU when nothing else had to be
 //! done. So each run leaves its directories' listings in the cache ([`Listings`]), and the next
-//! run reads again only the directories whose `stat` changed.
+//! run reads again only the directories whose `stat` changed (each alone: below it, every
+//! directory is judged by its own stamp) and walks new ones afresh.
 //!
 //! Why an unchanged stamp means an unchanged listing: creating, removing or renaming an entry
 //! changes its directory's mtime and ctime, and no tool can set a ctime back. A listing is
@@ -67,12 +68,23 @@ impl Entry {
 /// by relative path. Directories are read by several threads at once; on network and
 /// virtual file systems the `stat` calls dominate a walk.
 pub fn walk(corpus: &Path) -> Vec<Entry> {
-    walk_listing(corpus, None).0
+    walk_listing(corpus, None).entries
+}
+
+/// What [`walk_listing`] found.
+#[derive(Debug)]
+pub struct Walk {
+    /// The corpus' files, sorted by relative path.
+    pub entries: Vec<Entry>,
+    /// The listing of every directory (`None` when the corpus is a single file).
+    pub listings: Option<Listings>,
+    /// Directories whose previous listing was used, not read again.
+    pub dirs_reused: usize,
 }
 
 /// [`walk`], reusing the listings of `previous` for directories that did not change since,
-/// and returning the listings of this walk (`None` when the corpus is a single file).
-pub fn walk_listing(corpus: &Path, previous: Option<&Listings>) -> (Vec<Entry>, Option<Listings>) {
+/// and returning the listings of this walk.
+pub fn walk_listing(corpus: &Path, previous: Option<&Listings>) -> Walk {
     if corpus.is_file() {
         let name = corpus
             .file_name()
@@ -82,20 +94,28 @@ pub fn walk_listing(corpus: &Path, previous: Option<&Listings>) -> (Vec<Entry>, 
             Ok(m) => Entry::file(corpus, name, &m),
             Err(e) => Entry::problem(corpus, name, e.to_string()),
         };
-        return (vec![entry], None);
+        return Walk {
+            entries: vec![entry],
+            listings: None,
+            dirs_reused: 0,
+        };
     }
     let started_ns = crate::incremental::now_ns();
     let reused = previous
         .filter(|p| p.corpus == corpus_key(corpus))
         .and_then(|p| walk_reusing(corpus, p));
-    let (mut entries, dirs) = reused.unwrap_or_else(|| walk_fresh(corpus, ""));
+    let ((mut entries, dirs), dirs_reused) = reused.unwrap_or_else(|| (walk_fresh(corpus, ""), 0));
     entries.sort_by(|a, b| a.rel.cmp(&b.rel));
     let listings = Listings {
         corpus: corpus_key(corpus),
         started_ns,
         dirs: dirs.into_iter().collect(),
     };
-    (entries, Some(listings))
+    Walk {
+        entries,
+        listings: Some(listings),
+        dirs_reused,
+    }
 }
 
 /// What a directory held, and its stamp when it was read.
@@ -313,30 +333,35 @@ fn dir_stamp(path: &Path, is_root: bool) -> Option<FileStamp> {
 }
 
 /// What a walk found: the entries, and the listing of every directory it read or reused.
-type Walked = (Vec<Entry>, Vec<(String, DirListing)>);
+type Listed = (Vec<Entry>, Vec<(String, DirListing)>);
 
 /// Walks `corpus`, reading again only the directories whose stamp changed since `previous`
 /// (each with the fresh walker, subtree and all). `None` when a file listed as present can
 /// no longer be `stat`ed: a race with whatever is changing the corpus, for which the fresh
 /// walk, with its own error reports, is the reference.
-fn walk_reusing(corpus: &Path, previous: &Listings) -> Option<Walked> {
+fn walk_reusing(corpus: &Path, previous: &Listings) -> Option<(Listed, usize)> {
     let entries = Mutex::new(Vec::new());
     let dirs = Mutex::new(Vec::new());
     let failed = std::sync::atomic::AtomicBool::new(false);
+    let reused = std::sync::atomic::AtomicUsize::new(0);
     let ctx = Reuse {
         corpus,
         previous,
         entries: &entries,
         dirs: &dirs,
         failed: &failed,
+        reused: &reused,
     };
     rayon::scope(|s| ctx.visit(s, String::new()));
     if failed.into_inner() {
         return None;
     }
     Some((
-        entries.into_inner().unwrap_or_else(|e| e.into_inner()),
-        dirs.into_inner().unwrap_or_else(|e| e.into_inner()),
+        (
+            entries.into_inner().unwrap_or_else(|e| e.into_inner()),
+            dirs.into_inner().unwrap_or_else(|e| e.into_inner()),
+        ),
+        reused.into_inner(),
     ))
 }
 
@@ -347,21 +372,33 @@ struct Reuse<'a> {
     entries: &'a Mutex<Vec<Entry>>,
     dirs: &'a Mutex<Vec<(String, DirListing)>>,
     failed: &'a std::sync::atomic::AtomicBool,
+    /// Listings used as they were.
+    reused: &'a std::sync::atomic::AtomicUsize,
 }
 
 impl<'a> Reuse<'a> {
     /// Visits directory `rel`: from its listing when its stamp is the recorded one and had
-    /// settled before the recording run, else with the fresh walker.
+    /// settled before the recording run; read again (this directory only: its
+    /// subdirectories are judged by their own stamps) when it changed; with the fresh walker,
+    /// subtree and all, when it is new.
     fn visit<'s>(&'s self, scope: &rayon::Scope<'s>, rel: String) {
         let path = if rel.is_empty() {
             self.corpus.to_path_buf()
         } else {
             self.corpus.join(&rel)
         };
-        let listing = self.previous.dirs.get(&rel).filter(|l| {
-            l.stamp.settled_before(self.previous.started_ns)
-                && dir_stamp(&path, rel.is_empty()) == Some(l.stamp)
-        });
+        let stamp = dir_stamp(&path, rel.is_empty());
+        let listing = match (self.previous.dirs.get(&rel), stamp) {
+            (Some(l), Some(now))
+                if now == l.stamp && l.stamp.settled_before(self.previous.started_ns) =>
+            {
+                self.reused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Some(l.clone())
+            }
+            (Some(_), Some(now)) => read_listing(&path, now),
+            _ => None,
+        };
         let Some(listing) = listing else {
             let (entries, dirs) = walk_fresh(&path, &rel);
             lock(self.entries).extend(entries);
@@ -384,8 +421,22 @@ impl<'a> Reuse<'a> {
             }
         }
         lock(self.entries).extend(found);
-        lock(self.dirs).push((rel, listing.clone()));
+        lock(self.dirs).push((rel, listing));
     }
+}
+
+/// The listing of one directory read now, with `stamp` taken before. `None` when it cannot
+/// be read or holds a name that is not UTF-8 (the fresh walker then handles it, as it would
+/// on a first run).
+fn read_listing(path: &Path, stamp: FileStamp) -> Option<DirListing> {
+    let mut entries = Vec::new();
+    for e in fs::read_dir(path).ok()? {
+        let e = e.ok()?;
+        let name = e.file_name().into_string().ok()?;
+        entries.push((name, Kind::of(e.file_type().ok()?)));
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Some(DirListing { stamp, entries })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -394,7 +445,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Walks directory `root` (at `rel` in the corpus) with the parallel walker, recording the
 /// listing of every directory it reads.
-fn walk_fresh(root: &Path, rel: &str) -> Walked {
+fn walk_fresh(root: &Path, rel: &str) -> Listed {
     // Each directory's stamp is taken when the walker hands it over, before or after it reads
     // the directory: either way a change made in between shows as a ctime after this run's
     // start, and the listing is not trusted by the next run (see the module comment).
@@ -420,6 +471,7 @@ fn walk_fresh(root: &Path, rel: &str) -> Walked {
         entries,
         stamps,
         children,
+        unlisted,
     } = all.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut listings: BTreeMap<String, DirListing> = stamps
         .into_iter()
@@ -432,6 +484,9 @@ fn walk_fresh(root: &Path, rel: &str) -> Walked {
         if let Some(l) = listings.get_mut(&parent) {
             l.entries.push((name, kind));
         }
+    }
+    for dir in unlisted {
+        listings.remove(&dir);
     }
     for l in listings.values_mut() {
         l.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -446,6 +501,9 @@ struct Found {
     entries: Vec<Entry>,
     stamps: Vec<(String, FileStamp)>,
     children: Vec<(String, String, Kind)>,
+    /// Directories holding a name that is not UTF-8: a listing could not name it again, so
+    /// none is kept (the next run reads them afresh).
+    unlisted: Vec<String>,
 }
 
 impl Found {
@@ -467,6 +525,9 @@ impl Found {
         let rel = join_rel(rel_root, &relative(root, e.path()));
         let kind = Kind::of(file_type);
         let (parent, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
+        if e.file_name().to_str().is_none() {
+            self.unlisted.push(parent.to_string());
+        }
         self.children
             .push((parent.to_string(), name.to_string(), kind));
         match kind {
@@ -497,6 +558,7 @@ impl Drop for ThreadFound<'_> {
         all.entries.append(&mut self.local.entries);
         all.stamps.append(&mut self.local.stamps);
         all.children.append(&mut self.local.children);
+        all.unlisted.append(&mut self.local.unlisted);
     }
 }
 
@@ -566,8 +628,7 @@ mod tests {
         let corpus = dir.path().join("c");
         write(&corpus.join("a/b/one.txt"), "1");
         write(&corpus.join("two.html"), "2");
-        let (_, listings) = walk_listing(&corpus, None);
-        let listings = listings.unwrap();
+        let listings = walk_listing(&corpus, None).listings.unwrap();
         assert_eq!(
             listings.dirs.keys().collect::<Vec<_>>(),
             ["", "a", "a/b"].iter().collect::<Vec<_>>()
@@ -595,31 +656,62 @@ mod tests {
         for f in ["a/1.txt", "a/2.txt", "b/c/3.txt", "b/4.txt", "5.txt"] {
             write(&corpus.join(f), f);
         }
-        let (_, first) = walk_listing(&corpus, None);
-        let first = settled(first.unwrap());
-        let (unchanged, _) = walk_listing(&corpus, Some(&first));
-        assert_eq!(rels(&unchanged), rels(&walk(&corpus)));
+        let first = settled(walk_listing(&corpus, None).listings.unwrap());
+        let unchanged = walk_listing(&corpus, Some(&first));
+        assert_eq!(rels(&unchanged.entries), rels(&walk(&corpus)));
+        assert_eq!(unchanged.dirs_reused, first.dirs.len());
 
         write(&corpus.join("b/c/new.txt"), "new");
         fs::remove_file(corpus.join("a/2.txt")).unwrap();
         write(&corpus.join("5.txt"), "rewritten, longer");
         fs::remove_dir_all(corpus.join("b/c")).unwrap();
         write(&corpus.join("b/c/other.txt"), "other");
-        let (after, listings) = walk_listing(&corpus, Some(&first));
+        write(&corpus.join("d/e/6.txt"), "a new directory, walked afresh");
+        let Walk {
+            entries: after,
+            listings,
+            dirs_reused,
+        } = walk_listing(&corpus, Some(&first));
+        // Every listed directory changed: the root (d is new), a (a file went), b and b/c
+        // (c was replaced).
+        assert_eq!(dirs_reused, 0);
         let fresh = walk(&corpus);
         assert_eq!(rels(&after), rels(&fresh));
         assert_eq!(
             rels(&after),
-            ["5.txt", "a/1.txt", "b/4.txt", "b/c/other.txt"]
+            ["5.txt", "a/1.txt", "b/4.txt", "b/c/other.txt", "d/e/6.txt"]
         );
         let stamps = |es: &[Entry]| es.iter().map(|e| e.stamp).collect::<Vec<_>>();
         assert_eq!(stamps(&after), stamps(&fresh));
         assert_eq!(
             listings,
-            walk_listing(&corpus, None).1.map(|l| Listings {
+            walk_listing(&corpus, None).listings.map(|l| Listings {
                 started_ns: listings.as_ref().unwrap().started_ns,
                 ..l
             })
+        );
+    }
+
+    /// A changed directory is read again alone: below it, a directory whose stamp did not
+    /// change keeps its listing (here a deliberately stale one, to show it was used).
+    #[test]
+    fn below_a_changed_directory_listings_are_still_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("c");
+        write(&corpus.join("a/b/1.txt"), "1");
+        let mut stale = settled(walk_listing(&corpus, None).listings.unwrap());
+        stale.dirs.get_mut("a/b").unwrap().entries.clear();
+        write(&corpus.join("a/2.txt"), "2");
+        let walked = walk_listing(&corpus, Some(&stale));
+        assert_eq!(rels(&walked.entries), ["a/2.txt"]);
+        assert_eq!(walked.dirs_reused, 2, "the root and a/b");
+        let a = &walked.listings.unwrap().dirs["a"];
+        assert_eq!(
+            a.entries,
+            vec![
+                ("2.txt".to_string(), Kind::File),
+                ("b".to_string(), Kind::Dir)
+            ]
         );
     }
 
@@ -630,16 +722,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let corpus = dir.path().join("c");
         write(&corpus.join("a/1.txt"), "1");
-        let (_, first) = walk_listing(&corpus, None);
-        let mut stale = first.unwrap();
+        let mut stale = walk_listing(&corpus, None).listings.unwrap();
         // A listing that misses a file, recorded (as far as the stamps can tell) while the
         // directory was still being written.
         stale.dirs.get_mut("a").unwrap().entries.clear();
         stale.started_ns = 0;
-        let (entries, _) = walk_listing(&corpus, Some(&stale));
+        let entries = walk_listing(&corpus, Some(&stale)).entries;
         assert_eq!(rels(&entries), ["a/1.txt"]);
         // Settled, the same stale listing is believed: this is what the stamp test rests on.
-        let (entries, _) = walk_listing(&corpus, Some(&settled(stale)));
+        let entries = walk_listing(&corpus, Some(&settled(stale))).entries;
         assert!(entries.is_empty());
     }
 
@@ -648,11 +739,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let corpus = dir.path().join("c");
         write(&corpus.join("1.txt"), "1");
-        let (_, l) = walk_listing(&corpus, None);
-        let mut l = settled(l.unwrap());
+        let mut l = settled(walk_listing(&corpus, None).listings.unwrap());
         l.dirs.get_mut("").unwrap().entries.clear();
         l.corpus = "/elsewhere".to_string();
-        assert_eq!(rels(&walk_listing(&corpus, Some(&l)).0), ["1.txt"]);
+        assert_eq!(rels(&walk_listing(&corpus, Some(&l)).entries), ["1.txt"]);
     }
 
     #[cfg(unix)]
@@ -664,8 +754,9 @@ mod tests {
         std::os::unix::fs::symlink(corpus.join("d/1.txt"), corpus.join("link.txt")).unwrap();
         std::os::unix::fs::symlink(corpus.join("d"), corpus.join("dirlink")).unwrap();
         std::os::unix::fs::symlink(corpus.join("gone"), corpus.join("broken.txt")).unwrap();
-        let (fresh, l) = walk_listing(&corpus, None);
-        let (reused, _) = walk_listing(&corpus, Some(&settled(l.unwrap())));
+        let first = walk_listing(&corpus, None);
+        let fresh = first.entries;
+        let reused = walk_listing(&corpus, Some(&settled(first.listings.unwrap()))).entries;
         for entries in [&fresh, &reused] {
             assert_eq!(rels(entries), ["broken.txt", "d/1.txt", "link.txt"]);
             assert!(
