@@ -466,6 +466,29 @@ fn open_source(path: &Path, stamp: &Stamp) -> Option<RecordReader> {
     }
 }
 
+/// Removes the caches another sharding of the corpus left in `out` (`records-K-of-M.bin` and
+/// `dirs-K-of-M.bin` with M other than this run's N): no shard of this sharding reads them, a
+/// merge step would read them for nothing. Nothing is removed by an unsharded run (a shard
+/// directory is not meant to hold one, and caches are never wrong, only unused).
+pub fn remove_stale_caches(out: &Path, suffix: &str) {
+    let Some(ours) = crate::shard::Shard::from_suffix(suffix) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(out.join(CACHE_DIR)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let shard = ["records", "dirs"]
+            .iter()
+            .find_map(|stem| name.strip_prefix(stem)?.strip_suffix(".bin"))
+            .and_then(crate::shard::Shard::from_suffix);
+        if shard.is_some_and(|s| s.count != ours.count) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// `records-K-of-N.bin` (see [`cache_path`] and [`Shard::suffix`](crate::shard::Shard::suffix)).
 fn is_shard_cache_name(name: &str) -> bool {
     name.strip_prefix("records")
@@ -533,6 +556,48 @@ pub fn publish(records: &Path, out: &Path, suffix: &str) -> Result<(), SpillErro
 mod tests {
     use super::*;
     use crate::spill::decode_record;
+
+    #[test]
+    fn caches_of_another_sharding_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join(CACHE_DIR);
+        fs::create_dir_all(&cache).unwrap();
+        let names = [
+            "records-0-of-4.bin",
+            "dirs-0-of-4.bin",
+            "records-1-of-3.bin",
+            "dirs-2-of-3.bin",
+            "records.bin",
+            "dirs.bin",
+            "records-x-of-3.bin",
+            "other-1-of-3.bin",
+        ];
+        for n in names {
+            fs::write(cache.join(n), n).unwrap();
+        }
+        remove_stale_caches(dir.path(), "");
+        assert!(
+            names.iter().all(|n| cache.join(n).exists()),
+            "unsharded: nothing"
+        );
+        remove_stale_caches(dir.path(), "-1-of-4");
+        let left: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| cache.join(n).exists())
+            .collect();
+        assert_eq!(
+            left,
+            [
+                "records-0-of-4.bin",
+                "dirs-0-of-4.bin",
+                "records.bin",
+                "dirs.bin",
+                "records-x-of-3.bin",
+                "other-1-of-3.bin"
+            ]
+        );
+    }
 
     fn stamp() -> Stamp {
         Stamp {

@@ -504,6 +504,39 @@ fn partitioned_by_year_holds_the_same_rows() {
     )
     .unwrap();
     assert!(parts.join("year=2016/facts.parquet").is_file());
+    // Partitions an earlier run wrote and this one has no rows for (every report of that
+    // year gone) are removed, with their directories; files not xxgk's are left alone.
+    fs::create_dir_all(parts.join("year=1999")).unwrap();
+    fs::copy(
+        parts.join("year=2016/facts.parquet"),
+        parts.join("year=1999/facts.parquet"),
+    )
+    .unwrap();
+    fs::create_dir_all(parts.join("year=1998")).unwrap();
+    fs::copy(
+        parts.join("year=2016/reports.parquet"),
+        parts.join("year=1998/reports.parquet"),
+    )
+    .unwrap();
+    fs::write(parts.join("year=1998/notes.txt"), "mine").unwrap();
+    fs::write(
+        parts.join("facts-0-of-3.parquet"),
+        "a table of another sharding",
+    )
+    .unwrap();
+    pipeline::run(
+        &RunOptions {
+            partition_by: vec![PartitionBy::Year],
+            ..opts(&corpus, &parts, 2, 2048)
+        },
+        &k,
+    )
+    .unwrap();
+    assert!(!parts.join("year=1999").exists());
+    assert!(!parts.join("year=1998/reports.parquet").exists());
+    assert!(parts.join("year=1998/notes.txt").is_file());
+    assert!(!parts.join("facts-0-of-3.parquet").exists());
+    assert!(parts.join("year=2016/facts.parquet").is_file());
     for t in TABLES {
         let mut partitioned = 0;
         for e in fs::read_dir(&parts)

@@ -819,7 +819,9 @@ fn write_tables(
             .unwrap_or_else(|_| Err(RunError::Threads("checks writer panicked".to_string())));
         (c, r)
     });
-    Ok(sink::publish(f?, r?, c?)?)
+    let written = sink::publish(f?, r?, c?)?;
+    sink::remove_stale(&opts.out, &opts.shard.suffix(), &written.files)?;
+    Ok(written)
 }
 
 /// Processes a corpus (or one shard of it) and writes the dataset, reusing the results of
@@ -939,6 +941,7 @@ pub fn run_loading<K: std::borrow::Borrow<Knowledge> + Send>(
     if let Some(listings) = listings {
         listings.publish()?;
     }
+    incremental::remove_stale_caches(&opts.out, &suffix);
     phase("publish");
     summary.phases = phases;
     summary.facts = written.facts;

@@ -108,7 +108,7 @@ impl SinkOptions {
 }
 
 /// What was written.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Written {
     /// Rows of facts.parquet.
     pub facts: usize,
@@ -116,6 +116,8 @@ pub struct Written {
     pub reports: usize,
     /// Rows of checks.parquet.
     pub checks: usize,
+    /// The files written (one per table, or one per table and partition).
+    pub files: Vec<PathBuf>,
 }
 
 /// True when a record's facts and checks go into the dataset.
@@ -1033,10 +1035,11 @@ impl Drop for Closed {
 
 /// Renames the completed tables into place together.
 pub fn publish(facts: Closed, reports: Closed, checks: Closed) -> Result<Written, SinkError> {
-    let written = Written {
+    let mut written = Written {
         facts: facts.rows,
         reports: reports.rows,
         checks: checks.rows,
+        files: Vec::new(),
     };
     for mut table in [facts, reports, checks] {
         for (tmp, dest) in std::mem::take(&mut table.pairs) {
@@ -1044,9 +1047,101 @@ pub fn publish(facts: Closed, reports: Closed, checks: Closed) -> Result<Written
                 path: dest.clone(),
                 source,
             })?;
+            written.files.push(dest);
         }
     }
     Ok(written)
+}
+
+/// Removes the table files of earlier runs that the dataset in `dir` must no longer include,
+/// once this run (of shard `suffix`, which wrote `written`) has published its own: a
+/// partition that got no rows this time (every report of that year gone), tables of another
+/// sharding of the corpus (`facts-K-of-4.parquet` after a switch to 8 shards, or unsharded
+/// tables among shards and the reverse). Left alone: this sharding's other shards, and
+/// anything not named like a table of xxgk's (`facts[-K-of-N].parquet`, at the top or in
+/// Hive partition directories). Otherwise a reader of the directory would count stale rows
+/// twice. Returns how many files were removed.
+pub fn remove_stale(dir: &Path, suffix: &str, written: &[PathBuf]) -> Result<usize, SinkError> {
+    let this = crate::shard::Shard::from_suffix(suffix);
+    let mut removed = 0;
+    for path in table_files(dir) {
+        if written.contains(&path) {
+            continue;
+        }
+        let Some(file_suffix) = table_suffix(&path) else {
+            continue;
+        };
+        let stale = file_suffix == suffix
+            || match (this, crate::shard::Shard::from_suffix(file_suffix)) {
+                (Some(ours), Some(theirs)) => ours.count != theirs.count,
+                _ => true,
+            };
+        if stale {
+            fs::remove_file(&path).map_err(|source| SinkError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            removed += 1;
+        }
+    }
+    remove_empty_partitions(dir);
+    Ok(removed)
+}
+
+/// The suffix of a table file's name (`""` or `-K-of-N`), `None` for any other file.
+fn table_suffix(path: &Path) -> Option<&str> {
+    let name = path.file_name()?.to_str()?.strip_suffix(".parquet")?;
+    let suffix = [FactRow::STEM, ReportRow::STEM, CheckRow::STEM]
+        .iter()
+        .find_map(|stem| name.strip_prefix(stem))?;
+    (suffix.is_empty() || crate::shard::Shard::from_suffix(suffix).is_some()).then_some(suffix)
+}
+
+/// Whether a directory name is a Hive partition of ours (`year=…`, `province=…`).
+fn is_partition_dir(name: &str) -> bool {
+    [PartitionBy::Year, PartitionBy::Province]
+        .iter()
+        .any(|p| name.starts_with(&format!("{}=", p.as_str())))
+}
+
+/// The `.parquet` files at the top of `dir` and in its partition directories (two levels at
+/// most: `year=…/province=…`).
+fn table_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            match e.file_type() {
+                Ok(t) if t.is_dir() && depth < 2 && is_partition_dir(&name) => {
+                    dirs.push((path, depth + 1))
+                }
+                Ok(t) if t.is_file() && name.ends_with(".parquet") => out.push(path),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Removes partition directories left empty (deepest first); a directory holding anything
+/// else stays.
+fn remove_empty_partitions(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.file_type().is_ok_and(|t| t.is_dir()) && is_partition_dir(&name) {
+            remove_empty_partitions(&e.path());
+            let _ = fs::remove_dir(e.path()); // fails, harmlessly, unless empty
+        }
+    }
 }
 
 /// The three tables of a dataset, written in streaming fashion and published together.
@@ -1205,6 +1300,64 @@ mod tests {
 
     /// The columns encoded by [`dict`] read back through arrow-rs as the rows they came
     /// from, with the statistics arrow-rs' own writer gives the same arrays.
+    /// What a run removes after publishing: its own tables it did not write this time
+    /// (a partition gone), tables of another sharding; not the other shards of its own
+    /// sharding, not files that are not xxgk's tables.
+    #[test]
+    fn stale_tables_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let files = [
+            "facts-1-of-4.parquet",
+            "reports-1-of-4.parquet",
+            "facts-2-of-4.parquet",
+            "facts-0-of-3.parquet",
+            "facts.parquet",
+            "year=2017/facts-1-of-4.parquet",
+            "year=2016/facts-1-of-4.parquet",
+            "year=2016/checks-3-of-4.parquet",
+            "year=2015/province=山东省/facts-1-of-4.parquet",
+            "mine.parquet",
+            "facts-x-of-4.parquet",
+            "notes/facts.parquet",
+            ".xxgk-cache/records-1-of-4.bin",
+        ];
+        for f in files {
+            fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
+            fs::write(d.join(f), f).unwrap();
+        }
+        let written = vec![
+            d.join("facts-1-of-4.parquet"),
+            d.join("reports-1-of-4.parquet"),
+            d.join("year=2017/facts-1-of-4.parquet"),
+        ];
+        assert_eq!(remove_stale(d, "-1-of-4", &written).unwrap(), 4);
+        let left: Vec<&str> = files
+            .iter()
+            .copied()
+            .filter(|f| d.join(f).exists())
+            .collect();
+        assert_eq!(
+            left,
+            [
+                "facts-1-of-4.parquet",
+                "reports-1-of-4.parquet",
+                "facts-2-of-4.parquet",
+                "year=2017/facts-1-of-4.parquet",
+                "year=2016/checks-3-of-4.parquet",
+                "mine.parquet",
+                "facts-x-of-4.parquet",
+                "notes/facts.parquet",
+                ".xxgk-cache/records-1-of-4.bin",
+            ]
+        );
+        assert!(!d.join("year=2015").exists(), "emptied partitions go");
+        // An unsharded run removes every shard's tables.
+        assert_eq!(remove_stale(d, "", &[]).unwrap(), 5);
+        assert!(!d.join("year=2016").exists() && !d.join("year=2017").exists());
+        assert!(d.join("mine.parquet").is_file() && d.join("notes/facts.parquet").is_file());
+    }
+
     #[test]
     fn dictionary_columns_read_back_like_arrow_rs_output() {
         use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
