@@ -306,9 +306,14 @@ impl Drop for Staged {
     }
 }
 
-/// The corpus root as listings record it.
+/// The corpus root as listings record it: its canonical path, so that a run given the
+/// corpus by a relative path, or through a symlink, uses the listings of one given it by
+/// another path to the same directory.
 fn corpus_key(corpus: &Path) -> String {
-    corpus.to_string_lossy().into_owned()
+    fs::canonicalize(corpus)
+        .unwrap_or_else(|_| corpus.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Joins a relative directory and a name.
@@ -732,6 +737,19 @@ mod tests {
         // Settled, the same stale listing is believed: this is what the stamp test rests on.
         let entries = walk_listing(&corpus, Some(&settled(stale))).entries;
         assert!(entries.is_empty());
+    }
+
+    #[test]
+    fn listings_are_found_whatever_path_names_the_corpus() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("c");
+        write(&corpus.join("a/1.txt"), "1");
+        let l = settled(walk_listing(&corpus, None).listings.unwrap());
+        let other_name = corpus.join("a").join("..");
+        assert_eq!(
+            walk_listing(&other_name, Some(&l)).dirs_reused,
+            l.dirs.len()
+        );
     }
 
     #[test]
