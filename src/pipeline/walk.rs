@@ -6,16 +6,17 @@
 //! close: five system calls each) was a third of the run's CPU when nothing else had to be
 //! done. So each run leaves its directories' listings in the cache ([`Listings`]), and the next
 //! run reads again only the directories whose `stat` changed (each alone: below it, every
-//! directory is judged by its own stamp) and walks new ones afresh.
+//! directory is judged on its own) and walks new ones afresh.
 //!
-//! Why an unchanged stamp means an unchanged listing: creating, removing or renaming an entry
-//! changes its directory's mtime and ctime, and no tool can set a ctime back. A listing is
-//! trusted only when its directory had settled (ctime and mtime) more than a second before the
-//! run that recorded it began, the same test the file stamps pass
-//! ([`FileStamp::settled_before`]): a change made while that run read the directory, or
-//! within the clock's resolution, shows as a ctime after the run's start, and the directory
-//! is read again. Files themselves are `stat`ed on every run, as before; a listing only saves
-//! reading their names.
+//! Why a listing can be trusted: creating, removing or renaming an entry sets its directory's
+//! mtime and ctime to the time of the change, and no tool can set a ctime back. A listing
+//! recorded by a run was true at some moment after that run began (it was read then, or
+//! found true then). So when the directory's ctime and mtime are now still more than a second
+//! before that run began, nothing has changed in it since, and its listing is used; the same
+//! inode and device make sure it is the same directory. The second is the clock's resolution,
+//! the margin the file stamps keep too ([`FileStamp::settled_before`]). The inode is the one
+//! the parent's `readdir` gave, so recording a listing costs no system call of its own. Files
+//! themselves are `stat`ed on every run, as before; a listing only saves reading their names.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -118,11 +119,13 @@ pub fn walk_listing(corpus: &Path, previous: Option<&Listings>) -> Walk {
     }
 }
 
-/// What a directory held, and its stamp when it was read.
+/// What a directory held, and which directory it was.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DirListing {
-    /// The directory's own stamp, taken before its entries were read.
-    pub stamp: FileStamp,
+    /// The directory's inode number.
+    pub ino: u64,
+    /// The device it is on (the corpus root's, for directories found by the walker).
+    pub dev: u64,
     /// Its entries: name and kind.
     pub entries: Vec<(String, Kind)>,
 }
@@ -176,7 +179,7 @@ pub struct Listings {
     pub dirs: BTreeMap<String, DirListing>,
 }
 
-const MAGIC: &str = "xxgk-dirs-v1";
+const MAGIC: &str = "xxgk-dirs-v2";
 
 /// Where the listings of the run with shard `suffix` are kept in output directory `out`.
 pub fn listings_path(out: &Path, suffix: &str) -> PathBuf {
@@ -199,13 +202,7 @@ impl Listings {
             let mut dirs = BTreeMap::new();
             for _ in 0..n {
                 let rel = d.str()?;
-                let stamp = FileStamp {
-                    size: d.varint()?,
-                    mtime_ns: d.u64()? as i64,
-                    ctime_ns: d.u64()? as i64,
-                    ino: d.varint()?,
-                    dev: d.varint()?,
-                };
+                let (ino, dev) = (d.varint()?, d.varint()?);
                 let count = d.varint()?;
                 let mut entries = Vec::with_capacity(count.min(1 << 16) as usize);
                 for _ in 0..count {
@@ -215,7 +212,7 @@ impl Listings {
                     };
                     entries.push((name, kind));
                 }
-                dirs.insert(rel, DirListing { stamp, entries });
+                dirs.insert(rel, DirListing { ino, dev, entries });
             }
             Ok(Some(Listings {
                 corpus,
@@ -261,13 +258,9 @@ impl Listings {
         e.u64(self.started_ns as u64)?;
         e.varint(self.dirs.len() as u64)?;
         for (rel, listing) in &self.dirs {
-            let s = &listing.stamp;
             e.str(rel)?;
-            e.varint(s.size)?;
-            e.u64(s.mtime_ns as u64)?;
-            e.u64(s.ctime_ns as u64)?;
-            e.varint(s.ino)?;
-            e.varint(s.dev)?;
+            e.varint(listing.ino)?;
+            e.varint(listing.dev)?;
             e.varint(listing.entries.len() as u64)?;
             for (name, kind) in &listing.entries {
                 e.short_str(name)?;
@@ -340,8 +333,9 @@ fn dir_stamp(path: &Path, is_root: bool) -> Option<FileStamp> {
 /// What a walk found: the entries, and the listing of every directory it read or reused.
 type Listed = (Vec<Entry>, Vec<(String, DirListing)>);
 
-/// Walks `corpus`, reading again only the directories whose stamp changed since `previous`
-/// (each with the fresh walker, subtree and all). `None` when a file listed as present can
+/// Walks `corpus`, reading again only the directories that changed since `previous` (see
+/// [`Reuse::visit`]), and returns what it found with the number of listings used as they
+/// were. `None` when a file listed as present can
 /// no longer be `stat`ed: a race with whatever is changing the corpus, for which the fresh
 /// walk, with its own error reports, is the reference.
 fn walk_reusing(corpus: &Path, previous: &Listings) -> Option<(Listed, usize)> {
@@ -382,9 +376,9 @@ struct Reuse<'a> {
 }
 
 impl<'a> Reuse<'a> {
-    /// Visits directory `rel`: from its listing when its stamp is the recorded one and had
-    /// settled before the recording run; read again (this directory only: its
-    /// subdirectories are judged by their own stamps) when it changed; with the fresh walker,
+    /// Visits directory `rel`: from its listing when it is the directory recorded and had
+    /// settled before the recording run began; read again (this directory only: its
+    /// subdirectories are judged on their own) when it changed; with the fresh walker,
     /// subtree and all, when it is new.
     fn visit<'s>(&'s self, scope: &rayon::Scope<'s>, rel: String) {
         let path = if rel.is_empty() {
@@ -395,7 +389,8 @@ impl<'a> Reuse<'a> {
         let stamp = dir_stamp(&path, rel.is_empty());
         let listing = match (self.previous.dirs.get(&rel), stamp) {
             (Some(l), Some(now))
-                if now == l.stamp && l.stamp.settled_before(self.previous.started_ns) =>
+                if (now.ino, now.dev) == (l.ino, l.dev)
+                    && now.settled_before(self.previous.started_ns) =>
             {
                 self.reused
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -430,9 +425,9 @@ impl<'a> Reuse<'a> {
     }
 }
 
-/// The listing of one directory read now, with `stamp` taken before. `None` when it cannot
-/// be read or holds a name that is not UTF-8 (the fresh walker then handles it, as it would
-/// on a first run).
+/// The listing of one directory read now (`stamp` is its own). `None` when it cannot be
+/// read or holds a name that is not UTF-8 (the fresh walker then handles it, as it would on
+/// a first run).
 fn read_listing(path: &Path, stamp: FileStamp) -> Option<DirListing> {
     let mut entries = Vec::new();
     for e in fs::read_dir(path).ok()? {
@@ -441,7 +436,11 @@ fn read_listing(path: &Path, stamp: FileStamp) -> Option<DirListing> {
         entries.push((name, Kind::of(e.file_type().ok()?)));
     }
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Some(DirListing { stamp, entries })
+    Some(DirListing {
+        ino: stamp.ino,
+        dev: stamp.dev,
+        entries,
+    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -451,20 +450,48 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Walks directory `root` (at `rel` in the corpus) with the parallel walker, recording the
 /// listing of every directory it reads.
 fn walk_fresh(root: &Path, rel: &str) -> Listed {
-    // Each directory's stamp is taken when the walker hands it over, before or after it reads
-    // the directory: either way a change made in between shows as a ctime after this run's
-    // start, and the listing is not trusted by the next run (see the module comment).
+    // Directories below the root are identified by the inode their parent's `readdir` gave
+    // and the root's device; the root by its `stat`.
     let all = Mutex::new(Found::default());
-    if let Some(stamp) = dir_stamp(root, rel.is_empty()) {
-        lock(&all).stamps.push((rel.to_string(), stamp));
+    let Some(root_stamp) = dir_stamp(root, rel.is_empty()) else {
+        // Not a directory (any more): the walker reports what it finds, nothing is listed.
+        let found = walk_found(root, rel, &all);
+        return (found.entries, Vec::new());
+    };
+    lock(&all).dirs.push((rel.to_string(), root_stamp.ino));
+    let found = walk_found(root, rel, &all);
+    let dev = root_stamp.dev;
+    let mut listings: BTreeMap<String, DirListing> = found
+        .dirs
+        .into_iter()
+        .map(|(rel, ino)| {
+            let entries = Vec::new();
+            (rel, DirListing { ino, dev, entries })
+        })
+        .collect();
+    for (parent, name, kind) in found.children {
+        if let Some(l) = listings.get_mut(&parent) {
+            l.entries.push((name, kind));
+        }
     }
+    for dir in found.unlisted {
+        listings.remove(&dir);
+    }
+    for l in listings.values_mut() {
+        l.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    }
+    (found.entries, listings.into_iter().collect())
+}
+
+/// Runs the parallel walker over `root`, adding what it finds to `all`, and returns it.
+fn walk_found(root: &Path, rel: &str, all: &Mutex<Found>) -> Found {
     ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .follow_links(false)
         .build_parallel()
         .run(|| {
             let mut found = ThreadFound {
-                all: &all,
+                all,
                 local: Found::default(),
             };
             Box::new(move |item| {
@@ -472,39 +499,15 @@ fn walk_fresh(root: &Path, rel: &str) -> Listed {
                 ignore::WalkState::Continue
             })
         });
-    let Found {
-        entries,
-        stamps,
-        children,
-        unlisted,
-    } = all.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut listings: BTreeMap<String, DirListing> = stamps
-        .into_iter()
-        .map(|(rel, stamp)| {
-            let entries = Vec::new();
-            (rel, DirListing { stamp, entries })
-        })
-        .collect();
-    for (parent, name, kind) in children {
-        if let Some(l) = listings.get_mut(&parent) {
-            l.entries.push((name, kind));
-        }
-    }
-    for dir in unlisted {
-        listings.remove(&dir);
-    }
-    for l in listings.values_mut() {
-        l.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    }
-    (entries, listings.into_iter().collect())
+    std::mem::take(&mut *lock(all))
 }
 
-/// What a fresh walk found: entries, directory stamps, and (parent, name, kind) of every
-/// entry below the root.
+/// What a fresh walk found: entries, directories with their inode numbers, and (parent,
+/// name, kind) of every entry below the root.
 #[derive(Default)]
 struct Found {
     entries: Vec<Entry>,
-    stamps: Vec<(String, FileStamp)>,
+    dirs: Vec<(String, u64)>,
     children: Vec<(String, String, Kind)>,
     /// Directories holding a name that is not UTF-8: a listing could not name it again, so
     /// none is kept (the next run reads them afresh).
@@ -525,7 +528,7 @@ impl Found {
             return;
         };
         if e.depth() == 0 {
-            return; // the root, stamped by the caller
+            return; // the root, identified by the caller
         }
         let rel = join_rel(rel_root, &relative(root, e.path()));
         let kind = Kind::of(file_type);
@@ -537,8 +540,8 @@ impl Found {
             .push((parent.to_string(), name.to_string(), kind));
         match kind {
             Kind::Dir => {
-                if let Some(stamp) = e.metadata().ok().and_then(|m| FileStamp::of(&m)) {
-                    self.stamps.push((rel, stamp));
+                if let Some(ino) = dirent_ino(&e) {
+                    self.dirs.push((rel, ino));
                 }
             }
             Kind::Symlink => self.entries.extend(symlink_entry(e.path(), rel)),
@@ -561,10 +564,22 @@ impl Drop for ThreadFound<'_> {
     fn drop(&mut self) {
         let mut all = lock(self.all);
         all.entries.append(&mut self.local.entries);
-        all.stamps.append(&mut self.local.stamps);
+        all.dirs.append(&mut self.local.dirs);
         all.children.append(&mut self.local.children);
         all.unlisted.append(&mut self.local.unlisted);
     }
+}
+
+/// The inode number a directory entry's `readdir` gave (no system call); `None` where the
+/// platform has none, and then nothing is listed.
+#[cfg(unix)]
+fn dirent_ino(e: &ignore::DirEntry) -> Option<u64> {
+    e.ino()
+}
+
+#[cfg(not(unix))]
+fn dirent_ino(_: &ignore::DirEntry) -> Option<u64> {
+    None
 }
 
 /// The entry of a walk error: `None` for a directory that cannot be read (its files are
@@ -620,8 +635,14 @@ mod tests {
         fs::write(path, text).unwrap();
     }
 
+    /// Waits until what was just written counts as settled for a walk that begins now (the
+    /// one-second margin of [`FileStamp::settled_before`]).
+    fn settle() {
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+
     /// Listings as the previous run would have left them, recorded long enough ago for
-    /// every directory to count as settled.
+    /// every directory to count as settled, whatever happened to it since.
     fn settled(mut l: Listings) -> Listings {
         l.started_ns = i64::MAX;
         l
@@ -661,7 +682,8 @@ mod tests {
         for f in ["a/1.txt", "a/2.txt", "b/c/3.txt", "b/4.txt", "5.txt"] {
             write(&corpus.join(f), f);
         }
-        let first = settled(walk_listing(&corpus, None).listings.unwrap());
+        settle();
+        let first = walk_listing(&corpus, None).listings.unwrap();
         let unchanged = walk_listing(&corpus, Some(&first));
         assert_eq!(rels(&unchanged.entries), rels(&walk(&corpus)));
         assert_eq!(unchanged.dirs_reused, first.dirs.len());
@@ -697,14 +719,15 @@ mod tests {
         );
     }
 
-    /// A changed directory is read again alone: below it, a directory whose stamp did not
-    /// change keeps its listing (here a deliberately stale one, to show it was used).
+    /// A changed directory is read again alone: below it, a directory that did not change
+    /// keeps its listing (here a deliberately stale one, to show it was used).
     #[test]
     fn below_a_changed_directory_listings_are_still_used() {
         let dir = tempfile::tempdir().unwrap();
         let corpus = dir.path().join("c");
         write(&corpus.join("a/b/1.txt"), "1");
-        let mut stale = settled(walk_listing(&corpus, None).listings.unwrap());
+        settle();
+        let mut stale = walk_listing(&corpus, None).listings.unwrap();
         stale.dirs.get_mut("a/b").unwrap().entries.clear();
         write(&corpus.join("a/2.txt"), "2");
         let walked = walk_listing(&corpus, Some(&stale));
@@ -721,20 +744,20 @@ mod tests {
     }
 
     /// A listing recorded by a run that began before the directory settled is not trusted:
-    /// the directory is read again even though its stamp is the recorded one.
+    /// the directory is read again although it is the same directory, unchanged since.
     #[test]
     fn unsettled_listings_are_read_again() {
         let dir = tempfile::tempdir().unwrap();
         let corpus = dir.path().join("c");
         write(&corpus.join("a/1.txt"), "1");
         let mut stale = walk_listing(&corpus, None).listings.unwrap();
-        // A listing that misses a file, recorded (as far as the stamps can tell) while the
+        // A listing that misses a file, recorded (as far as the times can tell) while the
         // directory was still being written.
         stale.dirs.get_mut("a").unwrap().entries.clear();
         stale.started_ns = 0;
         let entries = walk_listing(&corpus, Some(&stale)).entries;
         assert_eq!(rels(&entries), ["a/1.txt"]);
-        // Settled, the same stale listing is believed: this is what the stamp test rests on.
+        // Settled, the same stale listing is believed: this is what the test rests on.
         let entries = walk_listing(&corpus, Some(&settled(stale))).entries;
         assert!(entries.is_empty());
     }
