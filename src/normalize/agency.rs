@@ -48,6 +48,15 @@ pub struct Candidate {
     pub source: Source,
 }
 
+/// A year as titles and opening sentences write it: 2017年, 二〇一七年.
+const YEAR: &str = r"(?:(?:19|20)\d{2}|二[〇○零Ｏ0][〇○零Ｏ0一二三四五六七八九]{2})年";
+
+/// The part of the opening sentence after its opening words (现公布…): the name, up to an
+/// optional 关于 before the year.
+fn opening_rest() -> String {
+    format!(r"(.{{2,60}}?)(?:关于)?{YEAR}")
+}
+
 /// Precompiled patterns and the abbreviation table.
 #[derive(Debug)]
 pub struct AgencyPatterns {
@@ -97,7 +106,6 @@ impl AgencyPatterns {
                 }
             }
         }
-        let year = r"(?:(?:19|20)\d{2}|二[〇○零Ｏ0][〇○零Ｏ0一二三四五六七八九]{2})年";
         let alt = |w: &[String]| alternatives(w);
         AgencyPatterns {
             abbreviations: abbr,
@@ -108,7 +116,7 @@ impl AgencyPatterns {
                 alt(&words.label),
                 alt(&words.label_remark)
             )),
-            opening: SentencePattern::new(&words.opening, &format!(r"(.{{2,60}}?)(?:关于)?{year}")),
+            opening: SentencePattern::new(&words.opening, &opening_rest()),
             compiled_by: SentencePattern::new(
                 &words.compiled_by,
                 &format!(r"(.{{2,40}}?)(?:{})", alt(&words.compiled_by_end)),
@@ -129,7 +137,7 @@ impl AgencyPatterns {
             brackets: compile(
                 r"\([^)]*\)|（[^）]*）|【[^】]*】|\[[^\]]*\]|〔[^〕]*〕|<[^>]*>|《|》|\x22",
             ),
-            title_year: compile(year),
+            title_year: compile(YEAR),
             township: compile(&format!(
                 r"^(\p{{Han}}{{1,8}}?(?:{}))(?:{})?$",
                 alt(&words.township_end),
@@ -624,8 +632,7 @@ mod tests {
     #[test]
     fn sentence_patterns_match_like_their_unanchored_search() {
         let words = NameWords::embedded();
-        let year = r"(?:(?:19|20)\d{2}|二[〇○零Ｏ0][〇○零Ｏ0一二三四五六七八九]{2})年";
-        let rest = format!(r"(.{{2,60}}?)(?:关于)?{year}");
+        let rest = opening_rest();
         let ours = SentencePattern::new(&words.opening, &rest);
         let theirs = Regex::new(&format!("(?:{}){rest}", alternatives(&words.opening))).unwrap();
         let pieces = [

@@ -91,9 +91,11 @@ impl NameWords {
             );
             list.push(row.word);
         }
-        for kind in KINDS {
-            let list = w.list_mut(kind).expect("a known kind");
-            assert!(!list.is_empty(), "{FILE}: no words of kind {kind:?}");
+        for (kind, list) in KINDS {
+            assert!(
+                !list(&mut w).is_empty(),
+                "{FILE}: no words of kind {kind:?}"
+            );
         }
         w
     }
@@ -105,62 +107,39 @@ impl NameWords {
 
     /// The list of a kind (`None` for unknown kinds).
     fn list_mut(&mut self, kind: &str) -> Option<&mut Vec<String>> {
-        Some(match kind {
-            "agency_end" => &mut self.agency_end,
-            "not_name" => &mut self.not_name,
-            "topic" => &mut self.topic,
-            "pronoun" => &mut self.pronoun,
-            "pronoun_unit" => &mut self.pronoun_unit,
-            "township_end" => &mut self.township_end,
-            "township_suffix" => &mut self.township_suffix,
-            "township_not" => &mut self.township_not,
-            "label" => &mut self.label,
-            "label_remark" => &mut self.label_remark,
-            "label_stop" => &mut self.label_stop,
-            "opening" => &mut self.opening,
-            "compiled_by" => &mut self.compiled_by,
-            "compiled_by_end" => &mut self.compiled_by_end,
-            "contact" => &mut self.contact,
-            "contact_end" => &mut self.contact_end,
-            "contact_agency_end" => &mut self.contact_agency_end,
-            "label_line" => &mut self.label_line,
-            "traditional_mark" => &mut self.traditional_mark,
-            "phone" => &mut self.phone,
-            "postal" => &mut self.postal,
-            "period_word" => &mut self.period_word,
-            "date_label" => &mut self.date_label,
-            "date_label_end" => &mut self.date_label_end,
-            _ => return None,
-        })
+        KINDS
+            .iter()
+            .find(|(name, _)| *name == kind)
+            .map(|(_, list)| list(self))
     }
 }
 
-/// Every kind, each of which must have words.
-const KINDS: [&str; 24] = [
-    "agency_end",
-    "not_name",
-    "topic",
-    "pronoun",
-    "pronoun_unit",
-    "township_end",
-    "township_suffix",
-    "township_not",
-    "label",
-    "label_remark",
-    "label_stop",
-    "opening",
-    "compiled_by",
-    "compiled_by_end",
-    "contact",
-    "contact_end",
-    "contact_agency_end",
-    "label_line",
-    "traditional_mark",
-    "phone",
-    "postal",
-    "period_word",
-    "date_label",
-    "date_label_end",
+/// Every kind with its list, each of which must have words.
+const KINDS: [(&str, fn(&mut NameWords) -> &mut Vec<String>); 24] = [
+    ("agency_end", |w| &mut w.agency_end),
+    ("not_name", |w| &mut w.not_name),
+    ("topic", |w| &mut w.topic),
+    ("pronoun", |w| &mut w.pronoun),
+    ("pronoun_unit", |w| &mut w.pronoun_unit),
+    ("township_end", |w| &mut w.township_end),
+    ("township_suffix", |w| &mut w.township_suffix),
+    ("township_not", |w| &mut w.township_not),
+    ("label", |w| &mut w.label),
+    ("label_remark", |w| &mut w.label_remark),
+    ("label_stop", |w| &mut w.label_stop),
+    ("opening", |w| &mut w.opening),
+    ("compiled_by", |w| &mut w.compiled_by),
+    ("compiled_by_end", |w| &mut w.compiled_by_end),
+    ("contact", |w| &mut w.contact),
+    ("contact_end", |w| &mut w.contact_end),
+    ("contact_agency_end", |w| &mut w.contact_agency_end),
+    ("label_line", |w| &mut w.label_line),
+    ("traditional_mark", |w| &mut w.traditional_mark),
+    ("phone", |w| &mut w.phone),
+    ("postal", |w| &mut w.postal),
+    ("period_word", |w| &mut w.period_word),
+    ("date_label", |w| &mut w.date_label),
+    ("date_label_end", |w| &mut w.date_label_end),
 ];
 
 /// The words as the alternatives of a pattern, in order, each escaped (`局|委|\(盖章\)`).
@@ -195,15 +174,19 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_is_listed_once() {
+    fn every_kind_is_listed_once_with_its_own_list() {
+        let mut names: Vec<&str> = KINDS.iter().map(|(name, _)| *name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), KINDS.len());
+        // Each kind's words land in a list of their own.
         let mut w = NameWords::default();
-        for kind in KINDS {
-            assert!(w.list_mut(kind).is_some(), "{kind}");
+        for (i, (_, list)) in KINDS.iter().enumerate() {
+            list(&mut w).push(i.to_string());
         }
-        let mut sorted = KINDS.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        assert_eq!(sorted.len(), KINDS.len());
+        for (i, (kind, list)) in KINDS.iter().enumerate() {
+            assert_eq!(list(&mut w), &vec![i.to_string()], "{kind}");
+        }
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub enum PartitionBy {
 }
 
 impl PartitionBy {
+    /// Every partition column.
+    pub const ALL: [PartitionBy; 2] = [PartitionBy::Year, PartitionBy::Province];
+
     /// The column name, also the directory key.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -1099,7 +1102,7 @@ fn table_suffix(path: &Path) -> Option<&str> {
 
 /// Whether a directory name is a Hive partition of ours (`year=…`, `province=…`).
 fn is_partition_dir(name: &str) -> bool {
-    [PartitionBy::Year, PartitionBy::Province]
+    PartitionBy::ALL
         .iter()
         .any(|p| name.starts_with(&format!("{}=", p.as_str())))
 }
