@@ -114,8 +114,11 @@ impl NameWords {
     }
 }
 
+/// The list of one kind in [`NameWords`].
+type ListOf = fn(&mut NameWords) -> &mut Vec<String>;
+
 /// Every kind with its list, each of which must have words.
-const KINDS: [(&str, fn(&mut NameWords) -> &mut Vec<String>); 24] = [
+const KINDS: [(&str, ListOf); 24] = [
     ("agency_end", |w| &mut w.agency_end),
     ("not_name", |w| &mut w.not_name),
     ("topic", |w| &mut w.topic),
