@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use crate::model::{Check, Date, Fact, Identity, Level, Method, ReportRecord, Status, Template};
 use std::sync::Arc;
 
-use crate::sink::{CheckRow, FactRow, RecordColumns, Shared};
+use crate::sink::{CheckRow, FactRow, RecordColumns, Shared, Text};
 
 /// Why spilling failed.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +125,23 @@ fn corrupt(what: &str) -> io::Error {
 pub struct Dec<R: Read> {
     r: R,
     scratch: Vec<u8>,
+}
+
+impl<'a> Dec<&'a [u8]> {
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        self.r
+    }
+
+    /// A string written by [`Enc::short_str`], borrowed from the input (no copy).
+    pub fn short_str_ref(&mut self) -> io::Result<&'a str> {
+        let len = self.varint()? as usize;
+        let Some((s, rest)) = self.r.split_at_checked(len) else {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        };
+        self.r = rest;
+        std::str::from_utf8(s).map_err(|_| corrupt("string"))
+    }
 }
 
 impl<R: Read> Dec<R> {
@@ -240,10 +257,6 @@ impl<R: Read> Dec<R> {
             .map(str::to_string)
             .map_err(|_| corrupt("string"))
     }
-    /// A string written by [`Enc::short_str`], looked up in `names`.
-    pub fn short_named(&mut self, names: &mut Names) -> io::Result<Shared> {
-        names.get(self.short_bytes()?)
-    }
     /// The bytes of a name written by [`Enc::name`]: the vocabulary's, or the scratch
     /// buffer's.
     fn name_bytes(&mut self) -> io::Result<&[u8]> {
@@ -261,12 +274,20 @@ impl<R: Read> Dec<R> {
             .map(str::to_string)
             .map_err(|_| corrupt("string"))
     }
-    /// A name written by [`Enc::name`], shared through `names`.
-    pub fn shared_name(&mut self, names: &mut Names) -> io::Result<Shared> {
+    /// A name written by [`Enc::name`]: the vocabulary's, or appended to a report's `text`.
+    pub fn text_name(&mut self, text: &mut String) -> io::Result<Text> {
         match self.varint()? {
-            0 => self.short_named(names),
-            code => names.coded(code - 1),
+            0 => self.text_short(text),
+            code => VOCABULARY
+                .name(code - 1)
+                .map(Text::Named)
+                .ok_or_else(|| corrupt("name number")),
         }
+    }
+    /// A string written by [`Enc::short_str`], appended to a report's `text`.
+    pub fn text_short(&mut self, text: &mut String) -> io::Result<Text> {
+        let s = std::str::from_utf8(self.short_bytes()?).map_err(|_| corrupt("string"))?;
+        Ok(Text::push(text, s))
     }
 
     /// Skips a string.
@@ -467,82 +488,65 @@ impl Vocabulary {
 pub static VOCABULARY: std::sync::LazyLock<Vocabulary> =
     std::sync::LazyLock::new(Vocabulary::embedded);
 
-/// Strings seen before (indicator ids, units), handed out as [`Shared`] without allocating
-/// again. Bounded: past [`Names::MAX`] entries it starts afresh.
+/// Strings seen before (check ids), handed out as [`Shared`] without allocating again.
+/// Bounded: past [`Names::MAX`] entries it starts afresh.
 #[derive(Debug, Default)]
-pub struct Names(FxHashMap<Box<[u8]>, Shared>, Vec<Option<Shared>>);
+pub struct Names(FxHashMap<Box<str>, Shared>);
 
 impl Names {
     /// Most names kept.
     pub const MAX: usize = 4096;
 
-    /// The shared copy of the vocabulary's name number `code`.
-    fn coded(&mut self, code: u64) -> io::Result<Shared> {
-        let i = usize::try_from(code).map_err(|_| corrupt("name number"))?;
-        if let Some(Some(s)) = self.1.get(i) {
-            return Ok(s.clone());
-        }
-        let s: Shared = VOCABULARY
-            .name(code)
-            .ok_or_else(|| corrupt("name number"))?
-            .into();
-        if self.1.len() <= i {
-            self.1.resize(i + 1, None);
-        }
-        self.1[i] = Some(s.clone());
-        Ok(s)
-    }
-
     /// The shared copy of `s`.
     pub fn intern(&mut self, s: &str) -> Shared {
-        self.get(s.as_bytes())
-            .expect("a str is valid UTF-8, the only way get fails")
-    }
-
-    fn get(&mut self, bytes: &[u8]) -> io::Result<Shared> {
-        if let Some(s) = self.0.get(bytes) {
-            return Ok(s.clone());
+        if let Some(shared) = self.0.get(s) {
+            return shared.clone();
         }
-        let s: Shared = std::str::from_utf8(bytes)
-            .map_err(|_| corrupt("string"))?
-            .into();
+        let shared: Shared = s.into();
         if self.0.len() >= Self::MAX {
             self.0.clear();
         }
-        self.0.insert(bytes.into(), s.clone());
-        Ok(s)
+        self.0.insert(s.into(), shared.clone());
+        shared
     }
 }
 
 /// The fact rows of an encoded record, the `file`-th file walked, in the record's order.
-/// Decoded straight into rows: indicator and unit come from `names`, and the report's
-/// columns are allocated once.
-pub fn decode_fact_rows(raw: &[u8], file: u32, names: &mut Names) -> io::Result<Vec<FactRow>> {
+/// Decoded straight into rows: indicator and unit are taxonomy names where they can be, the
+/// other strings go into the report's text, and the report's columns are allocated once.
+pub fn decode_fact_rows(raw: &[u8], file: u32) -> io::Result<Vec<FactRow>> {
     let d = &mut Dec::new(raw);
     let head = decode_head(d)?;
-    let record = RecordColumns::of(&head);
     let n = d.u32()?;
     d.u32()?;
-    let mut rows = Vec::with_capacity((n as usize).min(1 << 16));
-    for seq in 0..n {
-        let indicator = d.shared_name(names)?;
+    // The report's columns can only be built once the text the spans point into is complete.
+    let mut text = String::new();
+    let mut facts = Vec::with_capacity((n as usize).min(1 << 16));
+    for _ in 0..n {
+        let indicator = d.text_name(&mut text)?;
         let value = d.opt_f64()?;
-        let value_raw = d.short_named(names)?;
-        let unit = d.shared_name(names)?;
+        let value_raw = d.text_short(&mut text)?;
+        let unit = d.text_name(&mut text)?;
         let method = d.method()?;
-        rows.push(FactRow {
-            record: record.clone(),
-            indicator,
-            value,
-            value_raw,
-            unit,
-            method,
-            source_line: line(d)?,
-            file,
-            seq,
-        });
+        facts.push((indicator, value, value_raw, unit, method, line(d)?));
     }
-    Ok(rows)
+    let record = Arc::new(RecordColumns::with_text(&head, text));
+    let rows = facts.into_iter().zip(0..);
+    Ok(rows
+        .map(
+            |((indicator, value, value_raw, unit, method, source_line), seq)| FactRow {
+                record: record.clone(),
+                indicator,
+                value,
+                value_raw,
+                unit,
+                method,
+                source_line,
+                file,
+                seq,
+            },
+        )
+        .collect())
 }
 
 /// A record decoded for its summary (see [`skim_record`]).
@@ -731,7 +735,6 @@ pub struct FactMemo {
     scratch: Vec<u8>,
     agency: Option<Shared>,
     indicator: Option<Shared>,
-    unit: Option<Shared>,
     province: Option<Shared>,
     city: Option<Shared>,
     county: Option<Shared>,
@@ -771,6 +774,7 @@ fn decode_record_columns(bytes: &[u8], m: &mut FactMemo) -> io::Result<RecordCol
         },
         report_id: d.shared(&mut m.report_id)?,
         source_path: d.shared(&mut m.source_path)?,
+        text: Box::default(),
     })
 }
 
@@ -812,23 +816,39 @@ impl RunRow for FactRow {
     }
     fn encode<W: Write>(&self, e: &mut Enc<W>) -> io::Result<()> {
         encode_record_block(e, &self.record)?;
-        e.str(&self.indicator)?;
+        e.name(self.indicator())?;
         e.opt_f64(self.value)?;
-        e.str(&self.value_raw)?;
-        e.str(&self.unit)?;
+        e.short_str(self.value_raw())?;
+        e.name(self.unit())?;
         e.method(self.method)?;
         e.u32(self.source_line as u32)?;
         e.u32(self.file)?;
         e.u32(self.seq)
     }
     type Memo = FactMemo;
+    /// A spilled row's strings come with it: the row gets columns of its own when it has
+    /// any that are not taxonomy names (rows of a sorted run alternate between reports).
     fn decode<R: Read>(d: &mut Dec<R>, m: &mut FactMemo) -> io::Result<Self> {
+        let record = decode_record_block(d, m)?;
+        let mut text = String::new();
+        let indicator = d.text_name(&mut text)?;
+        let value = d.opt_f64()?;
+        let value_raw = d.text_short(&mut text)?;
+        let unit = d.text_name(&mut text)?;
+        let record = if text.is_empty() {
+            record
+        } else {
+            Arc::new(RecordColumns {
+                text: text.into(),
+                ..(*record).clone()
+            })
+        };
         Ok(FactRow {
-            record: decode_record_block(d, m)?,
-            indicator: d.shared(&mut m.indicator)?,
-            value: d.opt_f64()?,
-            value_raw: d.str()?.into(),
-            unit: d.shared(&mut m.unit)?,
+            record,
+            indicator,
+            value,
+            value_raw,
+            unit,
             method: d.method()?,
             source_line: d.u32()? as i32,
             file: d.u32()?,
@@ -1194,10 +1214,10 @@ mod tests {
         let back = decode_record(&mut Dec::new(buf.as_slice())).unwrap();
         let sorted = vec![r.facts[1].clone(), r.facts[2].clone(), r.facts[0].clone()];
         assert_eq!(back.facts, sorted);
-        let rows = decode_fact_rows(&buf, 7, &mut Names::default()).unwrap();
+        let rows = decode_fact_rows(&buf, 7).unwrap();
         let got: Vec<(&str, &str, &str, i32, u32)> = rows
             .iter()
-            .map(|f| (&*f.indicator, &*f.value_raw, &*f.unit, f.source_line, f.seq))
+            .map(|f| (f.indicator(), f.value_raw(), f.unit(), f.source_line, f.seq))
             .collect();
         assert_eq!(
             got,
@@ -1222,9 +1242,9 @@ mod tests {
         for run in 0..(MAX_FAN_IN as u32 + 5) {
             let rows: Vec<FactRow> = (0..3)
                 .map(|n| {
-                    let mut f = FactRow::of(&r, &r.facts[0], run, n);
-                    f.indicator = format!("i{}", (run * 7 + n * 13) % 11).into();
-                    f
+                    let mut fact = r.facts[0].clone();
+                    fact.indicator = format!("i{}", (run * 7 + n * 13) % 11);
+                    FactRow::of(&r, &fact, run, n)
                 })
                 .collect();
             all.extend(rows.clone());

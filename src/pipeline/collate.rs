@@ -101,9 +101,7 @@ impl Collator<'_> {
             let rows = RECORD.with_borrow_mut(|raw| {
                 self.store
                     .read_into(self.files.files[file as usize].at, raw)?;
-                NAMES
-                    .with_borrow_mut(|names| decode_fact_rows(raw, file, names))
-                    .map_err(|source| self.corrupt(source))
+                decode_fact_rows(raw, file).map_err(|source| self.corrupt(source))
             })?;
             debug_assert!(rows.is_sorted_by(|a, b| a.cmp_within_report(b).is_le()));
             Ok(rows)
@@ -350,7 +348,6 @@ impl Ord for CompactId {
 mod tests {
     use super::*;
     use crate::model::{Fact, Method};
-    use crate::sink::RecordColumns;
 
     /// Three files of one group, each sorted on its own, come out in table order whether the
     /// group stays in memory or spills.
@@ -370,13 +367,12 @@ mod tests {
         let files: Vec<Vec<FactRow>> = (0..3u32)
             .map(|file| {
                 r.report_id = format!("000000000000000{}", 3 - file);
-                let columns = RecordColumns::of(&r);
-                let mut rows: Vec<FactRow> = ["b", "d", "a", "c"]
+                r.facts = ["b", "d", "a", "c"]
                     .iter()
                     .skip(file as usize)
-                    .enumerate()
-                    .map(|(n, i)| FactRow::with(&columns, &fact(i), file, n as u32))
+                    .map(|i| fact(i))
                     .collect();
+                let mut rows = FactRow::rows_of(&r, file);
                 rows.sort_by(FactRow::sort_cmp);
                 rows
             })

@@ -134,16 +134,19 @@ pub type Shared = Arc<str>;
 
 /// One row of facts.parquet, with the position it came from (file index in walk order, fact
 /// index in the file) so sorted runs merge into exactly the order of a stable in-memory sort.
-/// The columns of the report are shared by all its rows ([`RecordColumns`]), and indicator
-/// unit and value_raw are [`Shared`]: a row is small to move and allocates nothing of its own.
-#[derive(Debug, Clone, PartialEq)]
+/// The columns of the report are shared by all its rows ([`RecordColumns`]), and indicator,
+/// unit and value_raw are [`Text`]s: names of the taxonomy or spans of the report's own
+/// text. A row is small to move, allocates nothing of its own and shares no string with the
+/// rows of other reports (interning value_raw and counting references to indicator names
+/// from two threads at once was a fifth of collating).
+#[derive(Debug, Clone)]
 pub struct FactRow {
     /// The report's columns.
     pub record: Arc<RecordColumns>,
-    pub indicator: Shared,
+    pub indicator: Text,
     pub value: Option<f64>,
-    pub value_raw: Shared,
-    pub unit: Shared,
+    pub value_raw: Text,
+    pub unit: Text,
     pub method: Method,
     pub source_line: i32,
     /// Index of the source file in walk order.
@@ -152,8 +155,27 @@ pub struct FactRow {
     pub seq: u32,
 }
 
+/// A string of a fact row: a name of the embedded taxonomy, or a byte range of its
+/// report's [`RecordColumns::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// A name of the taxonomy (indicator id or unit), which lives as long as the program.
+    Named(&'static str),
+    /// Bytes `start..end` of the report's text.
+    Span(u32, u32),
+}
+
+impl Text {
+    /// Appends `s` to a report's `text` and returns its span.
+    pub fn push(text: &mut String, s: &str) -> Text {
+        let start = text.len() as u32;
+        text.push_str(s);
+        Text::Span(start, text.len() as u32)
+    }
+}
+
 /// The report-level columns of a record's fact rows, allocated once per record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RecordColumns {
     pub agency: Option<Shared>,
     pub year: Option<i16>,
@@ -165,13 +187,49 @@ pub struct RecordColumns {
     pub template: Option<Template>,
     pub report_id: Shared,
     pub source_path: Shared,
+    /// The strings of its fact rows that are not taxonomy names ([`Text::Span`]): storage,
+    /// not a column, so two reports with equal columns are equal whatever their text.
+    pub text: Box<str>,
+}
+
+impl PartialEq for RecordColumns {
+    fn eq(&self, o: &RecordColumns) -> bool {
+        (
+            &self.agency,
+            self.year,
+            &self.province,
+            &self.city,
+            &self.county,
+            &self.division_code,
+            self.level,
+            self.template,
+            &self.report_id,
+            &self.source_path,
+        ) == (
+            &o.agency,
+            o.year,
+            &o.province,
+            &o.city,
+            &o.county,
+            &o.division_code,
+            o.level,
+            o.template,
+            &o.report_id,
+            &o.source_path,
+        )
+    }
 }
 
 impl RecordColumns {
-    /// The shared columns of a record.
+    /// The shared columns of a record, without text (enough for its checks).
     pub fn of(r: &ReportRecord) -> Arc<RecordColumns> {
+        Arc::new(RecordColumns::with_text(r, String::new()))
+    }
+
+    /// The columns of a record whose fact rows point into `text`.
+    pub fn with_text(r: &ReportRecord, text: String) -> RecordColumns {
         let shared = |s: &Option<String>| s.as_deref().map(Shared::from);
-        Arc::new(RecordColumns {
+        RecordColumns {
             agency: shared(&r.identity.agency),
             year: r.identity.year,
             province: shared(&r.identity.province),
@@ -182,29 +240,84 @@ impl RecordColumns {
             template: r.template,
             report_id: r.report_id.as_str().into(),
             source_path: r.source_path.as_str().into(),
-        })
+            text: text.into(),
+        }
+    }
+
+    /// The string `t` stands for.
+    pub fn resolve(&self, t: Text) -> &str {
+        match t {
+            Text::Named(s) => s,
+            Text::Span(start, end) => &self.text[start as usize..end as usize],
+        }
+    }
+}
+
+impl PartialEq for FactRow {
+    /// Equal columns and position, wherever the strings are kept.
+    fn eq(&self, o: &FactRow) -> bool {
+        self.record == o.record
+            && self.indicator() == o.indicator()
+            && self.value == o.value
+            && self.value_raw() == o.value_raw()
+            && self.unit() == o.unit()
+            && (self.method, self.source_line, self.file, self.seq)
+                == (o.method, o.source_line, o.file, o.seq)
     }
 }
 
 impl FactRow {
-    /// The row of fact `seq` of record `r`, the `file`-th file walked.
-    pub fn of(r: &ReportRecord, f: &Fact, file: u32, seq: u32) -> FactRow {
-        FactRow::with(&RecordColumns::of(r), f, file, seq)
+    /// The rows of every fact of record `r`, the `file`-th file walked, sharing one
+    /// [`RecordColumns`].
+    pub fn rows_of(r: &ReportRecord, file: u32) -> Vec<FactRow> {
+        let mut text = String::new();
+        let texts: Vec<[Text; 3]> = r
+            .facts
+            .iter()
+            .map(|f| [&f.indicator, &f.value_raw, &f.unit].map(|s| Text::push(&mut text, s)))
+            .collect();
+        let record = Arc::new(RecordColumns::with_text(r, text));
+        r.facts
+            .iter()
+            .zip(texts)
+            .enumerate()
+            .map(|(seq, (f, [indicator, value_raw, unit]))| FactRow {
+                record: record.clone(),
+                indicator,
+                value: f.value,
+                value_raw,
+                unit,
+                method: f.method,
+                source_line: f.line as i32,
+                file,
+                seq: seq as u32,
+            })
+            .collect()
     }
 
-    /// The row of fact `seq` of a record whose shared columns are `c`.
-    pub fn with(c: &Arc<RecordColumns>, f: &Fact, file: u32, seq: u32) -> FactRow {
-        FactRow {
-            record: c.clone(),
-            indicator: f.indicator.as_str().into(),
-            value: f.value,
-            value_raw: f.value_raw.as_str().into(),
-            unit: f.unit.as_str().into(),
-            method: f.method,
-            source_line: f.line as i32,
-            file,
-            seq,
-        }
+    /// The row of fact `f` of record `r`, as fact `seq` of the `file`-th file walked, with
+    /// columns of its own.
+    pub fn of(r: &ReportRecord, f: &Fact, file: u32, seq: u32) -> FactRow {
+        let mut one = r.clone();
+        one.facts = vec![f.clone()];
+        let mut row = FactRow::rows_of(&one, file).remove(0);
+        row.seq = seq;
+        row
+    }
+
+    /// The indicator id.
+    pub fn indicator(&self) -> &str {
+        self.record.resolve(self.indicator)
+    }
+
+    /// The value as written.
+    pub fn value_raw(&self) -> &str {
+        self.record.resolve(self.value_raw)
+    }
+
+    /// The unit.
+    pub fn unit(&self) -> &str {
+        self.record.resolve(self.unit)
     }
 
     /// facts.parquet order: agency, year, indicator, report_id, source_path, then position.
@@ -213,14 +326,14 @@ impl FactRow {
         (
             &a.agency,
             a.year,
-            &self.indicator,
+            self.indicator(),
             &a.report_id,
             &a.source_path,
         )
             .cmp(&(
                 &b.agency,
                 b.year,
-                &o.indicator,
+                o.indicator(),
                 &b.report_id,
                 &b.source_path,
             ))
@@ -231,7 +344,9 @@ impl FactRow {
     /// The order of two rows of the same report: [`FactRow::sort_cmp`] without the report's
     /// constant columns.
     pub fn cmp_within_report(&self, o: &FactRow) -> Ordering {
-        self.indicator.cmp(&o.indicator).then(self.seq.cmp(&o.seq))
+        self.indicator()
+            .cmp(o.indicator())
+            .then(self.seq.cmp(&o.seq))
     }
 }
 
@@ -512,12 +627,12 @@ impl TableRow for FactRow {
         match index {
             0 => record_dict(rows, true, |r| r.agency.as_deref()),
             1 => record_years(rows),
-            2 => dict(rows, false, |r| Some(&*r.indicator)),
+            2 => dict(rows, false, |r| Some(r.indicator())),
             3 => arrow(Arc::new(Float64Array::from_iter(
                 rows.iter().map(|r| r.value),
             ))),
-            4 => dict(rows, false, |r| Some(&*r.value_raw)),
-            5 => dict(rows, false, |r| Some(&*r.unit)),
+            4 => dict(rows, false, |r| Some(r.value_raw())),
+            5 => dict(rows, false, |r| Some(r.unit())),
             6 => record_dict(rows, true, |r| r.province.as_deref()),
             7 => record_dict(rows, true, |r| r.city.as_deref()),
             8 => record_dict(rows, true, |r| r.county.as_deref()),
@@ -1191,13 +1306,7 @@ pub fn write_dataset(
     let mut facts: Vec<FactRow> = Vec::new();
     let mut checks: Vec<CheckRow> = Vec::new();
     for (i, r) in records.iter().enumerate().filter(|(_, r)| contributes(r)) {
-        let columns = RecordColumns::of(r);
-        facts.extend(
-            r.facts
-                .iter()
-                .enumerate()
-                .map(|(n, f)| FactRow::with(&columns, f, i as u32, n as u32)),
-        );
+        facts.extend(FactRow::rows_of(r, i as u32));
         checks.extend(
             r.checks
                 .iter()
@@ -1229,20 +1338,17 @@ mod tests {
         let mut r = ReportRecord::empty("a/b.txt".into(), "0123456789abcdef".into(), 1, "txt");
         r.identity.agency = Some("某市某局".into());
         r.identity.year = Some(2020);
-        let columns = RecordColumns::of(&r);
-        (0..n)
-            .map(|i| {
-                let f = Fact {
-                    indicator: format!("i{i:03}"),
-                    value: Some(i as f64),
-                    value_raw: i.to_string(),
-                    unit: "件".into(),
-                    method: Method::Table,
-                    line: i as u32,
-                };
-                FactRow::with(&columns, &f, 0, i as u32)
+        r.facts = (0..n)
+            .map(|i| Fact {
+                indicator: format!("i{i:03}"),
+                value: Some(i as f64),
+                value_raw: i.to_string(),
+                unit: "件".into(),
+                method: Method::Table,
+                line: i as u32,
             })
-            .collect()
+            .collect();
+        FactRow::rows_of(&r, 0)
     }
 
     fn write(dir: &Path, pieces: Vec<Vec<FactRow>>, one_by_one: bool) -> Vec<u8> {
@@ -1269,7 +1375,7 @@ mod tests {
             r.identity.province = province.map(str::to_string);
             r.identity.year = agency.map(|_| 2021);
             r.template = agency.map(|_| Template::T2021);
-            RecordColumns::of(&r)
+            r
         };
         let reports = [
             report("b/乙.html", Some("某省某厅"), Some("山东省")),
@@ -1277,26 +1383,24 @@ mod tests {
             report("c/丙丁.pdf", Some("北京市某局"), Some("北京市")),
         ];
         reports
-            .iter()
+            .into_iter()
             .enumerate()
-            .map(|(file, columns)| {
-                (0..9)
-                    .map(|i| {
-                        let f = Fact {
-                            indicator: format!("requests.{}", i % 4),
-                            value: (i % 3 != 0).then_some(i as f64),
-                            value_raw: ["", "1", "二", "—"][(i * file) % 4].into(),
-                            unit: if i < 5 { "件" } else { "人次" }.into(),
-                            method: if i % 2 == 0 {
-                                Method::Table
-                            } else {
-                                Method::Text
-                            },
-                            line: i as u32,
-                        };
-                        FactRow::with(columns, &f, file as u32, i as u32)
+            .map(|(file, mut r)| {
+                r.facts = (0..9)
+                    .map(|i| Fact {
+                        indicator: format!("requests.{}", i % 4),
+                        value: (i % 3 != 0).then_some(i as f64),
+                        value_raw: ["", "1", "二", "—"][(i * file) % 4].into(),
+                        unit: if i < 5 { "件" } else { "人次" }.into(),
+                        method: if i % 2 == 0 {
+                            Method::Table
+                        } else {
+                            Method::Text
+                        },
+                        line: i as u32,
                     })
-                    .collect()
+                    .collect();
+                FactRow::rows_of(&r, file as u32)
             })
             .collect()
     }
