@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{
+    AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
+};
 
 /// Which tier a gazetteer division is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +83,9 @@ pub struct Gazetteer {
     pub zones: Vec<Zone>,
     by_code: HashMap<String, usize>,
     patterns: Vec<(String, Vec<Target>)>,
+    /// The names, searched for anchored at the positions [`NameStarts`] lets through.
     matcher: AhoCorasick,
+    starts: NameStarts,
     area_codes: HashMap<String, usize>,
     postal_prefixes: HashMap<String, usize>,
 }
@@ -217,7 +221,8 @@ impl Gazetteer {
             zones: Vec::new(),
             by_code,
             patterns: Vec::new(),
-            matcher: AhoCorasick::new([" "]).unwrap_or_else(|_| unreachable_matcher()),
+            matcher: unreachable_matcher(),
+            starts: NameStarts::default(),
             area_codes: HashMap::new(),
             postal_prefixes: HashMap::new(),
         };
@@ -303,14 +308,16 @@ impl Gazetteer {
         }
         let mut patterns: Vec<(String, Vec<Target>)> = map.into_iter().collect();
         patterns.sort_by(|a, b| a.0.cmp(&b.0));
-        // A full DFA (about 13 MB for the 3,500 names, built once in ~20 ms and shared by all
-        // threads): every scanned line of every report goes through it, and a DFA takes one
-        // table look-up per byte where the default NFA follows failure transitions.
+        // Anchored searches only (see [`Gazetteer::names`]): each walks down one branch of
+        // the names' trie, so the compact NFA is as fast as a DFA here (A/B over 3,000
+        // reports) and builds in a fraction of its time and 13 MB less memory.
         let matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
+            .start_kind(StartKind::Anchored)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(patterns.iter().map(|p| p.0.as_str()))
             .unwrap_or_else(|_| unreachable_matcher());
+        self.starts = NameStarts::new(patterns.iter().map(|p| p.0.as_str()));
         self.patterns = patterns;
         self.matcher = matcher;
     }
@@ -319,7 +326,7 @@ impl Gazetteer {
     /// two-character names (城区, 郊区, 矿区) count only right after their own city's name.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
         let mut out: Vec<Mention> = Vec::new();
-        for m in self.matcher.find_iter(text) {
+        for m in self.names(text) {
             let Some((name, targets)) = self.patterns.get(m.pattern().as_usize()) else {
                 continue;
             };
@@ -341,6 +348,29 @@ impl Gazetteer {
             }
         }
         out
+    }
+
+    /// Every name in `text`, as an unanchored leftmost-longest search finds them, left to
+    /// right, made in steps: at each character that may begin a name (by [`NameStarts`]), the
+    /// longest name beginning there, if any; after a name, on from its end. The unanchored
+    /// automaton took three to four nanoseconds a byte (a 13 MB table, read all over); most
+    /// characters now cost two bit tests.
+    fn names<'t>(&'t self, text: &'t str) -> impl Iterator<Item = aho_corasick::Match> + 't {
+        let mut chars = text.char_indices().peekable();
+        std::iter::from_fn(move || {
+            while let Some((at, c)) = chars.next() {
+                let next = chars.peek().map(|&(_, n)| n);
+                if !self.starts.may_start(c, next) {
+                    continue;
+                }
+                let input = Input::new(text).range(at..).anchored(Anchored::Yes);
+                if let Some(m) = self.matcher.find(input) {
+                    while chars.next_if(|&(i, _)| i < m.end()).is_some() {}
+                    return Some(m);
+                }
+            }
+            None
+        })
     }
 
     fn is_generic_county(&self, t: Target) -> bool {
@@ -416,6 +446,66 @@ fn province_short_name(name: &str) -> Option<String> {
 }
 
 /// A matcher that matches nothing, for the impossible case that building one fails.
+/// Which characters can begin a name, as bits of two small tables that stay in the CPU's
+/// first-level cache: one for the first two characters of every name of two or more, one
+/// for the names of one character. A set bit may be a collision; a clear one never misses a
+/// name, so a search anchored only where a bit is set finds what an unanchored one finds.
+#[derive(Debug, Default)]
+struct NameStarts {
+    pairs: Vec<u64>,
+    singles: Vec<u64>,
+}
+
+impl NameStarts {
+    /// Bits of each table: 64 Ki bits, 8 KB.
+    const BITS: u32 = 16;
+
+    fn new<'a>(names: impl Iterator<Item = &'a str>) -> NameStarts {
+        let words = 1 << (Self::BITS - 6);
+        let mut starts = NameStarts {
+            pairs: vec![0; words],
+            singles: vec![0; words],
+        };
+        for name in names {
+            let mut chars = name.chars();
+            match (chars.next(), chars.next()) {
+                (Some(a), Some(b)) => set(&mut starts.pairs, Self::pair(a, b)),
+                (Some(a), None) => set(&mut starts.singles, Self::single(a)),
+                _ => {}
+            }
+        }
+        starts
+    }
+
+    /// True when a name may begin with `c` (followed by `next`).
+    #[inline]
+    fn may_start(&self, c: char, next: Option<char>) -> bool {
+        next.is_some_and(|n| test(&self.pairs, Self::pair(c, n)))
+            || test(&self.singles, Self::single(c))
+    }
+
+    #[inline]
+    fn single(a: char) -> u32 {
+        (a as u32).wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS)
+    }
+
+    #[inline]
+    fn pair(a: char, b: char) -> u32 {
+        ((a as u32).wrapping_mul(0x9E37_79B1) ^ (b as u32)).wrapping_mul(0x85EB_CA6B)
+            >> (32 - Self::BITS)
+    }
+}
+
+fn set(bits: &mut [u64], h: u32) {
+    bits[(h >> 6) as usize] |= 1 << (h & 63);
+}
+
+#[inline]
+fn test(bits: &[u64], h: u32) -> bool {
+    bits.get((h >> 6) as usize)
+        .is_some_and(|w| w & (1 << (h & 63)) != 0)
+}
+
 fn unreachable_matcher() -> AhoCorasick {
     AhoCorasick::new(Vec::<&str>::new())
         .unwrap_or_else(|_| unreachable!("an empty automaton always builds"))
@@ -453,5 +543,62 @@ mod tests {
         assert_eq!(g.mentions("阳泉市城区人民政府").len(), 2);
         let m = g.mentions("文登市科学技术局");
         assert!(matches!(m[0].targets[0], Target::Renamed(_, 2014)));
+    }
+
+    /// The stepwise anchored search finds exactly what the unanchored leftmost-longest
+    /// automaton finds: on the bundled reports, and on texts made of names, pieces of names
+    /// (prefixes and suffixes that overlap other names) and their characters, run together.
+    #[test]
+    fn stepwise_search_finds_what_the_unanchored_automaton_finds() {
+        let book = NameBook::embedded();
+        let g = &book.gazetteer;
+        let names: Vec<&str> = g.patterns.iter().map(|p| p.0.as_str()).collect();
+        let reference = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&names)
+            .unwrap();
+        let mut texts: Vec<String> = Vec::new();
+        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+        for entry in std::fs::read_dir(sample).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            texts.extend(String::from_utf8_lossy(&bytes).lines().map(str::to_string));
+        }
+        let chars: Vec<char> = names.iter().flat_map(|n| n.chars()).collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..1 + next(6) {
+                let name: Vec<char> = names[next(names.len())].chars().collect();
+                let cut = next(name.len() + 1);
+                match next(5) {
+                    0 => text.extend(&name[..cut]),
+                    1 => text.extend(&name[cut..]),
+                    2 => text.push(chars[next(chars.len())]),
+                    3 => text.push_str(["，", "2021", " ", "市", "区人民政府"][next(5)]),
+                    _ => text.extend(&name),
+                }
+            }
+            texts.push(text);
+        }
+        let mut found = 0;
+        for text in &texts {
+            let ours: Vec<_> = g
+                .names(text)
+                .map(|m| (m.start(), m.end(), m.pattern()))
+                .collect();
+            let theirs: Vec<_> = reference
+                .find_iter(text.as_str())
+                .map(|m| (m.start(), m.end(), m.pattern()))
+                .collect();
+            assert_eq!(ours, theirs, "in {text:?}");
+            found += ours.len();
+        }
+        assert!(found > 20_000, "the texts name places: {found}");
     }
 }
