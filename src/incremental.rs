@@ -309,6 +309,9 @@ impl RecordReader {
     }
 }
 
+/// Records read at once: the bytes they span, and each record's range in them.
+pub type Records = (Vec<u8>, Vec<std::ops::Range<usize>>);
+
 /// Random access to the records of a finished record file, by [`RecordAt`], from any thread.
 pub struct RecordStore {
     path: PathBuf,
@@ -343,8 +346,40 @@ impl RecordStore {
     /// The encoding of the record at `at`, into `buf` (whose allocation a reader of many
     /// records reuses).
     pub fn read_into(&self, at: RecordAt, buf: &mut Vec<u8>) -> Result<(), SpillError> {
-        buf.resize(at.len as usize, 0);
-        read_exact_at(&self.file, buf, at.offset).map_err(|source| SpillError {
+        self.read_span(at.offset, at.len as usize, buf)
+    }
+
+    /// The records at `ats`, in one read when they lie in ascending order close together (as
+    /// those of consecutive files do: the record file is in walk order): the bytes they span
+    /// and each record's range in them. `None` when they do not, or span too much.
+    pub fn read_many(&self, ats: &[RecordAt]) -> Result<Option<Records>, SpillError> {
+        /// Most bytes one read may span (a window of a few hundred records is ~1 MB).
+        const MAX_SPAN: u64 = 64 << 20;
+        let (Some(first), Some(last)) = (ats.first(), ats.last()) else {
+            return Ok(Some((Vec::new(), Vec::new())));
+        };
+        let ascending = ats
+            .windows(2)
+            .all(|w| w[0].offset + u64::from(w[0].len) <= w[1].offset);
+        let end = last.offset + u64::from(last.len);
+        if !ascending || end - first.offset > MAX_SPAN {
+            return Ok(None);
+        }
+        let mut buf = Vec::new();
+        self.read_span(first.offset, (end - first.offset) as usize, &mut buf)?;
+        let ranges = ats
+            .iter()
+            .map(|at| {
+                let start = (at.offset - first.offset) as usize;
+                start..start + at.len as usize
+            })
+            .collect();
+        Ok(Some((buf, ranges)))
+    }
+
+    fn read_span(&self, offset: u64, len: usize, buf: &mut Vec<u8>) -> Result<(), SpillError> {
+        buf.resize(len, 0);
+        read_exact_at(&self.file, buf, offset).map_err(|source| SpillError {
             path: self.path.clone(),
             source,
         })
@@ -625,6 +660,13 @@ mod tests {
         }
         let path = w.finish().unwrap();
         let store = RecordStore::open(&path).unwrap();
+        // Consecutive records in one read, each where a read of its own finds it; out of
+        // order, no single read.
+        let (bytes, ranges) = store.read_many(&at).unwrap().unwrap();
+        for (at, range) in at.iter().zip(ranges) {
+            assert_eq!(bytes[range], store.read(*at).unwrap()[..]);
+        }
+        assert!(store.read_many(&[at[1], at[0]]).unwrap().is_none());
         let c_raw = store.read(at[1]).unwrap();
         assert_eq!(
             decode_record(&mut Dec::new(c_raw.as_slice()))

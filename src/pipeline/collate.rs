@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use super::{CompactId, DuplicateMark, RunError, Summaries};
-use crate::incremental::RecordStore;
+use crate::incremental::{RecordAt, RecordStore};
 use crate::model::{Check, ReportRecord};
 use crate::sink::{CheckRow, FactRow, RecordColumns, ReportRow, TableRow, TableWriter};
 use crate::spill::{
@@ -149,14 +149,29 @@ impl Collator<'_> {
 
     /// Writes reports.parquet: every file in walk order (which is source_path order), with
     /// its duplicate mark, its counts from the summary and the failed checks across years.
+    /// The records of a window of files are consecutive in the record file (it is in walk
+    /// order too) and are read at once.
     pub fn reports(&self, writer: &mut TableWriter<ReportRow>) -> Result<(), RunError> {
         let all: Vec<u32> = (0..self.files.len() as u32).collect();
         for window in all.chunks(WINDOW_FILES) {
+            let ats: Vec<RecordAt> = window
+                .iter()
+                .map(|&f| self.files.files[f as usize].at)
+                .collect();
+            let read = self.store.read_many(&ats)?;
+            let record = |n: usize, file: u32| match &read {
+                Some((bytes, ranges)) => {
+                    decode_record_parts(&mut Dec::new(&bytes[ranges[n].clone()]), Parts::HEAD)
+                        .map_err(|source| self.corrupt(source))
+                }
+                None => self.read(file, Parts::HEAD),
+            };
             let rows: Vec<Result<ReportRow, RunError>> = self.pool.install(|| {
                 window
                     .par_iter()
-                    .map(|&file| {
-                        let mut r = self.read(file, Parts::HEAD)?;
+                    .enumerate()
+                    .map(|(n, &file)| {
+                        let mut r = record(n, file)?;
                         if let Some(Some(m)) = self.marks.get(file as usize) {
                             super::apply_mark(&mut r, m);
                         }
