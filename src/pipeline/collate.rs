@@ -4,7 +4,7 @@
 //! check. Within one report the leading keys are constant, so the order of a table is the
 //! order of its *files* by those leading keys, and within each group of files sharing them
 //! (usually one file) the order of their rows. Files are therefore sorted (a few bytes each,
-//! from the in-memory [`Summaries`]), their records read back at their [`RecordAt`](crate::incremental::RecordAt) in
+//! from the in-memory [`Summaries`]), their records read back at their [`RecordAt`] in
 //! parallel windows, and only a group of several files is sorted as a whole. A group too large
 //! for memory (say every report whose agency is unknown, in one year) is sorted in runs that
 //! are spilled and merged, so memory stays bounded whatever the corpus.
