@@ -133,8 +133,8 @@ pub struct DirListing {
 
 /// A directory's entries (name and kind), sorted by name: as this walk read them, or as the
 /// listings file stores them. A reused listing is never decoded into strings: loading,
-/// visiting and saving it again costs no allocation per name (at 10⁴ files that was a
-/// fifth of the walk).
+/// visiting and saving it again costs no allocation per name (at 10⁴ files, 36k names were
+/// allocated when the listings were loaded and again when each was reused).
 #[derive(Debug, Clone)]
 pub enum Entries {
     /// Read from the directory by this walk.
