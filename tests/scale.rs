@@ -40,6 +40,15 @@ fn opts(corpus: &Path, out: &Path, jobs: usize, chunk: usize) -> RunOptions {
     }
 }
 
+/// Runs `corpus` afresh into `dir/fresh` (one thread, one chunk), checks that `out` holds
+/// the same dataset, and returns the fresh run's directory.
+fn assert_same_as_fresh_run(dir: &Path, corpus: &Path, k: &Knowledge, out: &Path) -> PathBuf {
+    let fresh = dir.join("fresh");
+    pipeline::run(&opts(corpus, &fresh, 1, 2048), k).unwrap();
+    assert_same_dataset(&fresh, out);
+    fresh
+}
+
 fn assert_same_dataset(a: &Path, b: &Path) {
     for t in TABLES {
         let (x, y) = (
@@ -164,9 +173,7 @@ fn incremental_rerun_equals_fresh_run() {
     );
     let again = pipeline::run(&opts(&corpus, &nightly, 2, 32), &k).unwrap();
     assert_eq!(again.reused, again.files - changed - added);
-    let fresh = dir.path().join("fresh");
-    pipeline::run(&opts(&corpus, &fresh, 1, 2048), &k).unwrap();
-    assert_same_dataset(&fresh, &nightly);
+    let fresh = assert_same_as_fresh_run(dir.path(), &corpus, &k, &nightly);
 
     // --full ignores the cache; a damaged cache only costs time.
     let full = pipeline::run(
@@ -212,9 +219,7 @@ fn unchanged_directories_are_listed_from_the_cache_and_nothing_is_missed() {
         again.dirs
     );
     assert_eq!(again.files, same.files - removed + added);
-    let fresh = dir.path().join("fresh");
-    pipeline::run(&opts(&corpus, &fresh, 1, 2048), &k).unwrap();
-    assert_same_dataset(&fresh, &nightly);
+    assert_same_as_fresh_run(dir.path(), &corpus, &k, &nightly);
 
     // --verify trusts no stamp, a directory's neither.
     let verified = pipeline::run(
@@ -272,9 +277,7 @@ fn unchanged_stamps_skip_reading_and_a_rewrite_is_caught_even_with_the_mtime_set
         .unwrap();
     let after = pipeline::run(&opts(&corpus, &nightly, 2, 8), &k).unwrap();
     assert_eq!(after.reused, after.files - 1);
-    let fresh = dir.path().join("fresh");
-    pipeline::run(&opts(&corpus, &fresh, 1, 2048), &k).unwrap();
-    assert_same_dataset(&fresh, &nightly);
+    assert_same_as_fresh_run(dir.path(), &corpus, &k, &nightly);
 }
 
 /// Every row of every Parquet file under `dir` whose name starts with `stem`, as text, with

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use super::Bits;
+
 use aho_corasick::{
     AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
 };
@@ -445,32 +447,24 @@ fn province_short_name(name: &str) -> Option<String> {
     (cut.chars().count() >= 2).then(|| cut.to_string())
 }
 
-/// A matcher that matches nothing, for the impossible case that building one fails.
-/// Which characters can begin a name, as bits of two small tables that stay in the CPU's
-/// first-level cache: one for the first two characters of every name of two or more, one
-/// for the names of one character. A set bit may be a collision; a clear one never misses a
-/// name, so a search anchored only where a bit is set finds what an unanchored one finds.
+/// Which characters can begin a name, as two bit tables small enough to stay in cache: one
+/// for the first two characters of every name of two or more, one for the names of one
+/// character. A set bit may be a collision; a clear one never misses a name, so a search
+/// anchored only where a bit is set finds what an unanchored one finds.
 #[derive(Debug, Default)]
 struct NameStarts {
-    pairs: Vec<u64>,
-    singles: Vec<u64>,
+    pairs: Bits,
+    singles: Bits,
 }
 
 impl NameStarts {
-    /// Bits of each table: 64 Ki bits, 8 KB.
-    const BITS: u32 = 16;
-
     fn new<'a>(names: impl Iterator<Item = &'a str>) -> NameStarts {
-        let words = 1 << (Self::BITS - 6);
-        let mut starts = NameStarts {
-            pairs: vec![0; words],
-            singles: vec![0; words],
-        };
+        let mut starts = NameStarts::default();
         for name in names {
             let mut chars = name.chars();
             match (chars.next(), chars.next()) {
-                (Some(a), Some(b)) => set(&mut starts.pairs, Self::pair(a, b)),
-                (Some(a), None) => set(&mut starts.singles, Self::single(a)),
+                (Some(a), Some(b)) => starts.pairs.set(Self::pair(a, b)),
+                (Some(a), None) => starts.singles.set(Self::single(a)),
                 _ => {}
             }
         }
@@ -480,32 +474,21 @@ impl NameStarts {
     /// True when a name may begin with `c` (followed by `next`).
     #[inline]
     fn may_start(&self, c: char, next: Option<char>) -> bool {
-        next.is_some_and(|n| test(&self.pairs, Self::pair(c, n)))
-            || test(&self.singles, Self::single(c))
+        next.is_some_and(|n| self.pairs.get(Self::pair(c, n))) || self.singles.get(Self::single(c))
     }
 
     #[inline]
-    fn single(a: char) -> u32 {
-        (a as u32).wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS)
+    fn single(a: char) -> u16 {
+        ((a as u32).wrapping_mul(0x9E37_79B1) >> 16) as u16
     }
 
     #[inline]
-    fn pair(a: char, b: char) -> u32 {
-        ((a as u32).wrapping_mul(0x9E37_79B1) ^ (b as u32)).wrapping_mul(0x85EB_CA6B)
-            >> (32 - Self::BITS)
+    fn pair(a: char, b: char) -> u16 {
+        (((a as u32).wrapping_mul(0x9E37_79B1) ^ (b as u32)).wrapping_mul(0x85EB_CA6B) >> 16) as u16
     }
 }
 
-fn set(bits: &mut [u64], h: u32) {
-    bits[(h >> 6) as usize] |= 1 << (h & 63);
-}
-
-#[inline]
-fn test(bits: &[u64], h: u32) -> bool {
-    bits.get((h >> 6) as usize)
-        .is_some_and(|w| w & (1 << (h & 63)) != 0)
-}
-
+/// A matcher that matches nothing, for the impossible case that building one fails.
 fn unreachable_matcher() -> AhoCorasick {
     AhoCorasick::new(Vec::<&str>::new())
         .unwrap_or_else(|_| unreachable!("an empty automaton always builds"))

@@ -115,21 +115,40 @@ impl NameBook {
     }
 }
 
+/// 64 Ki bits indexed by a 16-bit number: 8 KB, which stays in the CPU's first-level cache.
+#[derive(Debug, Clone)]
+struct Bits(Vec<u64>);
+
+impl Default for Bits {
+    fn default() -> Bits {
+        Bits(vec![0; (1 << 16) / 64])
+    }
+}
+
+impl Bits {
+    fn set(&mut self, i: u16) {
+        self.0[usize::from(i >> 6)] |= 1 << (i & 63);
+    }
+
+    #[inline]
+    fn get(&self, i: u16) -> bool {
+        self.0[usize::from(i >> 6)] & (1 << (i & 63)) != 0
+    }
+}
+
 /// A set of characters of the Basic Multilingual Plane, as a bitmap: "does the line hold one
 /// of these characters" is one look-up per character, cheaper than the search of a regex
 /// character class over every scanned line.
-struct CharSet {
-    bits: Vec<u64>,
-}
+struct CharSet(Bits);
 
 impl CharSet {
     /// The set of the characters of `chars` (those outside the BMP are left out).
     fn new(chars: &str) -> CharSet {
-        let mut bits = vec![0u64; 0x10000 / 64];
-        for c in chars.chars().filter(|&c| (c as u32) < 0x10000) {
-            bits[c as usize / 64] |= 1 << (c as u32 % 64);
+        let mut bits = Bits::default();
+        for c in chars.chars().filter_map(|c| u16::try_from(c as u32).ok()) {
+            bits.set(c);
         }
-        CharSet { bits }
+        CharSet(bits)
     }
 
     /// True when `text` holds a character of the set.
@@ -140,9 +159,7 @@ impl CharSet {
     /// True when `c` is in the set.
     #[inline]
     fn contains(&self, c: char) -> bool {
-        self.bits
-            .get(c as usize / 64)
-            .is_some_and(|w| w & (1 << (c as u32 % 64)) != 0)
+        u16::try_from(c as u32).is_ok_and(|i| self.0.get(i))
     }
 }
 
