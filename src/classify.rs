@@ -34,6 +34,12 @@ pub struct ClassifyRules {
     not_title_prefix: Vec<String>,
     /// Words of other kinds of page, with what to call them.
     other_page: Vec<(String, String)>,
+    /// Words of the outline headings every era's report has (总体情况, 主动公开…).
+    outline: Vec<String>,
+    /// Words of a report's opening sentence (本报告…, 统计期限).
+    opening: Vec<String>,
+    /// Title endings of pages about the reports (a 通知, a 函), with what to call them.
+    notice_suffix: Vec<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +60,9 @@ impl ClassifyRules {
                 "yearless" => rules.yearless.push(row.word),
                 "not_title_prefix" => rules.not_title_prefix.push(row.word),
                 "other_page" => rules.other_page.push((row.word, row.meaning)),
+                "outline" => rules.outline.push(row.word),
+                "opening" => rules.opening.push(row.word),
+                "notice_suffix" => rules.notice_suffix.push((row.word, row.meaning)),
                 other => panic!("rules/classify.csv: unknown kind {other:?}"),
             }
         }
@@ -81,6 +90,10 @@ const LIST_TITLES: usize = 3;
 const LIST_MAX_PROSE: usize = 400;
 /// Table facts that make a document a report whatever its title.
 const MIN_TABLE_FACTS: usize = 5;
+/// Distinct outline headings that make a body a report's.
+const MIN_OUTLINE_HEADINGS: usize = 3;
+/// Non-blank lines at the start searched for the opening sentence.
+const OPENING_SENTENCE_LINES: usize = 12;
 
 /// `Ok(())` for a report, `Err(reason)` otherwise.
 pub fn is_annual_report(
@@ -97,10 +110,20 @@ pub fn is_annual_report(
         return Ok(());
     }
     let container = doc.title.as_deref().map(squash).unwrap_or_default();
+    if let Some(kind) = notice_kind(&container, rules) {
+        return Err(format!(
+            "not an annual information-disclosure report: {kind}"
+        ));
+    }
     if is_report_title(&container, true, rules) {
         return Ok(());
     }
     let lines = title_lines(doc, rules);
+    if let Some(kind) = lines.first().and_then(|l| notice_kind(l, rules)) {
+        return Err(format!(
+            "not an annual information-disclosure report: {kind}"
+        ));
+    }
     let listed: BTreeSet<&String> = lines
         .iter()
         .filter(|l| is_report_title(l, false, rules))
@@ -118,7 +141,7 @@ pub fn is_annual_report(
                 .get(i + 1)
                 .is_some_and(|next| is_report_title(&format!("{l}{next}"), i < 3, rules))
     });
-    if titled {
+    if titled || has_report_body(doc, rules) {
         return Ok(());
     }
     if container.is_empty() && lines.is_empty() && doc.lines.iter().all(|l| l.trim().is_empty()) {
@@ -135,6 +158,65 @@ pub fn is_annual_report(
         Some(kind) => format!("not an annual information-disclosure report: {kind}"),
         None => "not an annual information-disclosure report: no 政府信息公开工作年度报告 title and no statistics table".to_string(),
     })
+}
+
+/// What a page titled `title` is when the title names a notice or letter about the reports
+/// (`关于做好2023年政府信息公开工作年度报告的通知`).
+fn notice_kind<'r>(title: &str, rules: &'r ClassifyRules) -> Option<&'r str> {
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return None;
+    }
+    let title = title.trim_end_matches(|c: char| !crate::document::text::is_han(c));
+    rules
+        .notice_suffix
+        .iter()
+        .find(|(suffix, _)| title.ends_with(suffix.as_str()))
+        .map(|(_, kind)| kind.as_str())
+}
+
+/// True when the body is a report's whatever its title: three or more of the era's outline
+/// headings (`一、总体情况`, `二、主动公开政府信息情况`, …) start lines, or one does and an
+/// opening sentence (`本报告…编制`, `统计期限为…`) stands near the top.
+fn has_report_body(doc: &Document, rules: &ClassifyRules) -> bool {
+    let mut seen: Vec<&str> = Vec::new();
+    for line in &doc.lines {
+        let Some(heading) = outline_heading(line) else {
+            continue;
+        };
+        let heading = squash(heading);
+        let heading: String = heading.chars().take(24).collect();
+        if let Some(word) = rules.outline.iter().find(|w| heading.contains(w.as_str())) {
+            if !seen.contains(&word.as_str()) {
+                seen.push(word);
+            }
+        }
+    }
+    if seen.len() >= MIN_OUTLINE_HEADINGS {
+        return true;
+    }
+    !seen.is_empty()
+        && doc
+            .lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .take(OPENING_SENTENCE_LINES)
+            .any(|l| ClassifyRules::any_in(&rules.opening, l))
+}
+
+/// The text after a top-level outline number (`二、`, `十、`) that starts a line.
+fn outline_heading(line: &str) -> Option<&str> {
+    let t = line.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+    let numeral_end = t
+        .char_indices()
+        .take_while(|(_, c)| "一二三四五六七八九十".contains(*c))
+        .last()
+        .map(|(i, c)| i + c.len_utf8())?;
+    if numeral_end > 2 * '十'.len_utf8() {
+        return None;
+    }
+    t[numeral_end..]
+        .strip_prefix('、')
+        .or_else(|| t[numeral_end..].strip_prefix('．'))
 }
 
 /// The document's lines that could be titles, squashed: non-blank, outside tables, short,

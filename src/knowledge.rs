@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::classify::ClassifyRules;
+use crate::document::glued::GluedWords;
 use crate::extract::headers::HeaderWords;
 use crate::extract::labels::LabelBook;
 use crate::extract::prose::ProseRules;
@@ -40,6 +41,7 @@ pub const DATA_FILES: &[(&str, &str)] = &[
         include_str!("../data/rules/headers.csv"),
     ),
     ("rules/agency.csv", include_str!("../data/rules/agency.csv")),
+    ("rules/cells.csv", include_str!("../data/rules/cells.csv")),
     (
         "gazetteer/provinces.csv",
         include_str!("../data/gazetteer/provinces.csv"),
@@ -180,6 +182,8 @@ pub struct Knowledge {
     pub classify: ClassifyRules,
     /// Header words of the statistics tables.
     pub headers: HeaderWords,
+    /// The words that rebuild tables glued into running text.
+    pub glued: GluedWords,
     version: String,
 }
 
@@ -198,6 +202,7 @@ impl Knowledge {
         let names = NameBook::embedded();
         let classify = ClassifyRules::parse(data_file("rules/classify.csv"));
         let headers = HeaderWords::parse(data_file("rules/headers.csv"));
+        let glued = GluedWords::new(data_file("rules/cells.csv"), labels.row_marks());
         let mut hasher = blake3::Hasher::new();
         for (name, text) in DATA_FILES {
             hasher.update(name.as_bytes());
@@ -213,6 +218,7 @@ impl Knowledge {
             names,
             classify,
             headers,
+            glued,
             version,
         }
     }

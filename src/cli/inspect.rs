@@ -144,7 +144,8 @@ pub fn render(p: &Processed, with_text: bool) -> String {
                 } else {
                     ' '
                 };
-                let _ = writeln!(s, "{:>5}{mark} {l}", i + 1);
+                // Numbered as facts' source_line is: by the line of the decoded text.
+                let _ = writeln!(s, "{:>5}{mark} {l}", doc.source_line(i as u32 + 1));
             }
         }
     }

@@ -19,6 +19,7 @@ use super::{Cell, Document, Row, Table};
 ///
 /// Lines already covered by a table (e.g. rendered by the HTML reader) are left alone.
 pub fn find_tables(doc: &mut Document) {
+    super::reline::break_long_lines(doc);
     let mut found = Vec::new();
     let mut i = 0;
     while i < doc.lines.len() {
@@ -28,8 +29,10 @@ pub fn find_tables(doc: &mut Document) {
             continue;
         }
         let floor = found.last().map_or(0, |t: &Table| t.line_span.1 as usize);
-        if let Some((table, next)) =
-            tab_table(&doc.lines, i).or_else(|| aligned_table(&doc.lines, i, floor))
+        if let Some((table, next)) = tab_table(&doc.lines, i)
+            .or_else(|| pipe_table(&doc.lines, i))
+            .or_else(|| aligned_table(&doc.lines, i, floor))
+            .or_else(|| blank_separated_table(&doc.lines, i))
         {
             found.push(table);
             i = next.max(i + 1);
@@ -221,6 +224,180 @@ fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
 fn clean_cell(s: &str) -> String {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
         .to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pipe rows (markdown from PDF converters, HTML flattened with `|` between cells)
+// ---------------------------------------------------------------------------------------------
+
+/// A row of cells between pipes: `| 规章 | 0 | 0 |` or `规章 | 0 | 0`.
+fn is_pipe_row(line: &str) -> bool {
+    line.matches('|').count() >= 2
+}
+
+/// A markdown separator row: `|---|:---:|`.
+fn is_pipe_rule(line: &str) -> bool {
+    is_pipe_row(line)
+        && line
+            .chars()
+            .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t' | '—'))
+}
+
+/// Reads consecutive pipe rows starting at line index `start`: cells are the texts between
+/// pipes (the empty edges of `| a | b |` dropped, empty inner cells kept as blanks).
+fn pipe_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
+    if !is_pipe_row(&lines[start]) {
+        return None;
+    }
+    let mut rows = Vec::new();
+    let mut i = start;
+    while i < lines.len() && is_pipe_row(&lines[i]) {
+        if !is_pipe_rule(&lines[i]) {
+            let line = lines[i].trim();
+            let inner = line.strip_prefix('|').unwrap_or(line);
+            let inner = inner.strip_suffix('|').unwrap_or(inner);
+            let no = i as u32 + 1;
+            rows.push(Row::new(
+                inner
+                    .split('|')
+                    .map(|c| Cell::new(clean_cell(c), no))
+                    .collect(),
+            ));
+        }
+        i += 1;
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    let table = Table {
+        rows,
+        line_span: (start as u32 + 1, i as u32),
+        from_text: true,
+    };
+    Some((table, i))
+}
+
+// ---------------------------------------------------------------------------------------------
+// A cell per line, blank lines between (an HTML table flattened by a crawler, no tabs)
+// ---------------------------------------------------------------------------------------------
+
+/// Longest line (characters) taken for a cell of such a table.
+const MAX_CELL_CHARS: usize = 48;
+/// Value cells a region needs to be a table.
+const MIN_LINE_TABLE_VALUES: usize = 6;
+
+/// Reads a table written one cell per line with runs of blank lines between, starting at line
+/// index `start`. The blank runs carry the structure: the commonest gap separates cells, the
+/// commonest larger one separates rows, and a longer gap is a row break and blank cells (or
+/// blank cells alone) as its length divides; a shorter gap joins a wrapped cell's lines.
+/// Blank cells go to the end of the row before them when the next cell is a label (a row
+/// begins with its label), to the start of the next row otherwise (a row of bare values).
+fn blank_separated_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
+    // The region: short lines, none a sentence, with blank runs between.
+    let mut cells: Vec<(usize, usize)> = Vec::new(); // (line index, newlines before it)
+    let mut i = start;
+    let mut gap = 0;
+    while i < lines.len() {
+        let line = &lines[i];
+        if is_blank(line) {
+            gap += 1;
+            i += 1;
+            if gap > 60 {
+                break;
+            }
+            continue;
+        }
+        let t = line.trim();
+        if t.chars().count() > MAX_CELL_CHARS || t.ends_with('。') || has_tab(line) {
+            break;
+        }
+        cells.push((i, if cells.is_empty() { 0 } else { gap + 1 }));
+        gap = 0;
+        i += 1;
+    }
+    let values = cells
+        .iter()
+        .filter(|&&(l, _)| is_value_token(&lines[l]))
+        .count();
+    if values < MIN_LINE_TABLE_VALUES || cells.len() < 2 * MIN_LINE_TABLE_VALUES {
+        return None;
+    }
+    let (cell_gap, row_gap) = commonest_gaps(&cells)?;
+    let mut rows: Vec<Row> = Vec::new();
+    let mut row: Vec<Cell> = Vec::new();
+    for (k, &(l, before)) in cells.iter().enumerate() {
+        let no = l as u32 + 1;
+        let text = clean_cell(&lines[l]);
+        if k > 0 && before < cell_gap {
+            if let Some(last) = row.last_mut() {
+                last.text.push_str(&text);
+                continue;
+            }
+        }
+        let label_next = text.chars().any(super::text::is_han) && !is_value_token(&text);
+        let (breaks, blanks) = match decode_gap(before, cell_gap, row_gap, k == 0) {
+            // A label after a gap as long as a row's starts a row, whatever else the gap
+            // holds (a heading set off by an odd number of blank lines).
+            (false, _) if label_next && before >= row_gap => (true, 0),
+            decoded => decoded,
+        };
+        if breaks && label_next {
+            row.extend((0..blanks).map(|_| Cell::new("", no)));
+        }
+        if breaks && !row.is_empty() {
+            rows.push(Row::new(std::mem::take(&mut row)));
+        }
+        if !breaks || !label_next {
+            row.extend((0..blanks).map(|_| Cell::new("", no)));
+        }
+        row.push(Cell::new(text, no));
+    }
+    if !row.is_empty() {
+        rows.push(Row::new(row));
+    }
+    let last = cells.last()?.0;
+    let table = Table {
+        rows,
+        line_span: (start as u32 + 1, last as u32 + 1),
+        from_text: true,
+    };
+    Some((table, last + 1))
+}
+
+/// The commonest gap (in newlines) between cells, and the commonest larger one (rows).
+fn commonest_gaps(cells: &[(usize, usize)]) -> Option<(usize, usize)> {
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for &(_, g) in cells.iter().skip(1) {
+        *counts.entry(g).or_default() += 1;
+    }
+    let commonest = |min: usize| {
+        counts
+            .iter()
+            .filter(|&(&g, _)| g > min)
+            .max_by_key(|&(&g, &n)| (n, std::cmp::Reverse(g)))
+            .map(|(&g, _)| g)
+    };
+    // Cells on adjacent lines need rows at least two blank lines apart to tell them.
+    let cell_gap = commonest(0)?;
+    let row_gap = commonest(cell_gap)?;
+    if row_gap < 3 {
+        return None;
+    }
+    Some((cell_gap, row_gap))
+}
+
+/// What a gap of `n` newlines before a cell means: (a row break, blank cells skipped).
+fn decode_gap(n: usize, cell: usize, row: usize, first: bool) -> (bool, usize) {
+    if first {
+        return (false, 0);
+    }
+    if n >= row && (n - row) % cell == 0 {
+        (true, (n - row) / cell)
+    } else if n >= cell && (n - cell) % cell == 0 {
+        (false, (n - cell) / cell)
+    } else {
+        (n > row, 0)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@
 //! plain text only implies (tab-separated rows, one cell per line, columns aligned by spaces).
 //! Every cell remembers the line it came from, so any extracted number can be traced back.
 
+pub mod glued;
 pub mod layout;
+pub mod reline;
 pub mod text;
 
 /// One input file, decoded, as lines and tables.
@@ -17,6 +19,10 @@ pub struct Document {
     pub tables: Vec<Table>,
     /// A title given by the container rather than the text (HTML `<title>`, DOCX core title).
     pub title: Option<String>,
+    /// For documents whose over-long lines were broken into logical lines ([`reline`]): the
+    /// 1-based line of the decoded text each logical line comes from (`origin[i]` for line
+    /// `i + 1`). Empty when every line is its own (the usual case).
+    pub origin: Vec<u32>,
 }
 
 /// A table grid: rows of cells after spans are expanded (a cell spanning two columns appears in
@@ -81,6 +87,7 @@ impl Document {
             lines: text::split_lines(text),
             tables: Vec::new(),
             title: None,
+            origin: Vec::new(),
         }
     }
 
@@ -104,6 +111,18 @@ impl Document {
             }
         }
         mask
+    }
+
+    /// The line of the decoded text that the document's 1-based `line` comes from: the same
+    /// number unless [`reline`] broke a long line into several.
+    pub fn source_line(&self, line: u32) -> u32 {
+        match line
+            .checked_sub(1)
+            .and_then(|i| self.origin.get(i as usize))
+        {
+            Some(&l) => l,
+            None => line,
+        }
     }
 
     /// The whole text, lines joined by `\n`.

@@ -14,6 +14,7 @@ use super::value::{Value, parse_cell};
 use crate::document::text::squash;
 use crate::document::{Cell, Document};
 use crate::knowledge::Knowledge;
+use crate::model::Template;
 
 /// The table being read.
 #[derive(Debug, Clone)]
@@ -34,10 +35,12 @@ enum Mode<'k> {
 }
 
 /// Reads every form table of the document into `sink`.
-pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
+pub fn read(doc: &Document, k: &Knowledge, template: Template, sink: &mut FactSink) {
     let mut mode = Mode::None;
     let t3_rows = k.labels.form_keys("t3", "row");
     let mut previous: Option<String> = None;
+    // 表四's cells when the layout split its data row into one small table per block.
+    let mut t4_blocks: Vec<Cell> = Vec::new();
     for row in all_rows(&doc.tables) {
         let view = RowView::of(row);
         if let Some(m) = header_mode(&view, k, &mode) {
@@ -46,6 +49,13 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
             }
             mode = m;
             continue;
+        }
+        if let Some(m) = table3_by_row(&view, k, &mode) {
+            mode = m;
+            previous = None;
+        }
+        if !matches!(mode, Mode::Table2 { .. }) && is_table4_row(&view, k, &mut t4_blocks) {
+            mode = Mode::Table4;
         }
         match &mut mode {
             Mode::None => {}
@@ -57,6 +67,7 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
                     anchors,
                     previous.as_deref(),
                     &t3_rows,
+                    template,
                     k,
                     sink,
                 );
@@ -68,12 +79,103 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
                 }
             }
             Mode::Table4 => {
-                if table4_row(&view, k, sink) {
+                let blocks = std::mem::take(&mut t4_blocks);
+                let read = if blocks.is_empty() {
+                    table4_row(&view, k, sink)
+                } else {
+                    table4_cells(&blocks, k, sink)
+                };
+                if read {
                     mode = Mode::None;
                 }
             }
         }
     }
+}
+
+/// The 表三 a row starts when no header announced it: a layout that split the form into one
+/// small table per row under generic headers (`| 类别 | 数据1 | … | 总计 |`), or lost the
+/// header to a page break, still labels its rows with the form's own words.
+fn table3_by_row<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Option<Mode<'k>> {
+    if matches!(mode, Mode::Table3 { .. }) || !view.has_numbers() {
+        return None;
+    }
+    let label = view.label()?;
+    let key = k.labels.match_form("t3", "row", &label.text)?;
+    // Words shared with other tables (总计, 其他) do not start 表三.
+    if matches!(key, "processed" | "other" | "other.misc")
+        || k.labels.match_form("t2", "row", &label.text).is_some()
+    {
+        return None;
+    }
+    let columns: Vec<String> = k
+        .labels
+        .form_keys("t3", "column")
+        .into_iter()
+        .filter(|c| c != "subtotal")
+        .collect();
+    Some(Mode::Table3 {
+        columns,
+        anchors: None,
+    })
+}
+
+/// True when a row with no label is 表四's data, whatever header (or none) came before: 15
+/// values in three blocks of five, each block's last cell the sum of its first four (a glued
+/// run is split by that arithmetic). A block of five alone (a layout that gave each block its
+/// own small table) is kept in `blocks` until the third completes the row.
+fn is_table4_row(view: &RowView, k: &Knowledge, blocks: &mut Vec<Cell>) -> bool {
+    if !view.labels.is_empty() || !view.has_numbers() {
+        return false;
+    }
+    let n = k.labels.form4.len();
+    let values = without_trailing_blanks(view.values(), n);
+    let block = n / 3;
+    let cells: Vec<Cell> = match values {
+        [one] => match split_groups(one, n, block) {
+            Split::Unique(cells) => cells,
+            _ => return false,
+        },
+        _ => values.to_vec(),
+    };
+    if cells.len() == n && blocks_add_up(&cells, block) {
+        blocks.clear();
+        return true;
+    }
+    if cells.len() == block && blocks_add_up(&cells, block) {
+        blocks.extend(cells);
+        if blocks.len() == n {
+            return true;
+        }
+    }
+    false
+}
+
+/// True when every block of `block` cells ends with the sum of the others.
+fn blocks_add_up(cells: &[Cell], block: usize) -> bool {
+    cells.chunks(block).all(|b| {
+        let v: Vec<Option<f64>> = b
+            .iter()
+            .map(|c| match parse_cell(&c.text) {
+                Value::Number(x, _) => Some(x),
+                _ => None,
+            })
+            .collect();
+        match v.split_last() {
+            Some((Some(total), parts)) if parts.iter().all(Option::is_some) => {
+                (parts.iter().flatten().sum::<f64>() - total).abs() < 1e-9
+            }
+            _ => false,
+        }
+    })
+}
+
+/// Reads 表四 from cells gathered block by block.
+fn table4_cells(cells: &[Cell], k: &Knowledge, sink: &mut FactSink) -> bool {
+    for (indicator, cell) in k.labels.form4.iter().zip(cells) {
+        sink.add_cell(indicator, cell, None);
+    }
+    true
 }
 
 /// Recognizes header rows; returns the mode they start (or extend).
@@ -149,6 +251,36 @@ fn table2_row(
         return;
     };
     let values = view.values();
+    if values.iter().all(|c| c.text.trim().is_empty()) && view.cells.len() == view.labels.len() {
+        // A label and nothing else: the layout dropped the row's blank cells.
+        let blank = Cell::new("", label.line);
+        let mut indicator = IndicatorKey::new("art20", row_key);
+        for (col, _, _) in columns {
+            if let Some(col) = col {
+                sink.defer_blank(indicator.with(col), &blank);
+            }
+        }
+        return;
+    }
+    let owned;
+    let values: &[Cell] = match values {
+        [one] if columns.len() > 1 => match split_groups(one, columns.len(), 1) {
+            Split::Unique(cells) => {
+                owned = cells;
+                &owned
+            }
+            Split::Ambiguous => {
+                sink.note(format!(
+                    "表二 row {} left out: glued digits {} cannot be split uniquely",
+                    label.text.trim(),
+                    one.text.trim()
+                ));
+                return;
+            }
+            Split::NotGlued => values,
+        },
+        _ => values,
+    };
     let anchors: Option<Vec<u32>> = columns.iter().map(|c| c.2).collect();
     let placed = place_cells(values, columns.len(), anchors.as_deref());
     let Some(placed) = placed else {
@@ -180,13 +312,19 @@ fn table3_row(
     anchors: &mut Option<Vec<u32>>,
     previous: Option<&str>,
     order: &[String],
+    template: Template,
     k: &Knowledge,
     sink: &mut FactSink,
 ) -> Option<String> {
     if !view.has_numbers() && view.values().iter().all(|c| c.text.trim().is_empty()) {
+        if view.cells.len() == view.labels.len() {
+            blank_table3_row(view, columns, k, sink);
+        }
         return None;
     }
-    let label = view.label()?;
+    let Some(label) = view.label() else {
+        return unlabeled_table3_row(view, columns, previous, order, template, sink);
+    };
     let row_key = k.labels.match_form("t3", "row", &label.text).or_else(|| {
         // A label cut by a rowspan copy: try all label cells together.
         let joined: String = view.labels.iter().map(|c| c.text.as_str()).collect();
@@ -208,9 +346,23 @@ fn table3_row(
                 &owned
             }
             Split::Ambiguous => {
+                let mut indicator = IndicatorKey::new("requests", &row_key);
+                for col in columns {
+                    sink.claim(indicator.with(col));
+                }
+                let total = columns.iter().position(|c| c == "total");
+                let read_total = match (total, certain_total(&values[0], columns.len())) {
+                    (Some(_), Some(cell)) => sink.add_cell(indicator.with("total"), &cell, None),
+                    _ => false,
+                };
                 sink.note(format!(
-                    "表三 row {} left out: glued digits {} cannot be split uniquely",
+                    "表三 row {} {}: glued digits {} cannot be split uniquely",
                     label.text.trim(),
+                    if read_total {
+                        "read for its total only"
+                    } else {
+                        "left out"
+                    },
                     values[0].text
                 ));
                 return Some(row_key);
@@ -238,6 +390,57 @@ fn table3_row(
         sink.add_cell(indicator.with(col), cell.unwrap_or(&blank), None);
     }
     Some(row_key)
+}
+
+/// A 表三 row that is a label and nothing else (a layout that dropped blank cells): its cells
+/// are blank, unless the form's row turns up with values after all (a label wrapped onto a
+/// line of its own), which is why the blanks are only deferred.
+fn blank_table3_row(view: &RowView, columns: &[String], k: &Knowledge, sink: &mut FactSink) {
+    let Some(label) = view.label() else { return };
+    let Some(row_key) = k.labels.match_form("t3", "row", &label.text) else {
+        return;
+    };
+    let blank = Cell::new("", label.line);
+    let mut indicator = IndicatorKey::new("requests", row_key);
+    for col in columns {
+        sink.defer_blank(indicator.with(col), &blank);
+    }
+}
+
+/// A 表三 row of bare values whose label the layout detached (a PDF text layer that printed
+/// the labels apart from their numbers): the form fixes the order of its rows, so it is the
+/// row after the one read before it, when it has exactly the form's cells.
+fn unlabeled_table3_row(
+    view: &RowView,
+    columns: &[String],
+    previous: Option<&str>,
+    order: &[String],
+    template: Template,
+    sink: &mut FactSink,
+) -> Option<String> {
+    let values = without_trailing_blanks(view.values(), columns.len());
+    if values.len() != columns.len() || values.iter().any(|c| c.text.trim().is_empty()) {
+        return None;
+    }
+    let row_key = next_row_key(previous?, order, template)?;
+    let mut indicator = IndicatorKey::new("requests", &row_key);
+    for (col, cell) in columns.iter().zip(values) {
+        sink.add_cell(indicator.with(col), cell, None);
+    }
+    Some(row_key)
+}
+
+/// The 表三 data row after `previous` in the form's order (`forms.csv`): the 2021 form splits
+/// 其他处理 into three sub-rows where the 2019 form has one row, so each skips the other's.
+fn next_row_key(previous: &str, order: &[String], template: Template) -> Option<String> {
+    let at = order.iter().position(|k| k == previous)?;
+    order[at + 1..]
+        .iter()
+        .find(|k| match template {
+            Template::T2019 => !k.starts_with("other."),
+            _ => k.as_str() != "other",
+        })
+        .cloned()
 }
 
 /// The indicator ids of one form row (`requests.{row}.{column}`), built in one buffer: a form
@@ -301,6 +504,24 @@ fn table4_row(view: &RowView, k: &Knowledge, sink: &mut FactSink) -> bool {
     if !view.has_numbers() {
         return false;
     }
+    let owned;
+    let values = match values {
+        [one] => match split_groups(one, n, n / 3) {
+            Split::Unique(cells) => {
+                owned = cells;
+                &owned[..]
+            }
+            Split::Ambiguous => {
+                sink.note(format!(
+                    "表四 left out: glued digits {} cannot be split uniquely",
+                    one.text.trim()
+                ));
+                return true;
+            }
+            Split::NotGlued => values,
+        },
+        _ => values,
+    };
     if values.len() != n {
         sink.note(format!(
             "表四 left out: {} cells for {n} columns",
@@ -371,23 +592,131 @@ enum Split {
 /// Splits a crawler-glued run of digits (`640020470` for 64|0|0|2|0|4|70) into `n` numbers
 /// whose first `n - 1` add up to the last, when exactly one such split exists.
 fn split_glued(cell: &Cell, n: usize) -> Split {
-    let digits: String = cell.text.trim().to_string();
-    if digits.len() < n || !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 24 || n < 2
+    split_groups(cell, n, n)
+}
+
+/// The total of a glued row that cannot be split uniquely, when every split agrees on it: the
+/// splits into `n` cells whose first add up to the last, or, when there is none (the layout
+/// dropped blank cells), the splits into fewer cells. The last cell is the row's total
+/// whichever split is true.
+fn certain_total(cell: &Cell, n: usize) -> Option<Cell> {
+    let digits: String = cell.text.chars().filter(|c| !c.is_whitespace()).collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 24 {
+        return None;
+    }
+    for parts in (2..=n).rev() {
+        let totals = all_totals(digits.as_bytes(), parts)?;
+        match totals.as_slice() {
+            [] => continue,
+            [only] => {
+                let mut c = cell.clone();
+                c.text = only.to_string();
+                c.x = None;
+                return Some(c);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The distinct totals of the splits of `d` into `parts` numbers whose first add up to the
+/// last; `None` when there are too many splits to enumerate.
+fn all_totals(d: &[u8], parts: usize) -> Option<Vec<u64>> {
+    fn walk(
+        d: &[u8],
+        start: usize,
+        left: usize,
+        sum: u64,
+        totals: &mut Vec<u64>,
+        budget: &mut u32,
+    ) {
+        if *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        if left == 1 {
+            let last = &d[start..];
+            if last.is_empty() || last.len() > 15 || (last.len() > 1 && last[0] == b'0') {
+                return;
+            }
+            let total: u64 = std::str::from_utf8(last)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(u64::MAX);
+            if total == sum && !totals.contains(&total) {
+                totals.push(total);
+            }
+            return;
+        }
+        for end in start + 1..=d.len().saturating_sub(left - 1) {
+            if end - start > 1 && d[start] == b'0' || end - start > 15 {
+                break;
+            }
+            let v: u64 = std::str::from_utf8(&d[start..end])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(u64::MAX / 64);
+            if v > u64::MAX / 64 || sum + v > u64::MAX / 64 {
+                break;
+            }
+            walk(d, end, left - 1, sum + v, totals, budget);
+        }
+    }
+    let mut totals = Vec::new();
+    let mut budget = 200_000u32;
+    walk(d, 0, parts, 0, &mut totals, &mut budget);
+    (budget > 0).then_some(totals)
+}
+
+/// Longest glued run tried: longer runs are not a form row's cells.
+const MAX_GLUED_DIGITS: usize = 40;
+
+/// Splits a glued run into `n` numbers in blocks of `block` cells, the last of each block the
+/// sum of the others (`block` = 1: no arithmetic, so only a run of `n` digits, or one whose
+/// spaces already cut it into `n`, splits). A space in the run is a cut the split must keep:
+/// crawlers drop separators, they do not invent them inside a number. `Unique` only when
+/// exactly one split fits.
+fn split_groups(cell: &Cell, n: usize, block: usize) -> Split {
+    let text = cell.text.trim();
+    if n < 2
+        || block == 0
+        || n % block != 0
+        || !text.chars().all(|c| c.is_ascii_digit() || c == ' ')
     {
         return Split::NotGlued;
     }
-    let bytes = digits.as_bytes();
-    let mut found: Vec<Vec<usize>> = Vec::new();
-    let mut cuts = Vec::with_capacity(n);
-    search_splits(bytes, 0, n, &mut cuts, &mut found);
-    if found.len() != 1 {
+    let mut digits = Vec::with_capacity(text.len());
+    let mut forced = Vec::new();
+    for c in text.chars() {
+        if c == ' ' {
+            if forced.last() != Some(&digits.len()) {
+                forced.push(digits.len());
+            }
+        } else {
+            digits.push(c as u8);
+        }
+    }
+    if digits.len() < n || digits.len() > MAX_GLUED_DIGITS {
+        return Split::NotGlued;
+    }
+    let mut search = SplitSearch {
+        digits: &digits,
+        forced: &forced,
+        n,
+        block,
+        cuts: Vec::with_capacity(n),
+        found: Vec::new(),
+    };
+    search.run(0);
+    if search.found.len() != 1 {
         return Split::Ambiguous;
     }
-    let mut cells = Vec::new();
+    let mut cells = Vec::with_capacity(n);
     let mut start = 0;
-    for &end in &found[0] {
+    for &end in &search.found[0] {
         let mut c = cell.clone();
-        c.text = digits[start..end].to_string();
+        c.text = String::from_utf8_lossy(&digits[start..end]).into_owned();
         c.x = None;
         cells.push(c);
         start = end;
@@ -395,51 +724,62 @@ fn split_glued(cell: &Cell, n: usize) -> Split {
     Split::Unique(cells)
 }
 
-/// Depth-first enumeration of splits into valid numbers (no leading zeros) whose parts but the
-/// last add up to the last; stops after two solutions (enough to know it is ambiguous).
-fn search_splits(
-    d: &[u8],
-    start: usize,
-    parts_left: usize,
-    cuts: &mut Vec<usize>,
-    found: &mut Vec<Vec<usize>>,
-) {
-    if found.len() > 1 {
-        return;
-    }
-    if parts_left == 1 {
-        let last = &d[start..];
-        if last.is_empty() || (last.len() > 1 && last[0] == b'0') || last.len() > 15 {
+/// Depth-first enumeration of the splits of a glued run; stops after two (enough to know it
+/// is ambiguous).
+struct SplitSearch<'a> {
+    digits: &'a [u8],
+    /// Positions where a cut must fall (where the run had a space).
+    forced: &'a [usize],
+    n: usize,
+    block: usize,
+    /// Ends of the parts chosen so far.
+    cuts: Vec<usize>,
+    found: Vec<Vec<usize>>,
+}
+
+impl SplitSearch<'_> {
+    fn run(&mut self, start: usize) {
+        if self.found.len() > 1 {
             return;
         }
-        let total: u64 = std::str::from_utf8(last)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(u64::MAX);
-        let mut sum = 0u64;
-        let mut s = 0;
-        for &c in cuts.iter() {
-            sum += std::str::from_utf8(&d[s..c])
-                .ok()
-                .and_then(|x| x.parse::<u64>().ok())
-                .unwrap_or(u64::MAX / 64);
-            s = c;
+        let parts_left = self.n - self.cuts.len();
+        if parts_left == 0 {
+            if start == self.digits.len() {
+                self.found.push(self.cuts.clone());
+            }
+            return;
         }
-        if sum == total {
-            let mut all = cuts.clone();
-            all.push(d.len());
-            found.push(all);
+        // The next forced cut after `start` bounds this part.
+        let next_forced = self.forced.iter().copied().find(|&f| f > start);
+        let max_end = (self.digits.len() + 1).saturating_sub(parts_left);
+        let max_end = next_forced.map_or(max_end, |f| f.min(max_end));
+        for end in start + 1..=max_end {
+            if end - start > 1 && self.digits[start] == b'0' || end - start > 15 {
+                break;
+            }
+            self.cuts.push(end);
+            if self.block_holds() {
+                self.run(end);
+            }
+            self.cuts.pop();
         }
-        return;
     }
-    let max_end = d.len() - (parts_left - 1);
-    for end in start + 1..=max_end {
-        if end - start > 1 && d[start] == b'0' {
-            break;
+
+    /// True unless the parts chosen so far complete a block that does not add up.
+    fn block_holds(&self) -> bool {
+        if self.block < 2 || self.cuts.len() % self.block != 0 {
+            return true;
         }
-        cuts.push(end);
-        search_splits(d, end, parts_left - 1, cuts, found);
-        cuts.pop();
+        let first = self.cuts.len() - self.block;
+        let start_of = |i: usize| if i == 0 { 0 } else { self.cuts[i - 1] };
+        let value = |i: usize| -> u64 {
+            std::str::from_utf8(&self.digits[start_of(i)..self.cuts[i]])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(u64::MAX / 64)
+        };
+        let parts: u64 = (first..self.cuts.len() - 1).map(value).sum();
+        parts == value(self.cuts.len() - 1)
     }
 }
 

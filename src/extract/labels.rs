@@ -163,6 +163,18 @@ impl LabelBook {
             .map(|(t, _)| t.key.as_str())
     }
 
+    /// The texts that mark a row label of any form: the 2019/2021 row patterns and the
+    /// 2008-era labels (squashed, as matched).
+    pub fn row_marks(&self) -> Vec<String> {
+        let form = self
+            .form_terms
+            .iter()
+            .filter(|t| t.kind.starts_with("row") && (t.table == "t2" || t.table == "t3"))
+            .map(|t| t.pattern.clone());
+        let old = self.rows_2008.iter().map(|r| r.label.clone());
+        form.chain(old).filter(|m| !m.is_empty()).collect()
+    }
+
     /// Keys of one kind of term of a table, in file order, without repeats.
     pub fn form_keys(&self, table: &str, kind: &str) -> Vec<String> {
         let mut keys: Vec<String> = Vec::new();

@@ -44,9 +44,10 @@ pub fn extract(doc: &Document, k: &Knowledge, year: Option<i16>) -> Extraction {
     let mut sink = FactSink::new(k);
     match template {
         Some(Template::T2008) => stats2008::read(doc, k, &mut sink),
-        Some(Template::T2019 | Template::T2021) => forms::read(doc, k, &mut sink),
+        Some(t @ (Template::T2019 | Template::T2021)) => forms::read(doc, k, t, &mut sink),
         _ => {}
     }
+    sink.finish();
     let table_facts = sink.facts;
     out.notes = sink.notes;
     out.unmapped = sink.unmapped;
@@ -108,6 +109,10 @@ pub struct FactSink<'k> {
     pub unmapped: Vec<String>,
     /// Indicators whose fact adds up several rows.
     summed: Vec<String>,
+    /// Blank cells deferred by [`FactSink::defer_blank`].
+    blanks: Vec<(String, Cell)>,
+    /// Indicators of rows that could not be read ([`FactSink::claim`]).
+    claimed: Vec<String>,
     /// Which taxonomy indicators (by position) already have a fact: a form fills a hundred
     /// or more cells, and looking each up among the facts so far was quadratic.
     present: Vec<bool>,
@@ -122,6 +127,8 @@ impl<'k> FactSink<'k> {
             notes: Vec::new(),
             unmapped: Vec::new(),
             summed: Vec::new(),
+            blanks: Vec::new(),
+            claimed: Vec::new(),
             present: vec![false; k.taxonomy.indicators.len()],
         }
     }
@@ -191,6 +198,30 @@ impl<'k> FactSink<'k> {
         };
         fact.value_raw = format!("{}+{}", fact.value_raw, cell.text.trim());
         true
+    }
+
+    /// Notes that an indicator's cell is blank unless a later cell gives it a value: rows
+    /// whose layout dropped every blank cell leave only their label. [`FactSink::finish`]
+    /// adds the blanks still missing.
+    pub fn defer_blank(&mut self, indicator: &str, cell: &Cell) {
+        if self.k.taxonomy.position(indicator).is_some() {
+            self.blanks.push((indicator.to_string(), cell.clone()));
+        }
+    }
+
+    /// Marks an indicator as stated by a row that could not be read (glued digits with no
+    /// unique split): a deferred blank must not stand in for it.
+    pub fn claim(&mut self, indicator: &str) {
+        self.claimed.push(indicator.to_string());
+    }
+
+    /// Adds the deferred blanks of indicators that got no value and were not claimed.
+    pub fn finish(&mut self) {
+        for (indicator, cell) in std::mem::take(&mut self.blanks) {
+            if !self.claimed.contains(&indicator) {
+                self.add_cell(&indicator, &cell, None);
+            }
+        }
     }
 
     /// Records a note once.

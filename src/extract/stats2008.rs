@@ -93,6 +93,16 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
             continue;
         }
         let Some(label) = view.label() else { continue };
+        // A label wrapped over two cells (`（一）主动公开政府信息数` / `（不同渠道…计1条）`)
+        // is read by its first cell when its last matches nothing.
+        let first = view.labels.first().copied().unwrap_or(label);
+        let label = if k.labels.match_2008(&label_key(&label.text), &[]).is_none()
+            && k.labels.match_2008(&label_key(&first.text), &[]).is_some()
+        {
+            first
+        } else {
+            label
+        };
         let key = label_key(&label.text);
         let parents = outline.enter(numbering_style(&label.text), key.clone());
         let matched = k.labels.match_2008(&key, &parents);
@@ -102,8 +112,31 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
             }
             continue;
         };
+        let glued;
+        let glued_cell = if expects_cumulative(&view, &columns) {
+            match view.values() {
+                [one] if one.x.is_none() => match split_year_and_cumulative(one) {
+                    GluedPair::Year(c) => {
+                        glued = c;
+                        Some(&glued)
+                    }
+                    GluedPair::Ambiguous => {
+                        sink.note(format!(
+                            "统计表 row {} left out: {} holds this year's figure and the running total glued together, with no unique split",
+                            label.text.trim(),
+                            one.text.trim()
+                        ));
+                        continue;
+                    }
+                    GluedPair::NotGlued => None,
+                },
+                _ => None,
+            }
+        } else {
+            None
+        };
         let blank;
-        let cell = match value_cell(&view, &columns) {
+        let cell = match glued_cell.or_else(|| value_cell(&view, &columns)) {
             Some(cell) => cell,
             None if view.unit.is_some() => {
                 // A unit but no value cell at all: a blank that the layout dropped.
@@ -134,4 +167,68 @@ fn value_cell<'a>(view: &RowView<'a>, columns: &Columns) -> Option<&'a crate::do
         .enumerate()
         .find(|(j, _)| !columns.cumulative.contains(&(view.values_from + j)))
         .map(|(_, c)| c)
+}
+
+/// True when the header names a running-total column besides the year's and the row has
+/// fewer value cells than that: a layout that dropped separators glued the two together.
+fn expects_cumulative(view: &RowView, columns: &Columns) -> bool {
+    columns.value.is_some() && !columns.cumulative.is_empty() && view.values().len() == 1
+}
+
+/// A run of digits read as this year's figure and the running total glued together.
+#[derive(Debug, PartialEq)]
+enum GluedPair {
+    /// The unique split's first part (this year's figure).
+    Year(crate::document::Cell),
+    /// Several splits (or none) keep the running total at least this year's figure.
+    Ambiguous,
+    /// Not a glued run (one digit, a decimal, a mark).
+    NotGlued,
+}
+
+/// Splits `4251516` into this year's figure and the running total (历年累计 ≥ 本年), when
+/// exactly one split keeps the total at least the year's figure.
+fn split_year_and_cumulative(cell: &crate::document::Cell) -> GluedPair {
+    let d = cell.text.trim();
+    if d.len() < 2 || d.len() > 30 || !d.bytes().all(|b| b.is_ascii_digit()) {
+        return GluedPair::NotGlued;
+    }
+    let valid = |s: &str| s.len() == 1 || !s.starts_with('0');
+    let splits: Vec<(&str, &str)> = (1..d.len())
+        .map(|p| d.split_at(p))
+        .filter(|(a, b)| valid(a) && valid(b) && a.len() <= 15 && b.len() <= 15)
+        .filter(|(a, b)| a.parse::<u64>().ok() <= b.parse::<u64>().ok())
+        .collect();
+    match splits.as_slice() {
+        [(year, _)] => {
+            let mut c = cell.clone();
+            c.text = year.to_string();
+            GluedPair::Year(c)
+        }
+        _ => GluedPair::Ambiguous,
+    }
+}
+
+#[cfg(test)]
+mod glued_tests {
+    use super::*;
+
+    #[test]
+    fn a_glued_year_and_running_total_split_only_when_unique() {
+        let cell = |t: &str| crate::document::Cell::new(t, 1);
+        assert_eq!(
+            split_year_and_cumulative(&cell("55")),
+            GluedPair::Year(cell("5"))
+        );
+        assert_eq!(
+            split_year_and_cumulative(&cell("00")),
+            GluedPair::Year(cell("0"))
+        );
+        // 3|1200, 31|200, 312|00 (not a number), 3120|0 (total below the year): two fit.
+        assert_eq!(
+            split_year_and_cumulative(&cell("31200")),
+            GluedPair::Ambiguous
+        );
+        assert_eq!(split_year_and_cumulative(&cell("7")), GluedPair::NotGlued);
+    }
 }

@@ -83,7 +83,8 @@ pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
         }
     };
     record.encoding = decoded.encoding.clone();
-    let doc = decoded.doc;
+    let mut doc = decoded.doc;
+    crate::document::glued::find_glued_tables(&mut doc, &k.glued);
     let identity = normalize::identify(&doc, rel_path, &k.names);
     let extraction = extract::extract(&doc, k, identity.year);
     record.identity = identity;
@@ -98,11 +99,14 @@ pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
     }
     let Extraction {
         template,
-        facts,
+        mut facts,
         mut checks,
         notes,
         unmapped,
     } = extraction;
+    for f in &mut facts {
+        f.line = doc.source_line(f.line);
+    }
     checks.extend(k.checks.evaluate(&facts));
     checks.sort_by(|a, b| a.check.cmp(&b.check));
     record.template = template;

@@ -1,0 +1,535 @@
+//! Tables glued into running text: rows rebuilt from the words of the forms.
+//!
+//! A crawler that joins a page's text nodes without separators turns a statistics table into
+//! `信息内容本年制发件数本年废止件数现行有效件数规章000行政规范性文件81153第二十条第（五）项…`:
+//! no cell boundaries, digits of neighbouring cells run together, the next row's numbering
+//! glued to the last number (`00000002.其他法律…`). What is left to go by:
+//! - the header cells are the forms' fixed words (`data/rules/cells.csv`): two or more of them
+//!   side by side are a header row, and the text after the last one is the next row's label;
+//! - a row's values are the run of digits after its label; a digit run followed by 年 / 月 / 日
+//!   is a date, not a value; one digit and a `.` or `、` before a Han character is the numbering
+//!   of the next label, not the last digit of a value;
+//! - separators that did survive (tabs, U+3000, runs of spaces, `|`) are cell boundaries; a
+//!   single space between digits is a boundary within a glued run (kept in the cell's text, so
+//!   the extractor knows a cut must fall there).
+//!
+//! The result is the same [`Table`] grid every other layout produces: header rows, rows of
+//! `[label, (unit), values…]`, rows of bare values (表四's data row). A glued run stays one cell:
+//! only the extractor, which knows the row's columns and arithmetic, can split it.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+
+use super::layout::is_unit_token;
+use super::text::{fold_char, is_han};
+use super::{Cell, Document, Row, Table};
+use crate::knowledge::parse_csv;
+
+/// The words that rebuild glued rows: header cells (`rules/cells.csv`) and row-label marks
+/// (the forms' row patterns, `rules/forms.csv` and `rules/labels_2008.csv`).
+#[derive(Debug, Clone)]
+pub struct GluedWords {
+    headers: AhoCorasick,
+    marks: AhoCorasick,
+    captions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CellRow {
+    kind: String,
+    text: String,
+}
+
+/// Row-label marks shorter than this (`其他`, `总计`) say nothing on their own.
+const MIN_MARK_CHARS: usize = 3;
+
+impl GluedWords {
+    /// Builds the word lists from `rules/cells.csv` and the forms' row marks.
+    pub fn new(cells_csv: &str, row_marks: impl IntoIterator<Item = String>) -> GluedWords {
+        let mut headers: Vec<String> = Vec::new();
+        let mut captions: Vec<String> = Vec::new();
+        for r in parse_csv::<CellRow>("rules/cells.csv", cells_csv) {
+            match r.kind.as_str() {
+                "header" => headers.push(r.text),
+                "caption" => captions.push(r.text),
+                other => panic!("rules/cells.csv: unknown kind {other:?}"),
+            }
+        }
+        let mut marks: Vec<String> = row_marks
+            .into_iter()
+            .filter(|m| m.chars().count() >= MIN_MARK_CHARS)
+            .collect();
+        marks.sort();
+        marks.dedup();
+        let build = |words: &[String]| {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(words)
+                .expect("cell words build an automaton")
+        };
+        GluedWords {
+            headers: build(&headers),
+            marks: build(&marks),
+            captions,
+        }
+    }
+
+    /// True when `text` is exactly one header word.
+    fn whole_header(&self, text: &str) -> bool {
+        self.headers
+            .find(text)
+            .is_some_and(|m| m.start() == 0 && m.end() == text.len())
+    }
+
+    fn has_mark(&self, text: &str) -> bool {
+        self.marks.is_match(text)
+    }
+}
+
+/// What a piece of a glued line is.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    /// A header word of the forms.
+    Header(String),
+    /// Other text: a row label.
+    Label(String),
+    /// A caption that always stands in a row of its own (`第二十条第（五）项`).
+    Caption(String),
+    /// A unit cell of the 2008 form (`条`).
+    Unit(String),
+    /// A run of digits (one cell, or several glued).
+    Value(String),
+}
+
+/// Finds tables glued into lines of text and adds them to `doc.tables`. A line counts when it
+/// holds a header row of two or more header words and at least one value, or when it follows
+/// such a line closely and holds a row whose label is one of the forms' rows.
+pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
+    /// What one line holds, as far as the decision goes.
+    struct Seen {
+        rows: Vec<Row>,
+        header: bool,
+        values: bool,
+        marked: bool,
+    }
+    let seen: Vec<Option<Seen>> = doc
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let no = i as u32 + 1;
+            if doc.is_table_line(no) || !could_hold_table(line) {
+                return None;
+            }
+            let pieces = pieces(line, words);
+            let rows = group_rows(&pieces, no);
+            let marked = rows.iter().any(|r| {
+                r.cells.iter().any(|c| is_value_text(&c.text))
+                    && r.cells.first().is_some_and(|c| words.has_mark(&c.text))
+            });
+            Some(Seen {
+                header: has_header_row(&pieces),
+                values: pieces.iter().any(|p| matches!(p, Piece::Value(_))),
+                marked,
+                rows,
+            })
+        })
+        .collect();
+    let next_marked = |i: usize| {
+        (i + 1..(i + 4).min(seen.len()))
+            .filter_map(|j| seen[j].as_ref())
+            .any(|s| s.marked)
+    };
+    let mut found: Vec<Table> = Vec::new();
+    let mut last_table_line: Option<usize> = None;
+    for (i, s) in seen.iter().enumerate() {
+        let Some(s) = s else { continue };
+        let near = last_table_line.is_some_and(|l| i - l <= 3);
+        let table = (s.header && (s.values || next_marked(i))) || (s.values && s.marked && near);
+        if table {
+            let no = i as u32 + 1;
+            found.push(Table {
+                rows: s.rows.clone(),
+                line_span: (no, no),
+                from_text: true,
+            });
+            last_table_line = Some(i);
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    doc.tables.extend(found);
+    doc.tables.sort_by_key(|t| t.line_span);
+}
+
+/// A cheap first look: a line with a table glued into it has a digit or a header word's
+/// first characters; most prose lines of a report have digits, so this only spares blanks.
+fn could_hold_table(line: &str) -> bool {
+    line.chars().any(is_han)
+}
+
+/// True when two header words stand together (side by side, or with a short caption such as
+/// `2011年度` between them).
+fn has_header_row(pieces: &[Piece]) -> bool {
+    pieces
+        .windows(2)
+        .any(|w| matches!(w, [Piece::Header(_), Piece::Header(_)]))
+        || pieces.windows(3).any(|w| match w {
+            [Piece::Header(_), Piece::Label(t), Piece::Header(_)] => t.chars().count() <= 8,
+            _ => false,
+        })
+}
+
+fn is_value_text(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| fold_char(c).is_ascii_digit())
+}
+
+/// Cuts a line into header words, labels, units and values.
+fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let runs = runs(line);
+    // Runs that are one header word whole: with a separator between cells, header words
+    // stand in runs of their own, and a neighbour that is one too makes them a header row.
+    let whole: Vec<bool> = runs
+        .iter()
+        .map(|(t, v)| !v && words.whole_header(t))
+        .collect();
+    for (k, (text, is_value)) in runs.into_iter().enumerate() {
+        if is_value {
+            out.push(Piece::Value(text));
+            continue;
+        }
+        let neighbour = (k > 0 && whole[k - 1]) || whole.get(k + 1).copied().unwrap_or(false);
+        if whole[k] && neighbour {
+            out.push(Piece::Header(text));
+            continue;
+        }
+        let before = out.len();
+        split_headers(&text, words, &mut out);
+        // A unit glued after a 2008 label and before its numbers (`行政复议数条00`).
+        let added = out.len() > before;
+        if let Some(Piece::Label(label)) = out.last_mut().filter(|_| added) {
+            if let Some((head, unit)) = split_unit(label) {
+                let unit = unit.to_string();
+                *label = head.to_string();
+                out.push(Piece::Unit(unit));
+            }
+        }
+    }
+    out
+}
+
+/// A trailing unit of a 2008 count label: `主动公开信息数条` → (`主动公开信息数`, `条`),
+/// `网站公开条`, `接受培训人员数人次`. 件 only after 数 / 量 or a closing bracket, so that
+/// `行政规范性文件` keeps it.
+fn split_unit(label: &str) -> Option<(&str, &str)> {
+    for unit in ["人次", "万元"] {
+        if let Some(head) = label.strip_suffix(unit) {
+            return (!head.is_empty()).then_some((head, &label[head.len()..]));
+        }
+    }
+    let (i, last) = label.char_indices().last()?;
+    if !is_unit_token(&last.to_string()) || i == 0 {
+        return None;
+    }
+    let head = &label[..i];
+    let after_count = head
+        .chars()
+        .last()
+        .is_some_and(|p| matches!(p, '数' | '量' | '）' | ')'));
+    (last != '件' || after_count).then_some((head, &label[i..]))
+}
+
+/// Splits a text run at header words; header words only count where two or more stand
+/// together (with at most a short caption such as `2011年度` between them).
+fn split_headers(text: &str, words: &GluedWords, out: &mut Vec<Piece>) {
+    let found: Vec<(usize, usize)> = words
+        .headers
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    // Keep the header words that have a neighbour close by.
+    let close = |a: (usize, usize), b: (usize, usize)| text[a.1..b.0].chars().count() <= 8;
+    let keep: Vec<(usize, usize)> = found
+        .iter()
+        .enumerate()
+        .filter(|&(k, &m)| {
+            (k > 0 && close(found[k - 1], m)) || found.get(k + 1).is_some_and(|&n| close(m, n))
+        })
+        .map(|(_, &m)| m)
+        .collect();
+    let mut at = 0;
+    for (start, end) in keep {
+        push_labels(&text[at..start], words, out);
+        out.push(Piece::Header(text[start..end].to_string()));
+        at = end;
+    }
+    push_labels(&text[at..], words, out);
+}
+
+/// Pushes label text, cut before every caption that does not start it.
+fn push_labels(text: &str, words: &GluedWords, out: &mut Vec<Piece>) {
+    let mut cuts: Vec<usize> = words
+        .captions
+        .iter()
+        .flat_map(|c| text.match_indices(c.as_str()).map(|(i, _)| i))
+        .filter(|&i| i > 0)
+        .collect();
+    cuts.sort_unstable();
+    let mut at = 0;
+    for cut in cuts.into_iter().chain(std::iter::once(text.len())) {
+        let t = text[at..cut].trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+        if !t.is_empty() {
+            let caption = words.captions.iter().any(|c| t.starts_with(c.as_str()));
+            out.push(if caption {
+                Piece::Caption(t.to_string())
+            } else {
+                Piece::Label(t.to_string())
+            });
+        }
+        at = cut;
+    }
+}
+
+/// Cuts a line into runs of text and runs of digits (`true`), at the separators that
+/// survived. A value run keeps single spaces between its digits and a trailing amount unit.
+fn runs(line: &str) -> Vec<(String, bool)> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut text = String::new();
+    let flush_text = |text: &mut String, out: &mut Vec<(String, bool)>| {
+        let t = text.trim();
+        if !t.is_empty() {
+            out.push((t.to_string(), false));
+        }
+        text.clear();
+    };
+    let digit = |k: usize| chars.get(k).is_some_and(|&c| fold_char(c).is_ascii_digit());
+    let mut k = 0;
+    while k < chars.len() {
+        let c = chars[k];
+        if is_separator(&chars, k) {
+            flush_text(&mut text, &mut out);
+            k += 1;
+            continue;
+        }
+        if !digit(k) {
+            text.push(c);
+            k += 1;
+            continue;
+        }
+        // A run of digits, with decimal points, thousands commas, inner single spaces and a
+        // sign between digits.
+        let start = k;
+        let mut end = k;
+        while end < chars.len() {
+            let ch = fold_char(chars[end]);
+            let inner = matches!(ch, '.' | ',' | ' ' | '-') && digit(end + 1) && end > start;
+            if ch.is_ascii_digit() || inner {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        let next = chars.get(end).copied();
+        let after = chars.get(end + 1).copied();
+        // A date or a count in a sentence-like phrase: text.
+        if next.is_some_and(|n| "年月日号时".contains(n)) {
+            text.extend(&chars[start..end]);
+            k = end;
+            continue;
+        }
+        // One digit and `.` / `、` before a Han character: the numbering of the next label.
+        let numbering = matches!(next, Some('.' | '．' | '、')) && after.is_some_and(is_han);
+        let value_end = if numbering { end - 1 } else { end };
+        if value_end <= start {
+            text.extend(&chars[start..end]);
+            k = end;
+            continue;
+        }
+        let mut value: String = chars[start..value_end].iter().collect();
+        let mut k_next = value_end;
+        if !numbering {
+            for unit in ["万元", "元", "%"] {
+                let u: Vec<char> = unit.chars().collect();
+                if chars[end..].starts_with(&u) {
+                    value.push_str(unit);
+                    k_next = end + u.len();
+                    break;
+                }
+            }
+        }
+        flush_text(&mut text, &mut out);
+        out.push((value.trim().to_string(), true));
+        k = k_next;
+    }
+    flush_text(&mut text, &mut out);
+    out
+}
+
+/// A cell boundary: a tab, an ideographic space, a pipe, or two or more spaces.
+fn is_separator(chars: &[char], k: usize) -> bool {
+    match chars[k] {
+        '\t' | '\u{3000}' | '|' | '\u{a0}' => true,
+        ' ' => chars.get(k + 1) == Some(&' ') || (k > 0 && chars[k - 1] == ' '),
+        _ => false,
+    }
+}
+
+/// Groups the pieces of one line into rows: a run of header words is a header row (cells
+/// marked `spanned` = header word, so a caption between them can be told apart); a label
+/// with its unit and values is a data row; values with no label are a row of their own.
+fn group_rows(pieces: &[Piece], line: u32) -> Vec<Row> {
+    #[derive(PartialEq)]
+    enum Kind {
+        Empty,
+        Header,
+        Data { values: bool },
+    }
+    let mut rows = Vec::new();
+    let mut cur: Vec<Cell> = Vec::new();
+    let mut kind = Kind::Empty;
+    let flush = |cur: &mut Vec<Cell>, kind: &mut Kind, rows: &mut Vec<Row>| {
+        if !cur.is_empty() {
+            rows.push(Row::new(std::mem::take(cur)));
+        }
+        *kind = Kind::Empty;
+    };
+    for (k, piece) in pieces.iter().enumerate() {
+        match piece {
+            Piece::Header(t) => {
+                if kind != Kind::Header {
+                    flush(&mut cur, &mut kind, &mut rows);
+                    kind = Kind::Header;
+                }
+                let mut cell = Cell::new(t.clone(), line);
+                cell.spanned = true;
+                cur.push(cell);
+            }
+            Piece::Label(t) => {
+                let caption_in_header = kind == Kind::Header
+                    && t.chars().count() <= 8
+                    && matches!(pieces.get(k + 1), Some(Piece::Header(_)));
+                if caption_in_header {
+                    cur.push(Cell::new(t.clone(), line));
+                    continue;
+                }
+                if kind != (Kind::Data { values: false }) {
+                    flush(&mut cur, &mut kind, &mut rows);
+                    kind = Kind::Data { values: false };
+                }
+                cur.push(Cell::new(t.clone(), line));
+            }
+            Piece::Caption(t) => {
+                flush(&mut cur, &mut kind, &mut rows);
+                rows.push(Row::new(vec![Cell::new(t.clone(), line)]));
+            }
+            Piece::Unit(t) => {
+                if kind == Kind::Header {
+                    flush(&mut cur, &mut kind, &mut rows);
+                }
+                if kind == Kind::Empty {
+                    kind = Kind::Data { values: false };
+                }
+                cur.push(Cell::new(t.clone(), line));
+            }
+            Piece::Value(t) => {
+                if kind == Kind::Header || kind == Kind::Empty {
+                    flush(&mut cur, &mut kind, &mut rows);
+                }
+                kind = Kind::Data { values: true };
+                cur.push(Cell::new(t.clone(), line));
+            }
+        }
+    }
+    flush(&mut cur, &mut kind, &mut rows);
+    // The header marks were only needed while grouping.
+    rows.iter_mut()
+        .flat_map(|r| r.cells.iter_mut())
+        .for_each(|c| c.spanned = false);
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words() -> GluedWords {
+        let k = crate::knowledge::Knowledge::embedded();
+        k.glued.clone()
+    }
+
+    fn rows_of(line: &str) -> Vec<Vec<String>> {
+        let mut doc = Document::from_text(line);
+        find_glued_tables(&mut doc, &words());
+        doc.tables
+            .iter()
+            .flat_map(|t| t.rows.iter())
+            .map(|r| r.cells.iter().map(|c| c.text.clone()).collect())
+            .collect()
+    }
+
+    // Modelled on the glued 表二 of the Hebei provincial crawler's CSV cells
+    // (../shared/corpus/real/reports/gh-011.txt), in other words and numbers.
+    #[test]
+    fn a_glued_table_two_becomes_header_and_label_rows() {
+        let rows = rows_of(
+            "二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章102行政规范性文件4260第二十条第（五）项信息内容本年处理决定数量行政许可315",
+        );
+        assert_eq!(
+            rows,
+            vec![
+                vec!["二、主动公开政府信息情况"],
+                vec!["第二十条第（一）项"],
+                vec!["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+                vec!["规章", "102"],
+                vec!["行政规范性文件", "4260"],
+                vec!["第二十条第（五）项"],
+                vec!["信息内容", "本年处理决定数量"],
+                vec!["行政许可", "315"],
+            ]
+        );
+    }
+
+    #[test]
+    fn numbering_glued_to_a_value_starts_the_next_label() {
+        let rows = rows_of(
+            "申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他（三）不予公开1.属于国家秘密30000032.其他法律行政法规禁止公开0000000",
+        );
+        assert_eq!(rows[1], vec!["（三）不予公开1.属于国家秘密", "3000003"]);
+        assert_eq!(rows[2], vec!["2.其他法律行政法规禁止公开", "0000000"]);
+    }
+
+    #[test]
+    fn dates_are_text_and_stray_spaces_stay_in_the_run() {
+        let rows = rows_of(
+            "指标名称计量单位2016年度历年累计主动公开信息数条3121900其中：1.网站公开条3001850 2.政府公报公开条1250",
+        );
+        assert_eq!(
+            rows[0],
+            vec!["指标名称", "计量单位", "2016年度", "历年累计"]
+        );
+        assert_eq!(rows[1], vec!["主动公开信息数", "条", "3121900"]);
+        assert_eq!(rows[2], vec!["其中：1.网站公开", "条", "3001850"]);
+        assert_eq!(rows[3], vec!["2.政府公报公开", "条", "1250"]);
+        let rows = rows_of("行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计12 0 30 013");
+        assert_eq!(rows.last().unwrap(), &vec!["12 0 30 013".to_string()]);
+    }
+
+    #[test]
+    fn separators_that_survived_are_cell_boundaries() {
+        let rows = rows_of(
+            "信息内容\u{3000}\u{3000}本年制发件数\u{3000}\u{3000}本年废止件数\u{3000}\u{3000}现行有效件数\u{3000}\u{3000}规章\u{3000}\u{3000}0\u{3000}\u{3000}1\u{3000}\u{3000}5",
+        );
+        assert_eq!(rows[1], vec!["规章", "0", "1", "5"]);
+    }
+
+    #[test]
+    fn prose_with_figures_is_not_a_table() {
+        assert!(rows_of("全年收到申请12件，行政复议2起，其他0件，总计14件。").is_empty());
+        assert!(rows_of("2021年行政许可3件、行政处罚5件、行政强制1件。").is_empty());
+    }
+}
