@@ -20,7 +20,6 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
-use super::layout::is_unit_token;
 use super::text::{fold_char, is_han};
 use super::{Cell, Document, Row, Table};
 use crate::knowledge::parse_csv;
@@ -176,7 +175,9 @@ fn has_header_row(pieces: &[Piece]) -> bool {
         .windows(2)
         .any(|w| matches!(w, [Piece::Header(_), Piece::Header(_)]))
         || pieces.windows(3).any(|w| match w {
-            [Piece::Header(_), Piece::Label(t), Piece::Header(_)] => t.chars().count() <= 8,
+            [Piece::Header(_), Piece::Label(t), Piece::Header(_)] => {
+                t.chars().count() <= 8 && t.chars().any(|c| c.is_ascii_digit())
+            }
             _ => false,
         })
 }
@@ -223,8 +224,9 @@ fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
 }
 
 /// A trailing unit of a 2008 count label: `主动公开信息数条` → (`主动公开信息数`, `条`),
-/// `网站公开条`, `接受培训人员数人次`. 件 only after 数 / 量 or a closing bracket, so that
-/// `行政规范性文件` keeps it.
+/// `网站公开条`, `接受培训人员数人次`. Only the units of that form's counts, and other than 条
+/// only after 数 / 量 or a closing bracket, so that `行政规范性文件` keeps its 件 and
+/// `其他对外管理服务事项` its 项.
 fn split_unit(label: &str) -> Option<(&str, &str)> {
     for unit in ["人次", "万元"] {
         if let Some(head) = label.strip_suffix(unit) {
@@ -232,7 +234,7 @@ fn split_unit(label: &str) -> Option<(&str, &str)> {
         }
     }
     let (i, last) = label.char_indices().last()?;
-    if !is_unit_token(&last.to_string()) || i == 0 {
+    if !matches!(last, '条' | '件' | '个' | '次' | '人') || i == 0 {
         return None;
     }
     let head = &label[..i];
@@ -240,7 +242,7 @@ fn split_unit(label: &str) -> Option<(&str, &str)> {
         .chars()
         .last()
         .is_some_and(|p| matches!(p, '数' | '量' | '）' | ')'));
-    (last != '件' || after_count).then_some((head, &label[i..]))
+    (last == '条' || after_count).then_some((head, &label[i..]))
 }
 
 /// Splits a text run at header words; header words only count where two or more stand
@@ -251,8 +253,13 @@ fn split_headers(text: &str, words: &GluedWords, out: &mut Vec<Piece>) {
         .find_iter(text)
         .map(|m| (m.start(), m.end()))
         .collect();
-    // Keep the header words that have a neighbour close by.
-    let close = |a: (usize, usize), b: (usize, usize)| text[a.1..b.0].chars().count() <= 8;
+    // Keep the header words that have a neighbour close by: next to it, or with a caption
+    // holding a year between them (`计量单位2011年度历年累计`).
+    let close = |a: (usize, usize), b: (usize, usize)| {
+        let between = &text[a.1..b.0];
+        between.is_empty()
+            || (between.chars().count() <= 8 && between.chars().any(|c| c.is_ascii_digit()))
+    };
     let keep: Vec<(usize, usize)> = found
         .iter()
         .enumerate()
@@ -412,6 +419,7 @@ fn group_rows(pieces: &[Piece], line: u32) -> Vec<Row> {
             Piece::Label(t) => {
                 let caption_in_header = kind == Kind::Header
                     && t.chars().count() <= 8
+                    && t.chars().any(|c| c.is_ascii_digit())
                     && matches!(pieces.get(k + 1), Some(Piece::Header(_)));
                 if caption_in_header {
                     cur.push(Cell::new(t.clone(), line));

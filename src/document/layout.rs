@@ -323,8 +323,10 @@ fn blank_separated_table(lines: &[String], start: usize) -> Option<(Table, usize
         return None;
     }
     let (cell_gap, row_gap) = commonest_gaps(&cells)?;
-    let mut rows: Vec<Row> = Vec::new();
+    // Rows with the blank cells found at the break before them, not yet placed.
+    let mut rows: Vec<(Vec<Cell>, usize)> = Vec::new();
     let mut row: Vec<Cell> = Vec::new();
+    let mut pending = 0;
     for (k, &(l, before)) in cells.iter().enumerate() {
         let no = l as u32 + 1;
         let text = clean_cell(&lines[l]);
@@ -341,20 +343,20 @@ fn blank_separated_table(lines: &[String], start: usize) -> Option<(Table, usize
             (false, _) if label_next && before >= row_gap => (true, 0),
             decoded => decoded,
         };
-        if breaks && label_next {
-            row.extend((0..blanks).map(|_| Cell::new("", no)));
-        }
-        if breaks && !row.is_empty() {
-            rows.push(Row::new(std::mem::take(&mut row)));
-        }
-        if !breaks || !label_next {
+        if breaks {
+            if !row.is_empty() {
+                rows.push((std::mem::take(&mut row), pending));
+            }
+            pending = blanks;
+        } else {
             row.extend((0..blanks).map(|_| Cell::new("", no)));
         }
         row.push(Cell::new(text, no));
     }
     if !row.is_empty() {
-        rows.push(Row::new(row));
+        rows.push((row, pending));
     }
+    let rows = place_break_blanks(rows);
     let last = cells.last()?.0;
     let table = Table {
         rows,
@@ -362,6 +364,42 @@ fn blank_separated_table(lines: &[String], start: usize) -> Option<(Table, usize
         from_text: true,
     };
     Some((table, last + 1))
+}
+
+/// Places the blank cells found at each row break: a row starts with its label, so before a
+/// label they all end the row before; before a row of bare values they fill the row before up
+/// to the table's commonest width, and the rest start the row.
+fn place_break_blanks(rows: Vec<(Vec<Cell>, usize)>) -> Vec<Row> {
+    let mut widths: std::collections::BTreeMap<usize, usize> = Default::default();
+    for (cells, _) in &rows {
+        *widths.entry(cells.len()).or_default() += 1;
+    }
+    let width = widths
+        .iter()
+        .max_by_key(|&(&w, &n)| (n, w))
+        .map_or(0, |(&w, _)| w);
+    let mut out: Vec<Row> = Vec::with_capacity(rows.len());
+    for (mut cells, blanks) in rows {
+        let line = cells.first().map_or(0, |c| c.line);
+        let starts_with_label = cells
+            .first()
+            .is_some_and(|c| c.text.chars().any(super::text::is_han) && !is_value_token(&c.text));
+        let to_previous = match out.last() {
+            Some(_) if starts_with_label => blanks,
+            Some(prev) => blanks.min(width.saturating_sub(prev.cells.len())),
+            None => 0,
+        };
+        if let Some(prev) = out.last_mut() {
+            prev.cells
+                .extend((0..to_previous).map(|_| Cell::new("", line)));
+        }
+        let lead: Vec<Cell> = (0..blanks - to_previous)
+            .map(|_| Cell::new("", line))
+            .collect();
+        cells.splice(0..0, lead);
+        out.push(Row::new(cells));
+    }
+    out
 }
 
 /// The commonest gap (in newlines) between cells, and the commonest larger one (rows).
@@ -932,5 +970,55 @@ mod tests {
         for l in ["0", "2017", "一、概述", "12\t34\t 56", "１２３", ""] {
             assert!(!is_page_furniture(l), "{l}");
         }
+    }
+
+    // Modelled on the markdown of ../shared/corpus/real/reports/059.txt (our words, numbers).
+    #[test]
+    fn pipe_rows_become_grids_with_blank_cells_kept() {
+        let text = "### 表二\n| 信息内容 | 本年制发件数 | 本年废止件数 |\n|---|---|---|\n| 规章 | 3 |  |\n\n正文一段。\n规章 | 1 | 2";
+        let mut doc = Document::from_text(text);
+        find_tables(&mut doc);
+        assert_eq!(doc.tables.len(), 2);
+        let rows = texts(&doc.tables[0]);
+        assert_eq!(
+            rows,
+            [
+                vec!["信息内容", "本年制发件数", "本年废止件数"],
+                vec!["规章", "3", ""]
+            ]
+        );
+        assert_eq!(doc.tables[0].line_span, (2, 4));
+        assert_eq!(texts(&doc.tables[1]), [vec!["规章", "1", "2"]]);
+    }
+
+    // Modelled on ../shared/corpus/real/reports/gh-007.txt: two blank lines between cells,
+    // four between rows, a blank cell one more run of two.
+    #[test]
+    fn a_cell_per_line_is_rebuilt_from_the_blank_runs() {
+        let cells = |c: &[&str]| c.join("\n\n\n");
+        let text = [
+            cells(&[
+                "信息内容",
+                "本年新制作数量",
+                "本年新公开数量",
+                "对外公开总数量",
+            ]),
+            cells(&["规章", "1", "", "5"]),
+            cells(&["规范性文件", "2", "3", "8"]),
+            cells(&["行政许可", "", "", ""]),
+            cells(&["", "", "0", "7"]),
+        ]
+        .join("\n\n\n\n\n");
+        let mut doc = Document::from_text(&format!(
+            "二、主动公开政府信息情况\n\n\n\n\n{text}\n\n五、问题。"
+        ));
+        find_tables(&mut doc);
+        assert_eq!(doc.tables.len(), 1);
+        let rows = texts(&doc.tables[0]);
+        assert_eq!(rows[1], ["规章", "1", "", "5"]);
+        assert_eq!(rows[2], ["规范性文件", "2", "3", "8"]);
+        // Blanks after a label end its row; blanks before values start the next one.
+        assert_eq!(rows[3], ["行政许可", "", "", ""]);
+        assert_eq!(rows[4], ["", "", "0", "7"]);
     }
 }

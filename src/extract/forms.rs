@@ -317,7 +317,10 @@ fn table3_row(
     sink: &mut FactSink,
 ) -> Option<String> {
     if !view.has_numbers() && view.values().iter().all(|c| c.text.trim().is_empty()) {
-        if view.cells.len() == view.labels.len() {
+        // A label alone (the layout dropped the blanks) or a label and a full row of blank
+        // cells: the form's cells are blank.
+        let full = without_trailing_blanks(view.values(), columns.len()).len() == columns.len();
+        if view.cells.len() == view.labels.len() || full {
             blank_table3_row(view, columns, k, sink);
         }
         return None;
@@ -698,7 +701,13 @@ fn split_groups(cell: &Cell, n: usize, block: usize) -> Split {
         }
     }
     if digits.len() < n || digits.len() > MAX_GLUED_DIGITS {
-        return Split::NotGlued;
+        // Fewer digits than cells: the layout dropped blank cells as well.
+        return Split::Ambiguous;
+    }
+    if block == 1 && fewer_parts_fit(&digits, &forced, n) {
+        // With no arithmetic to check, a run that also reads as fewer numbers (blank cells
+        // dropped) is not known to hold `n`.
+        return Split::Ambiguous;
     }
     let mut search = SplitSearch {
         digits: &digits,
@@ -722,6 +731,22 @@ fn split_groups(cell: &Cell, n: usize, block: usize) -> Split {
         start = end;
     }
     Split::Unique(cells)
+}
+
+/// True when the run also splits into fewer than `n` valid numbers (keeping its forced cuts).
+fn fewer_parts_fit(digits: &[u8], forced: &[usize], n: usize) -> bool {
+    (1..n).any(|parts| {
+        let mut search = SplitSearch {
+            digits,
+            forced,
+            n: parts,
+            block: 1,
+            cuts: Vec::with_capacity(parts),
+            found: Vec::new(),
+        };
+        search.run(0);
+        !search.found.is_empty()
+    })
 }
 
 /// Depth-first enumeration of the splits of a glued run; stops after two (enough to know it

@@ -53,15 +53,85 @@ pub fn extract(doc: &Document, k: &Knowledge, year: Option<i16>) -> Extraction {
     out.unmapped = sink.unmapped;
     let text_facts = prose::read(doc, k);
     let (facts, checks) = merge(table_facts, text_facts);
+    let read_tables = facts.iter().any(|f| f.method == Method::Table);
+    let unread = if read_tables {
+        Vec::new()
+    } else {
+        unread_form_rows(doc, k)
+    };
     out.template = match template {
-        Some(t) if facts.iter().any(|f| f.method == Method::Table) => Some(t),
-        _ if !facts.is_empty() => Some(Template::Prose),
-        Some(t) => Some(t),
+        Some(t) if read_tables => Some(t),
+        // Tables of a form whose cells could not be read: still that form's report.
+        Some(t) => {
+            out.notes.push(format!(
+                "the {} form's tables were found but no cell could be read",
+                t.as_str()
+            ));
+            Some(t)
+        }
+        None if unread.len() >= MIN_UNREAD_ROWS => {
+            out.notes.push(format!(
+                "the text holds {} row labels of the statistics tables ({}) whose figures could not be read",
+                unread.len(),
+                unread.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            ));
+            Some(form_of_unread(&unread, year))
+        }
+        None if !facts.is_empty() => Some(Template::Prose),
         None => None,
     };
     out.facts = facts;
     out.checks = checks;
     out
+}
+
+/// Row labels of the forms standing as lines of text that make a report's unread tables
+/// worth saying so.
+const MIN_UNREAD_ROWS: usize = 3;
+
+/// The forms' row labels that start lines outside any table (`一、本年新收政府信息公开申请数量`,
+/// `受理政府信息公开申请总数`): tables whose layout could not be rebuilt. Their keys, without
+/// repeats, in document order.
+fn unread_form_rows(doc: &Document, k: &Knowledge) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for (i, line) in doc.lines.iter().enumerate() {
+        if doc.is_table_line(i as u32 + 1) {
+            continue;
+        }
+        let key = labels::label_key(line);
+        if key.is_empty() || key.chars().count() > 40 {
+            continue;
+        }
+        let form = k
+            .labels
+            .match_form("t3", "row", &key)
+            .filter(|r| !matches!(*r, "processed" | "other" | "other.misc"))
+            .map(|r| format!("t3.{r}"));
+        let old = || {
+            k.labels
+                .match_2008(&key, &[])
+                .filter(|r| key.starts_with(&r.label))
+                .map(|r| format!("2008.{}", r.indicator))
+        };
+        if let Some(row) = form.or_else(old) {
+            if !found.contains(&row) {
+                found.push(row);
+            }
+        }
+    }
+    found
+}
+
+/// The form whose row labels `unread` holds: the 2008 table's, or 表三's, dated by the year.
+fn form_of_unread(unread: &[String], year: Option<i16>) -> Template {
+    let old = unread.iter().filter(|r| r.starts_with("2008.")).count();
+    if old * 2 > unread.len() {
+        Template::T2008
+    } else if year.is_some_and(|y| y <= 2020) {
+        Template::T2019
+    } else {
+        Template::T2021
+    }
 }
 
 /// Joins table and sentence facts: the table's value wins; each indicator stated in both gets

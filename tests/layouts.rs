@@ -1,0 +1,160 @@
+//! Layouts crawlers leave tables in, on fixtures of our own (`tests/fixtures/layouts/`, our
+//! words and numbers, each modelled on a real report of `../shared/corpus/real/` named in its
+//! test). The expected values are written by hand from the fixtures: every layout must give
+//! the same facts the form states, blanks as nulls, and leave out what it cannot split.
+
+use std::collections::HashMap;
+
+use xxgk::knowledge::Knowledge;
+use xxgk::model::{Status, Template};
+use xxgk::pipeline::process_bytes;
+
+struct Read {
+    status: Status,
+    template: Option<Template>,
+    facts: HashMap<String, Option<f64>>,
+    reason: String,
+}
+
+fn read(name: &str) -> Read {
+    let path = format!(
+        "{}/tests/fixtures/layouts/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let p = process_bytes(name, &bytes, &Knowledge::embedded());
+    Read {
+        status: p.record.status,
+        template: p.record.template,
+        facts: p
+            .record
+            .facts
+            .iter()
+            .map(|f| (f.indicator.clone(), f.value))
+            .collect(),
+        reason: p.record.reason.unwrap_or_default(),
+    }
+}
+
+fn assert_facts(r: &Read, expected: &[(&str, Option<f64>)]) {
+    for (indicator, want) in expected {
+        assert_eq!(
+            r.facts.get(*indicator),
+            Some(want),
+            "{indicator}: got {:?}",
+            r.facts.get(*indicator)
+        );
+    }
+}
+
+/// Modelled on `gh-011.txt` and `010.txt`: no title, the whole page on one line, every table
+/// glued into the text with no separators.
+#[test]
+fn a_page_on_one_line_with_glued_tables() {
+    let r = read("glued_2021.txt");
+    assert_eq!(r.template, Some(Template::T2021));
+    assert!(matches!(r.status, Status::Ok | Status::Partial));
+    assert_facts(
+        &r,
+        &[
+            ("art20.rules.issued", Some(0.0)),
+            ("art20.rules.in_force", Some(0.0)),
+            ("art20.licensing.decisions", Some(86.0)),
+            ("art20.penalty.decisions", Some(12.0)),
+            // 行政强制 stands with no value at all: its blank was dropped.
+            ("art20.enforcement.decisions", None),
+            ("art20.fees.amount", Some(0.0)),
+            ("requests.received.natural_person", Some(5.0)),
+            ("requests.received.business", Some(1.0)),
+            ("requests.received.total", Some(6.0)),
+            ("requests.carried_in.total", Some(1.0)),
+            ("requests.granted.natural_person", Some(3.0)),
+            ("requests.granted.total", Some(4.0)),
+            ("requests.denied.internal_affairs.total", Some(1.0)),
+            ("requests.unavailable.not_held.total", Some(1.0)),
+            ("requests.other.misc.total", Some(0.0)),
+            ("requests.processed.total", Some(6.0)),
+            ("requests.carried_out.total", Some(1.0)),
+            ("review.upheld", Some(2.0)),
+            ("review.other", Some(1.0)),
+            ("review.total", Some(3.0)),
+            ("litigation.direct.upheld", Some(12.0)),
+            ("litigation.direct.total", Some(12.0)),
+            ("litigation.after_review.total", Some(1.0)),
+        ],
+    );
+    // `行政规范性文件2135` is four digits for three cells with no arithmetic to decide: left
+    // out, and the reason says so.
+    assert!(!r.facts.contains_key("art20.normative_docs.issued"));
+    assert!(r.reason.contains("行政规范性文件"), "{}", r.reason);
+}
+
+/// Modelled on `gh-007.txt`: a cell per line, two blank lines between cells, four between
+/// rows, a blank cell as one more run of blank lines.
+#[test]
+fn a_cell_per_line_with_blank_runs() {
+    let r = read("cell_per_line_2019.txt");
+    assert_eq!(r.template, Some(Template::T2019));
+    assert_facts(
+        &r,
+        &[
+            ("art20.rules.made", Some(0.0)),
+            ("art20.normative_docs.made", Some(4.0)),
+            ("art20.normative_docs.published_total", Some(27.0)),
+            ("art20.licensing.prior_items", Some(6.0)),
+            ("art20.licensing.change", Some(1.0)),
+            ("art20.licensing.decisions", Some(48.0)),
+            ("requests.received.natural_person", Some(8.0)),
+            ("requests.received.total", Some(9.0)),
+            ("requests.carried_in.total", Some(0.0)),
+            ("requests.granted.business", Some(1.0)),
+            ("requests.granted.total", Some(7.0)),
+            ("requests.partial.natural_person", None),
+            ("requests.partial.total", None),
+            ("requests.denied.state_secret.total", None),
+            ("requests.unavailable.not_held.total", Some(2.0)),
+            ("requests.processed.total", Some(9.0)),
+            ("requests.carried_out.total", Some(0.0)),
+            ("review.upheld", None),
+            ("review.total", Some(0.0)),
+            ("litigation.direct.total", Some(0.0)),
+            ("litigation.after_review.total", Some(0.0)),
+        ],
+    );
+}
+
+/// Modelled on `059.txt`: markdown tables from a PDF converter, 表三 one small table per group
+/// under generic headers (数据1 … 数据6), a header row of another table inside it, 表四 split
+/// into one small table per block.
+#[test]
+fn markdown_tables_with_generic_headers_and_split_blocks() {
+    let r = read("markdown_2021.md");
+    assert_eq!(r.template, Some(Template::T2021));
+    assert_facts(
+        &r,
+        &[
+            ("art20.normative_docs.issued", Some(9.0)),
+            ("art20.normative_docs.repealed", Some(2.0)),
+            ("art20.normative_docs.in_force", Some(41.0)),
+            ("art20.licensing.decisions", Some(15230.0)),
+            ("requests.received.natural_person", Some(120.0)),
+            ("requests.received.legal_services", Some(2.0)),
+            ("requests.received.other_org", Some(1.0)),
+            ("requests.received.total", Some(127.0)),
+            ("requests.carried_in.total", Some(6.0)),
+            ("requests.granted.legal_services", Some(1.0)),
+            ("requests.granted.total", Some(53.0)),
+            ("requests.unavailable.not_held.total", Some(42.0)),
+            ("requests.other.misc.total", Some(32.0)),
+            ("requests.processed.total", Some(126.0)),
+            ("requests.carried_out.total", Some(7.0)),
+            ("review.upheld", Some(11.0)),
+            ("review.pending", Some(4.0)),
+            ("review.total", Some(20.0)),
+            ("litigation.direct.corrected", Some(1.0)),
+            ("litigation.direct.total", Some(8.0)),
+            ("litigation.after_review.pending", Some(1.0)),
+            ("litigation.after_review.total", Some(3.0)),
+        ],
+    );
+}
