@@ -14,6 +14,7 @@ use crate::extract::headers::HeaderWords;
 use crate::extract::labels::LabelBook;
 use crate::extract::prose::ProseRules;
 use crate::normalize::NameBook;
+use crate::panel::PanelRules;
 use crate::validate::CheckBook;
 
 /// The embedded data files, by name, in a fixed order (the order feeds the version hash).
@@ -40,6 +41,7 @@ pub const DATA_FILES: &[(&str, &str)] = &[
         include_str!("../data/rules/headers.csv"),
     ),
     ("rules/agency.csv", include_str!("../data/rules/agency.csv")),
+    ("rules/panel.csv", include_str!("../data/rules/panel.csv")),
     (
         "gazetteer/provinces.csv",
         include_str!("../data/gazetteer/provinces.csv"),
@@ -180,6 +182,8 @@ pub struct Knowledge {
     pub classify: ClassifyRules,
     /// Header words of the statistics tables.
     pub headers: HeaderWords,
+    /// Which indicators feed each measure of the panel, per era.
+    pub panel: PanelRules,
     version: String,
 }
 
@@ -198,6 +202,7 @@ impl Knowledge {
         let names = NameBook::embedded();
         let classify = ClassifyRules::parse(data_file("rules/classify.csv"));
         let headers = HeaderWords::parse(data_file("rules/headers.csv"));
+        let panel = PanelRules::parse(data_file("rules/panel.csv"), &labels);
         let mut hasher = blake3::Hasher::new();
         for (name, text) in DATA_FILES {
             hasher.update(name.as_bytes());
@@ -213,6 +218,7 @@ impl Knowledge {
             names,
             classify,
             headers,
+            panel,
             version,
         }
     }
