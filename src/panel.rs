@@ -167,6 +167,77 @@ pub fn ratio(n: Option<f64>, d: Option<f64>) -> Option<f64> {
     }
 }
 
+/// A rate pooled over a group of reports: the sum of the numerators over the sum of the
+/// denominators of the reports that state both with a positive denominator (not a mean of
+/// their rates). A report whose denominator is 0 has nothing to pool, and one that states a
+/// positive numerator over a 0 denominator does not add up: neither enters the sums.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PooledRate {
+    /// Sum of the numerators of the reports used.
+    pub numerator: f64,
+    /// Sum of their denominators.
+    pub denominator: f64,
+    /// Reports that state numerator and a positive denominator (the figure stands on them).
+    pub reports: usize,
+    /// Reports that state the denominator.
+    pub stated: usize,
+}
+
+impl PooledRate {
+    /// Adds one report.
+    fn add(&mut self, n: Option<f64>, d: Option<f64>) {
+        if let Some(d) = d {
+            self.stated += 1;
+            if let (Some(n), true) = (n, d > 0.0) {
+                self.numerator += n;
+                self.denominator += d;
+                self.reports += 1;
+            }
+        }
+    }
+
+    /// The pooled rate: `None` without a report stating both, or with a denominator that is
+    /// not positive.
+    pub fn rate(&self) -> Option<f64> {
+        if self.reports == 0 {
+            return None;
+        }
+        ratio(Some(self.numerator), Some(self.denominator))
+    }
+}
+
+/// The pooled rates of one group of reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pooled<K> {
+    /// The group.
+    pub key: K,
+    /// Reports in the group.
+    pub reports: usize,
+    /// The rates, by [`RATES`].
+    pub rates: [PooledRate; 4],
+}
+
+/// Pools the reports `rows` (group key and measures) by key, in key order. Sums run in the
+/// order of `rows`: give them in panel order for figures that do not depend on how the
+/// dataset was split into files.
+pub fn pool<'a, K: Ord + Clone>(
+    rows: impl IntoIterator<Item = (K, &'a Measures)>,
+) -> Vec<Pooled<K>> {
+    let mut groups: std::collections::BTreeMap<K, Pooled<K>> = std::collections::BTreeMap::new();
+    for (key, m) in rows {
+        let g = groups.entry(key.clone()).or_insert_with(|| Pooled {
+            key,
+            reports: 0,
+            rates: [PooledRate::default(); 4],
+        });
+        g.reports += 1;
+        for (pooled, def) in g.rates.iter_mut().zip(RATES.iter()) {
+            pooled.add(def.numerator(m), def.denominator(m));
+        }
+    }
+    groups.into_values().collect()
+}
+
 /// The measures of one report, indexed by [`Measure`].
 pub type Measures = [Option<f64>; MEASURE_COUNT];
 
@@ -245,8 +316,9 @@ impl PanelRules {
         let rules = parse_csv::<RuleRow>("rules/panel.csv", text)
             .into_iter()
             .map(|r| {
-                let measure = Measure::parse(&r.measure)
-                    .unwrap_or_else(|| panic!("data/rules/panel.csv: unknown measure {}", r.measure));
+                let measure = Measure::parse(&r.measure).unwrap_or_else(|| {
+                    panic!("data/rules/panel.csv: unknown measure {}", r.measure)
+                });
                 let templates = r
                     .templates
                     .split_whitespace()
@@ -286,7 +358,11 @@ impl PanelRules {
         let Some(template) = template else {
             return out;
         };
-        for rule in self.rules.iter().filter(|r| r.templates.contains(&template)) {
+        for rule in self
+            .rules
+            .iter()
+            .filter(|r| r.templates.contains(&template))
+        {
             let slot = &mut out[rule.measure as usize];
             if slot.is_some() {
                 continue;
@@ -379,7 +455,13 @@ mod tests {
         assert_eq!(get(&v, Unavailable), Some(1.0));
         assert_eq!(get(&v, Other), Some(2.0));
         // No 结转, no 不予处理, no 尚未审结 on the 2008 form.
-        for m in [CarriedIn, CarriedOut, NotProcessed, ReviewPending, LitigationPending] {
+        for m in [
+            CarriedIn,
+            CarriedOut,
+            NotProcessed,
+            ReviewPending,
+            LitigationPending,
+        ] {
             assert_eq!(get(&v, m), None, "{m:?}");
         }
         assert_eq!(get(&v, ReviewTotal), Some(2.0));
@@ -515,6 +597,44 @@ mod tests {
         assert_eq!(RATES[2].rate(&m), None);
     }
 
+    /// Pooled rates are sums over sums, over the reports that state both terms.
+    #[test]
+    fn pooling_sums_numerators_and_denominators() {
+        let report = |granted: Option<f64>, partial: Option<f64>, handled: Option<f64>| {
+            let mut m: Measures = [None; MEASURE_COUNT];
+            m[Granted as usize] = granted;
+            m[Partial as usize] = partial;
+            m[Handled as usize] = handled;
+            m
+        };
+        let rows = [
+            ("山东省", report(Some(1.0), Some(1.0), Some(2.0))),
+            ("山东省", report(Some(0.0), Some(0.0), Some(8.0))),
+            ("山东省", report(Some(3.0), None, Some(4.0))),
+            ("山东省", report(Some(3.0), Some(0.0), None)),
+            ("浙江省", report(Some(2.0), Some(0.0), Some(0.0))),
+        ];
+        let pooled = pool(rows.iter().map(|(k, m)| (*k, m)));
+        assert_eq!(pooled.len(), 2);
+        let (sd, zj) = (&pooled[0], &pooled[1]);
+        assert_eq!((sd.key, sd.reports), ("山东省", 4));
+        // (1+1 + 0+0) / (2 + 8): the third lacks 部分公开, the fourth 办理结果总计.
+        let r = sd.rates[0];
+        assert_eq!(
+            (r.numerator, r.denominator, r.reports, r.stated),
+            (2.0, 10.0, 2, 3)
+        );
+        assert_eq!(r.rate(), Some(0.2));
+        assert_eq!(sd.rates[1].rate(), Some(4.0 / 14.0));
+        // A stated 0 denominator: counted as stated, not pooled, no rate (not inf).
+        let r = zj.rates[0];
+        assert_eq!(
+            (r.reports, r.stated, r.numerator, r.rate()),
+            (0, 1, 0.0, None)
+        );
+        assert_eq!(sd.rates[2], PooledRate::default());
+    }
+
     /// Every id of panel.csv is an indicator, each measure has a rule in some table era, and
     /// the eras without an equivalent are the documented ones.
     #[test]
@@ -535,7 +655,13 @@ mod tests {
             assert!(has(m, Template::T2019) && has(m, Template::T2021), "{m:?}");
             assert_eq!(Measure::parse(m.as_str()), Some(m));
         }
-        for m in [CarriedIn, NotProcessed, CarriedOut, ReviewPending, LitigationPending] {
+        for m in [
+            CarriedIn,
+            NotProcessed,
+            CarriedOut,
+            ReviewPending,
+            LitigationPending,
+        ] {
             assert!(!has(m, Template::T2008), "{m:?}");
         }
     }
