@@ -260,6 +260,10 @@ pub enum Combine {
     First,
     /// The sum of the ids the report states; none stated: not stated.
     Sum,
+    /// Per block `part total siblings…`: the part when stated; 0 when it is blank but the
+    /// total is stated and the stated siblings already add up to it (the report's own
+    /// identity proves the blank is none); else not stated. The stated blocks are summed.
+    Filled,
 }
 
 /// One row of `panel.csv`.
@@ -280,8 +284,9 @@ pub struct Rule {
     pub templates: Vec<Template>,
     /// How the ids combine.
     pub combine: Combine,
-    /// Indicator ids, `{col}` expanded.
-    pub ids: Vec<String>,
+    /// Indicator ids, `{col}` expanded, in blocks (`|` in the file; one block but for
+    /// [`Combine::Filled`]).
+    pub ids: Vec<Vec<String>>,
 }
 
 /// The rules of `data/rules/panel.csv`.
@@ -289,6 +294,33 @@ pub struct Rule {
 pub struct PanelRules {
     /// Rules in file order (alternatives for one measure and era are tried in that order).
     pub rules: Vec<Rule>,
+}
+
+/// What a [`Combine::Filled`] block `[part, total, siblings…]` says of its part.
+enum Block {
+    /// The part is stated, or proven 0: its stated total equals the sum of the stated siblings.
+    Value(f64),
+    /// Neither part nor total is stated: the block is left out of the sum.
+    Absent,
+    /// The part is blank and the total does not prove it 0: the measure is not stated.
+    Unknown,
+}
+
+/// Reads a [`Combine::Filled`] block.
+fn filled(block: &[String], value: &impl Fn(&str) -> Option<f64>) -> Block {
+    let (part, total, siblings) = (&block[0], &block[1], &block[2..]);
+    if let Some(v) = value(part) {
+        return Block::Value(v);
+    }
+    let Some(total) = value(total) else {
+        return Block::Absent;
+    };
+    let sum: f64 = siblings.iter().filter_map(|id| value(id)).sum();
+    if sum == total {
+        Block::Value(0.0)
+    } else {
+        Block::Unknown
+    }
 }
 
 /// A template name of `panel.csv`.
@@ -328,14 +360,26 @@ impl PanelRules {
                         })
                     })
                     .collect();
-                let ids = r
+                let ids: Vec<Vec<String>> = r
                     .ids
-                    .split_whitespace()
-                    .flat_map(|id| match id.contains("{col}") {
-                        true => cols.iter().map(|c| id.replace("{col}", c)).collect(),
-                        false => vec![id.to_string()],
+                    .split('|')
+                    .map(|block| {
+                        block
+                            .split_whitespace()
+                            .flat_map(|id| match id.contains("{col}") {
+                                true => cols.iter().map(|c| id.replace("{col}", c)).collect(),
+                                false => vec![id.to_string()],
+                            })
+                            .collect()
                     })
                     .collect();
+                if r.combine == Combine::Filled {
+                    assert!(
+                        ids.iter().all(|b| b.len() >= 3),
+                        "data/rules/panel.csv: {}: a filled block is part, total, siblings",
+                        r.measure
+                    );
+                }
                 Rule {
                     measure,
                     templates,
@@ -367,10 +411,20 @@ impl PanelRules {
             if slot.is_some() {
                 continue;
             }
-            let mut stated = rule.ids.iter().filter_map(|id| value(id));
+            let mut stated = rule.ids.iter().flatten().filter_map(|id| value(id));
             *slot = match rule.combine {
                 Combine::First => stated.next(),
                 Combine::Sum => stated.reduce(|a, b| a + b),
+                Combine::Filled => rule
+                    .ids
+                    .iter()
+                    .map(|block| filled(block, &value))
+                    .try_fold(None, |acc: Option<f64>, block| match block {
+                        Block::Value(v) => Some(Some(acc.unwrap_or(0.0) + v)),
+                        Block::Absent => Some(acc),
+                        Block::Unknown => None,
+                    })
+                    .flatten(),
             };
         }
         out
@@ -560,6 +614,43 @@ mod tests {
         assert_eq!(v.rates[2], None, "0 reviews decided: no rate");
     }
 
+    /// 表四 as the 2019 上海 example of templates.md writes it: 5, blank, blank, 2, 7 | 8,
+    /// blank, blank, 1, 9 | all blank. The blanks of 结果纠正 are proven 0 by the totals.
+    #[test]
+    fn blanks_proven_zero_by_their_totals() {
+        let k = Knowledge::embedded();
+        let mut pairs = vec![
+            ("review.upheld", Some(5.0)),
+            ("review.corrected", None),
+            ("review.other", None),
+            ("review.pending", Some(2.0)),
+            ("review.total", Some(7.0)),
+            ("litigation.direct.upheld", Some(8.0)),
+            ("litigation.direct.corrected", None),
+            ("litigation.direct.other", None),
+            ("litigation.direct.pending", Some(1.0)),
+            ("litigation.direct.total", Some(9.0)),
+        ];
+        for part in ["upheld", "corrected", "other", "pending", "total"] {
+            pairs.push((
+                Box::leak(format!("litigation.after_review.{part}").into_boxed_str()),
+                None,
+            ));
+        }
+        let v = k.panel.values(Some(Template::T2019), &facts(&pairs), 0);
+        assert_eq!(get(&v, ReviewCorrected), Some(0.0));
+        assert_eq!(get(&v, LitigationCorrected), Some(0.0));
+        assert_eq!(get(&v, LitigationTotal), Some(9.0));
+        assert_eq!(get(&v, LitigationPending), Some(1.0));
+        assert_eq!(v.rates[2], Some(0.0));
+        assert_eq!(v.rates[3], Some(0.0 / 13.0));
+        // A total the stated parts do not reach leaves the blank unknown.
+        pairs[4] = ("review.total", Some(8.0));
+        let v = k.panel.values(Some(Template::T2019), &facts(&pairs), 1);
+        assert_eq!(get(&v, ReviewCorrected), None);
+        assert_eq!(v.rates[2], None);
+    }
+
     /// A prose report: the few figures sentences give.
     #[test]
     fn a_prose_report() {
@@ -641,7 +732,7 @@ mod tests {
     fn panel_rules_name_known_ids() {
         let k = Knowledge::embedded();
         for r in &k.panel.rules {
-            for id in &r.ids {
+            for id in r.ids.iter().flatten() {
                 assert!(k.taxonomy.get(id).is_some(), "panel.csv: unknown id {id}");
             }
         }
