@@ -203,10 +203,11 @@ pub fn read_panel(dir: &std::path::Path) -> Result<Vec<PanelEntry>, RatesError> 
     Ok(out)
 }
 
+/// A count per (province, year).
+pub type ByProvinceYear = std::collections::BTreeMap<(Option<String>, Option<i16>), usize>;
+
 /// Reports kept in the dataset that are `partial`, by (province, year), from reports.parquet.
-pub fn read_partial(
-    dir: &std::path::Path,
-) -> Result<std::collections::BTreeMap<(Option<String>, Option<i16>), usize>, RatesError> {
+pub fn read_partial(dir: &std::path::Path) -> Result<ByProvinceYear, RatesError> {
     let mut out = std::collections::BTreeMap::new();
     for_each_batch(dir, "reports", |b| {
         let (status, facts) = (b.strings("status"), b.int32s("facts"));

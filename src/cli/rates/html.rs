@@ -147,6 +147,11 @@ fn legend() -> String {
     s
 }
 
+/// `1 report`, `3 reports`.
+fn reports(n: usize) -> String {
+    format!("{n} report{}", if n == 1 { "" } else { "s" })
+}
+
 /// The region ranked by default: the province with most reports (the first by name on a tie).
 fn default_region(entries: &[PanelEntry]) -> Option<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -207,12 +212,17 @@ fn ranking(entries: &[PanelEntry], region: &str) -> String {
             Some(v) => (
                 (v.clamp(0.0, 1.0) * bar_w).max(1.0),
                 colour(v),
-                format!("{:.1}% · {} of {} reports", v * 100.0, r.reports, a.reports),
+                format!(
+                    "{:.1}% · {} of {}",
+                    v * 100.0,
+                    r.reports,
+                    reports(a.reports)
+                ),
             ),
             None => (
                 bar_w,
                 "#eeeeee".to_string(),
-                format!("no rate · {} reports", a.reports),
+                format!("no rate · {}", reports(a.reports)),
             ),
         };
         let _ = write!(
@@ -232,7 +242,7 @@ fn ranking(entries: &[PanelEntry], region: &str) -> String {
 /// The whole page.
 pub fn page(
     entries: &[PanelEntry],
-    partial: &BTreeMap<(Option<String>, Option<i16>), usize>,
+    partial: &super::ByProvinceYear,
     region: Option<&str>,
 ) -> String {
     let provinces: Vec<Option<String>> = entries
