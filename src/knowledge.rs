@@ -15,6 +15,7 @@ use crate::extract::headers::HeaderWords;
 use crate::extract::labels::LabelBook;
 use crate::extract::prose::ProseRules;
 use crate::normalize::NameBook;
+use crate::panel::PanelRules;
 use crate::validate::CheckBook;
 
 /// The embedded data files, by name, in a fixed order (the order feeds the version hash).
@@ -42,6 +43,7 @@ pub const DATA_FILES: &[(&str, &str)] = &[
     ),
     ("rules/agency.csv", include_str!("../data/rules/agency.csv")),
     ("rules/cells.csv", include_str!("../data/rules/cells.csv")),
+    ("rules/panel.csv", include_str!("../data/rules/panel.csv")),
     (
         "gazetteer/provinces.csv",
         include_str!("../data/gazetteer/provinces.csv"),
@@ -184,6 +186,8 @@ pub struct Knowledge {
     pub headers: HeaderWords,
     /// The words that rebuild tables glued into running text.
     pub glued: GluedWords,
+    /// Which indicators feed each measure of the panel, per era.
+    pub panel: PanelRules,
     version: String,
 }
 
@@ -203,6 +207,7 @@ impl Knowledge {
         let classify = ClassifyRules::parse(data_file("rules/classify.csv"));
         let headers = HeaderWords::parse(data_file("rules/headers.csv"));
         let glued = GluedWords::new(data_file("rules/cells.csv"), labels.row_marks());
+        let panel = PanelRules::parse(data_file("rules/panel.csv"), &labels);
         let mut hasher = blake3::Hasher::new();
         for (name, text) in DATA_FILES {
             hasher.update(name.as_bytes());
@@ -219,6 +224,7 @@ impl Knowledge {
             classify,
             headers,
             glued,
+            panel,
             version,
         }
     }

@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod knowledge;
 pub mod model;
 pub mod normalize;
+pub mod panel;
 pub mod pipeline;
 pub mod shard;
 pub mod sink;

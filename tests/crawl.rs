@@ -504,4 +504,37 @@ fn every_file_of_the_crawl_once_with_the_right_status() {
         per_path, reports,
         "facts.parquet holds the reports' facts and nothing else"
     );
+
+    // panel.parquet: one row per report whose facts are in facts.parquet, with its failed
+    // checks as reports.parquet counts them, in (agency, year, report_id) order.
+    let mut checks_failed: BTreeMap<String, i32> = BTreeMap::new();
+    for b in read_all(&out.path().join("reports.parquet")) {
+        for (p, c) in strings(&b, "source_path")
+            .into_iter()
+            .zip(int32s(&b, "checks_failed"))
+        {
+            checks_failed.insert(p.expect("source_path"), c);
+        }
+    }
+    let mut panel: BTreeMap<String, i32> = BTreeMap::new();
+    let mut keys = Vec::new();
+    for b in read_all(&out.path().join("panel.parquet")) {
+        let (paths, failed) = (strings(&b, "source_path"), int32s(&b, "checks_failed"));
+        let (agencies, years, ids) = (
+            strings(&b, "agency"),
+            int16s(&b, "year"),
+            strings(&b, "report_id"),
+        );
+        for i in 0..paths.len() {
+            let p = paths[i].clone().expect("source_path");
+            assert!(panel.insert(p, failed[i]).is_none(), "one row per report");
+            keys.push((agencies[i].clone(), years[i], ids[i].clone()));
+        }
+    }
+    assert!(keys.is_sorted(), "{keys:?}");
+    let expected: BTreeMap<String, i32> = per_path
+        .keys()
+        .map(|p| (p.clone(), checks_failed[p]))
+        .collect();
+    assert_eq!(panel, expected);
 }

@@ -407,4 +407,18 @@ fn inspect_shows_identity_facts_and_checks() {
     assert!(text.contains("温州市科学技术局"));
     assert!(text.contains("proactive.via.weibo") && text.contains("741"));
     assert!(text.contains("requests.closed.total") && text.contains("FAILED"));
+    // Its panel row: 同意公开答复数 2 over a stated 申请答复数 0, so no rate.
+    let panel = &text[text.find("\npanel").expect("a panel section")..];
+    let value = |name: &str| {
+        panel
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or_else(|| panic!("{name} in {panel}"))
+            .to_string()
+    };
+    assert_eq!(value("granted"), "2");
+    assert_eq!(value("handled"), "0");
+    assert_eq!(value("carried_in"), "–");
+    assert_eq!(value("disclosure_rate"), "–");
 }

@@ -19,7 +19,7 @@ use xxgk::pipeline::{self, RunOptions};
 use xxgk::sink::{self, PartitionBy, SinkOptions};
 use xxgk::synth::{self, GenOptions};
 
-const TABLES: [&str; 3] = ["facts", "reports", "checks"];
+const TABLES: [&str; 4] = ["facts", "reports", "checks", "panel"];
 
 fn generate(dir: &Path, files: usize, seed: u64) -> PathBuf {
     let corpus = dir.join("corpus");
@@ -75,6 +75,7 @@ fn in_memory_run(corpus: &Path, out: &Path, k: &Knowledge) {
     sink::write_dataset(
         out,
         &records,
+        &k.panel,
         &SinkOptions::new(env!("CARGO_PKG_VERSION"), k.version()),
     )
     .unwrap();
@@ -443,6 +444,10 @@ fn four_shard_processes_hold_the_single_machine_rows() {
         outside(rows(&single, "reports"), 0),
         outside(rows(&sharded, "reports"), 0)
     );
+    // panel: report_id is column 8.
+    let panel = outside(rows(&single, "panel"), 8);
+    assert!(panel.len() > 50);
+    assert_eq!(panel, outside(rows(&sharded, "panel"), 8));
     let paths = |d: &Path| {
         rows(d, "reports")
             .into_iter()

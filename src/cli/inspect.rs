@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::document::text::display_width;
 use crate::knowledge::Knowledge;
+use crate::panel::{Measure, PanelRules, RATES};
 use crate::pipeline::{self, Processed};
 
 /// Arguments of `inspect`.
@@ -35,7 +36,7 @@ pub fn execute(args: InspectArgs) -> i32 {
         return 2;
     }
     let p = pipeline::process_entry(entry, &k, pipeline::DEFAULT_MAX_FILE_BYTES);
-    print!("{}", render(&p, args.text));
+    print!("{}", render(&p, &k.panel, args.text));
     if args.tables {
         print!("{}", render_tables(&p));
     }
@@ -43,7 +44,7 @@ pub fn execute(args: InspectArgs) -> i32 {
 }
 
 /// Renders the inspection report as text.
-pub fn render(p: &Processed, with_text: bool) -> String {
+pub fn render(p: &Processed, panel: &PanelRules, with_text: bool) -> String {
     let r = &p.record;
     let id = &r.identity;
     let mut s = String::new();
@@ -125,6 +126,9 @@ pub fn render(p: &Processed, with_text: bool) -> String {
         })
         .collect();
     s.push_str(&table(&["check", "expected", "actual", "ok"], &rows));
+    if !r.facts.is_empty() {
+        s.push_str(&render_panel(r, panel));
+    }
     if !p.unmapped.is_empty() {
         let _ = writeln!(
             s,
@@ -149,6 +153,27 @@ pub fn render(p: &Processed, with_text: bool) -> String {
             }
         }
     }
+    s
+}
+
+/// The report's row of panel.parquet: its harmonized measures and rates (`–`: not stated),
+/// so a rate can be traced to the figures above. Failed checks across years are not known
+/// for one file alone.
+fn render_panel(r: &crate::model::ReportRecord, panel: &PanelRules) -> String {
+    let v = panel.values(r.template, &r.facts, r.checks_failed());
+    let show = |x: Option<f64>| x.map_or("–".to_string(), |x| x.to_string());
+    let mut rows: Vec<Vec<String>> = Measure::ALL
+        .iter()
+        .map(|m| vec![m.as_str().to_string(), show(v.measures[*m as usize])])
+        .collect();
+    rows.extend(
+        RATES
+            .iter()
+            .zip(v.rates)
+            .map(|(def, x)| vec![def.name.to_string(), show(x)]),
+    );
+    let mut s = String::from("\npanel (measures harmonized across eras, docs/rates.md)\n");
+    s.push_str(&table(&["measure", "value"], &rows));
     s
 }
 

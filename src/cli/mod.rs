@@ -1,4 +1,5 @@
-//! The command line: one module per subcommand (`run`, `inspect`), as xsv does.
+//! The command line: one module per subcommand (`run`, `inspect`, `rates`, `gen-corpus`), as
+//! xsv does.
 //!
 //! `xxgk` with no subcommand means `xxgk run`, so `cargo run --release` processes the bundled
 //! sample corpus into `output/`. Exit status: 0 when the run completed (whatever individual
@@ -6,6 +7,7 @@
 
 pub mod gen_corpus;
 pub mod inspect;
+pub mod rates;
 pub mod run;
 
 use clap::{Parser, Subcommand};
@@ -26,12 +28,15 @@ pub enum Command {
     Run(run::RunArgs),
     /// Show what was read from one file, and where: identity, every fact, every check.
     Inspect(inspect::InspectArgs),
+    /// Pooled disclosure and correction rates from a dataset's panel.parquet (table, CSV,
+    /// JSON, or an HTML page).
+    Rates(rates::RatesArgs),
     /// Write a synthetic crawl of N files derived from the seed reports (benchmarks, scale tests).
     GenCorpus(gen_corpus::GenArgs),
 }
 
 /// Subcommand names, used to tell `xxgk CORPUS` from `xxgk SUBCOMMAND`.
-const SUBCOMMANDS: &[&str] = &["run", "inspect", "gen-corpus", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "inspect", "rates", "gen-corpus", "help"];
 
 /// Parses arguments, inserting `run` when no subcommand is given.
 pub fn parse(args: Vec<String>) -> Result<Cli, clap::Error> {
@@ -54,6 +59,7 @@ pub fn dispatch(cli: Cli) -> i32 {
     match cli.command {
         Command::Run(a) => run::execute(a),
         Command::Inspect(a) => inspect::execute(a),
+        Command::Rates(a) => rates::execute(a),
         Command::GenCorpus(a) => gen_corpus::execute(a),
     }
 }
@@ -85,6 +91,23 @@ mod tests {
             Command::Inspect(_)
         ));
         assert!(parse(argv("xxgk run --bogus")).is_err());
+        let Command::Rates(r) = parse(argv("xxgk rates out --by city,year --format csv"))
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert_eq!((r.out.to_str(), r.by.len()), (Some("out"), 2));
+        let Command::Rates(r) = parse(argv("xxgk rates out")).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            (r.by, r.format),
+            (
+                vec![rates::ByArg::Province, rates::ByArg::Year],
+                rates::FormatArg::Table
+            )
+        );
     }
 
     #[test]

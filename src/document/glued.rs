@@ -256,7 +256,7 @@ fn split_headers(text: &str, words: &GluedWords, out: &mut Vec<Piece>) {
     // Keep the header words that have a neighbour close by: next to it, or with a caption
     // holding a year between them (`计量单位2011年度历年累计`).
     let close = |a: (usize, usize), b: (usize, usize)| {
-        let between = &text[a.1..b.0];
+        let between = text[a.1..b.0].trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
         between.is_empty()
             || (between.chars().count() <= 8 && between.chars().any(|c| c.is_ascii_digit()))
     };

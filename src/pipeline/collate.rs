@@ -17,7 +17,8 @@ use rayon::prelude::*;
 use super::{CompactId, DuplicateMark, RunError, Summaries};
 use crate::incremental::{RecordAt, RecordStore};
 use crate::model::{Check, ReportRecord};
-use crate::sink::{CheckRow, FactRow, RecordColumns, ReportRow, TableRow, TableWriter};
+use crate::panel::PanelRules;
+use crate::sink::{CheckRow, FactRow, PanelRow, RecordColumns, ReportRow, TableRow, TableWriter};
 use crate::spill::{
     Dec, Names, Parts, RunRow, SpillError, WorkDir, decode_fact_rows, decode_record_parts,
     merge_runs, write_run,
@@ -145,6 +146,48 @@ impl Collator<'_> {
         to_writer(writer, |emit| {
             self.collate(&order, key, rows_of, "checks", emit)
         })
+    }
+
+    /// Writes panel.parquet: one row per file whose facts are in facts.parquet, by agency,
+    /// year and report_id, its measures computed from its facts by `rules`. Its failed
+    /// checks count those across years, as in reports.parquet.
+    pub fn panel(
+        &self,
+        writer: &mut TableWriter<PanelRow>,
+        rules: &PanelRules,
+    ) -> Result<(), RunError> {
+        let ranks = self.files.agency_ranks();
+        let key = |i: u32| {
+            let f = &self.files.files[i as usize];
+            (f.agency.map(|a| ranks[a as usize]), f.year, &f.report_id)
+        };
+        let mut order: Vec<u32> = (0..self.files.len() as u32)
+            .filter(|&i| self.kept(i as usize) && self.files.files[i as usize].facts > 0)
+            .collect();
+        order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+        let facts_only = Parts {
+            facts: true,
+            checks: false,
+        };
+        for window in order.chunks(WINDOW_FILES) {
+            let rows: Vec<Result<PanelRow, RunError>> = self.pool.install(|| {
+                window
+                    .par_iter()
+                    .map(|&file| {
+                        let r = self.read(file, facts_only)?;
+                        let across = self
+                            .years
+                            .get(&file)
+                            .map_or(0, |checks| checks.iter().filter(|c| !c.ok).count());
+                        let failed = self.files.files[file as usize].checks_failed as usize;
+                        Ok(PanelRow::of(&r, rules, failed + across, file))
+                    })
+                    .collect()
+            });
+            let rows: Vec<PanelRow> = rows.into_iter().collect::<Result<_, _>>()?;
+            writer.push_pieces([rows])?;
+        }
+        Ok(())
     }
 
     /// Writes reports.parquet: every file in walk order (which is source_path order), with

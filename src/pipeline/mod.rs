@@ -791,7 +791,8 @@ fn store_chunks(
 }
 
 /// Writes the dataset from the record file: facts first (collated on one thread, encoded on
-/// another, a row group's columns in parallel), then checks and reports side by side. Each
+/// another, a row group's columns in parallel), then checks (and after them the panel) and
+/// reports side by side. Each
 /// table is finished before the next starts, so only its buffers are alive: writing all
 /// three at once was no faster (both cores are busy with facts alone) and took 40–100 MB more
 /// at 10⁵ files.
@@ -808,22 +809,26 @@ fn write_tables(
         mut facts,
         mut reports,
         mut checks,
+        mut panel,
     } = DatasetWriter::create(&opts.out, &sink_opts)?;
     let f = collator.facts(&mut facts).and_then(|_| Ok(facts.finish()?));
-    let (c, r) = std::thread::scope(|scope| {
-        let c = scope.spawn(|| {
+    let (cp, r) = std::thread::scope(|scope| {
+        let cp = scope.spawn(|| {
             collator.checks(&mut checks)?;
-            Ok::<_, RunError>(checks.finish()?)
+            let c = checks.finish()?;
+            collator.panel(&mut panel, &k.panel)?;
+            Ok::<_, RunError>((c, panel.finish()?))
         });
         let r = collator
             .reports(&mut reports)
             .and_then(|_| Ok(reports.finish()?));
-        let c = c
+        let cp = cp
             .join()
             .unwrap_or_else(|_| Err(RunError::Threads("checks writer panicked".to_string())));
-        (c, r)
+        (cp, r)
     });
-    let written = sink::publish(f?, r?, c?)?;
+    let (f, r, (c, p)) = (f?, r?, cp?);
+    let written = sink::publish(f, r, c, p)?;
     sink::remove_stale(&opts.out, &opts.shard.suffix(), &written.files)?;
     Ok(written)
 }

@@ -1,4 +1,4 @@
-//! The sink: rows to `facts.parquet`, `reports.parquet` and `checks.parquet`.
+//! The sink: rows to `facts.parquet`, `reports.parquet`, `checks.parquet` and `panel.parquet`.
 //!
 //! The only stage that writes the dataset. Rows are sorted as `schema.md` says and written
 //! with zstd compression and dictionary-encoded strings, one row group of
@@ -30,8 +30,10 @@ use rayon::prelude::*;
 #[cfg(test)]
 use crate::model::Fact;
 use crate::model::{Check, Level, Method, ReportRecord, Status, Template};
+use crate::panel::{Measure, PanelRules, PanelValues, RATES};
 
 mod dict;
+pub mod read;
 
 use dict::DictColumn;
 
@@ -121,6 +123,8 @@ pub struct Written {
     pub reports: usize,
     /// Rows of checks.parquet.
     pub checks: usize,
+    /// Rows of panel.parquet.
+    pub panel: usize,
     /// The files written (one per table, or one per table and partition).
     pub files: Vec<PathBuf>,
 }
@@ -451,7 +455,43 @@ impl ReportRow {
     }
 }
 
-/// A row type of one of the three tables.
+/// One row of panel.parquet: a contributing report's identity and its harmonized measures
+/// and rates ([`crate::panel`] computes them; the sink only writes them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelRow {
+    /// The report's columns (no text).
+    pub record: Arc<RecordColumns>,
+    /// Measures, rates and failed checks.
+    pub values: PanelValues,
+    /// Index of the source file in walk order (orders rows of equal keys).
+    pub file: u32,
+}
+
+impl PanelRow {
+    /// The row of record `r`, the `file`-th file walked, which failed `checks_failed`
+    /// identities (its own and those across years).
+    pub fn of(r: &ReportRecord, panel: &PanelRules, checks_failed: usize, file: u32) -> PanelRow {
+        PanelRow {
+            record: RecordColumns::of(r),
+            values: panel.values(r.template, &r.facts, checks_failed),
+            file,
+        }
+    }
+
+    /// panel.parquet order: agency, year, report_id, then source_path and position.
+    pub fn sort_cmp(&self, o: &PanelRow) -> Ordering {
+        let (a, b) = (&*self.record, &*o.record);
+        (&a.agency, a.year, &a.report_id, &a.source_path, self.file).cmp(&(
+            &b.agency,
+            b.year,
+            &b.report_id,
+            &b.source_path,
+            o.file,
+        ))
+    }
+}
+
+/// A row type of one of the tables.
 pub trait TableRow: Sized + Sync {
     /// File stem: `facts`, `reports` or `checks`.
     const STEM: &'static str;
@@ -752,6 +792,74 @@ impl TableRow for CheckRow {
             ))),
             _ => panic!("checks has 7 columns, not {index}"),
         }
+    }
+
+    fn partition_value(&self, by: PartitionBy) -> Option<String> {
+        match by {
+            PartitionBy::Year => year_string(self.record.year),
+            PartitionBy::Province => self.record.province.as_deref().map(str::to_string),
+        }
+    }
+}
+
+impl TableRow for PanelRow {
+    const STEM: &'static str = "panel";
+    /// About thirty columns per row, like a report row.
+    const ROW_GROUP_DIVISOR: usize = 16;
+
+    fn schema() -> Schema {
+        let mut fields = vec![
+            utf8("agency", true),
+            Field::new("year", DataType::Int16, true),
+            utf8("province", true),
+            utf8("city", true),
+            utf8("county", true),
+            utf8("division_code", true),
+            utf8("level", false),
+            utf8("template", true),
+            utf8("report_id", false),
+            utf8("source_path", false),
+            Field::new("checks_failed", DataType::Int32, false),
+        ];
+        fields.extend(
+            Measure::ALL
+                .iter()
+                .map(|m| Field::new(m.as_str(), DataType::Float64, true)),
+        );
+        fields.extend(
+            RATES
+                .iter()
+                .map(|r| Field::new(r.name, DataType::Float64, true)),
+        );
+        Schema::new(fields)
+    }
+
+    fn column<'a>(rows: &Rows<'a, PanelRow>, index: usize) -> Column<'a> {
+        let rec = || rows.iter().map(|r| &*r.record);
+        let array: ArrayRef = match index {
+            0 => strings(rec().map(|r| r.agency.as_deref())),
+            1 => Arc::new(Int16Array::from_iter(rec().map(|r| r.year))),
+            2 => strings(rec().map(|r| r.province.as_deref())),
+            3 => strings(rec().map(|r| r.city.as_deref())),
+            4 => strings(rec().map(|r| r.county.as_deref())),
+            5 => strings(rec().map(|r| r.division_code.as_deref())),
+            6 => strings(rec().map(|r| Some(r.level.as_str()))),
+            7 => strings(rec().map(|r| r.template.map(Template::as_str))),
+            8 => strings(rec().map(|r| Some(&*r.report_id))),
+            9 => strings(rec().map(|r| Some(&*r.source_path))),
+            10 => Arc::new(Int32Array::from_iter_values(
+                rows.iter().map(|r| r.values.checks_failed),
+            )),
+            i if i < 11 + Measure::ALL.len() => Arc::new(Float64Array::from_iter(
+                rows.iter().map(|r| r.values.measures[i - 11]),
+            )),
+            i if i < 11 + Measure::ALL.len() + RATES.len() => Arc::new(Float64Array::from_iter(
+                rows.iter()
+                    .map(|r| r.values.rates[i - 11 - Measure::ALL.len()]),
+            )),
+            _ => panic!("panel has {} columns, not {index}", 11 + 17 + 4),
+        };
+        Column::Arrow(array)
     }
 
     fn partition_value(&self, by: PartitionBy) -> Option<String> {
@@ -1144,14 +1252,20 @@ impl Drop for Closed {
 }
 
 /// Renames the completed tables into place together.
-pub fn publish(facts: Closed, reports: Closed, checks: Closed) -> Result<Written, SinkError> {
+pub fn publish(
+    facts: Closed,
+    reports: Closed,
+    checks: Closed,
+    panel: Closed,
+) -> Result<Written, SinkError> {
     let mut written = Written {
         facts: facts.rows,
         reports: reports.rows,
         checks: checks.rows,
+        panel: panel.rows,
         files: Vec::new(),
     };
-    for mut table in [facts, reports, checks] {
+    for mut table in [facts, reports, checks, panel] {
         for (tmp, dest) in std::mem::take(&mut table.pairs) {
             fs::rename(&tmp, &dest).map_err(|source| SinkError::Io {
                 path: dest.clone(),
@@ -1198,10 +1312,28 @@ pub fn remove_stale(dir: &Path, suffix: &str, written: &[PathBuf]) -> Result<usi
     Ok(removed)
 }
 
+/// The stem of a table file's name (`facts`, `panel`…), `None` for any other file.
+fn table_stem(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?.strip_suffix(".parquet")?;
+    TABLE_STEMS.into_iter().find(|stem| {
+        name.strip_prefix(stem).is_some_and(|suffix| {
+            suffix.is_empty() || crate::shard::Shard::from_suffix(suffix).is_some()
+        })
+    })
+}
+
+/// The stems of the tables a run writes.
+const TABLE_STEMS: [&str; 4] = [
+    FactRow::STEM,
+    ReportRow::STEM,
+    CheckRow::STEM,
+    PanelRow::STEM,
+];
+
 /// The suffix of a table file's name (`""` or `-K-of-N`), `None` for any other file.
 fn table_suffix(path: &Path) -> Option<&str> {
     let name = path.file_name()?.to_str()?.strip_suffix(".parquet")?;
-    let suffix = [FactRow::STEM, ReportRow::STEM, CheckRow::STEM]
+    let suffix = TABLE_STEMS
         .iter()
         .find_map(|stem| name.strip_prefix(stem))?;
     (suffix.is_empty() || crate::shard::Shard::from_suffix(suffix).is_some()).then_some(suffix)
@@ -1254,7 +1386,7 @@ fn remove_empty_partitions(dir: &Path) {
     }
 }
 
-/// The three tables of a dataset, written in streaming fashion and published together.
+/// The tables of a dataset, written in streaming fashion and published together.
 pub struct DatasetWriter {
     /// facts.parquet.
     pub facts: TableWriter<FactRow>,
@@ -1262,10 +1394,12 @@ pub struct DatasetWriter {
     pub reports: TableWriter<ReportRow>,
     /// checks.parquet.
     pub checks: TableWriter<CheckRow>,
+    /// panel.parquet.
+    pub panel: TableWriter<PanelRow>,
 }
 
 impl DatasetWriter {
-    /// Starts the three tables in `dir` (created if missing).
+    /// Starts the tables in `dir` (created if missing).
     pub fn create(dir: &Path, opts: &SinkOptions) -> Result<DatasetWriter, SinkError> {
         fs::create_dir_all(dir).map_err(|source| SinkError::Io {
             path: dir.to_path_buf(),
@@ -1275,6 +1409,7 @@ impl DatasetWriter {
             facts: TableWriter::create(dir, opts)?,
             reports: TableWriter::create(dir, opts)?,
             checks: TableWriter::create(dir, opts)?,
+            panel: TableWriter::create(dir, opts)?,
         })
     }
 
@@ -1284,20 +1419,27 @@ impl DatasetWriter {
         let facts = self.facts.finish()?;
         let reports = self.reports.finish()?;
         let checks = self.checks.finish()?;
-        publish(facts, reports, checks)
+        let panel = self.panel.finish()?;
+        publish(facts, reports, checks, panel)
     }
 }
 
-/// Writes the three files of `records` (final statuses, duplicates marked) into `dir`.
+/// Writes the tables of `records` (final statuses, duplicates marked, checks across years
+/// linked) into `dir`, the panel's measures by the rules `panel`.
 pub fn write_dataset(
     dir: &Path,
     records: &[ReportRecord],
+    panel: &PanelRules,
     opts: &SinkOptions,
 ) -> Result<Written, SinkError> {
     let mut w = DatasetWriter::create(dir, opts)?;
     let mut facts: Vec<FactRow> = Vec::new();
     let mut checks: Vec<CheckRow> = Vec::new();
+    let mut panel_rows: Vec<PanelRow> = Vec::new();
     for (i, r) in records.iter().enumerate().filter(|(_, r)| contributes(r)) {
+        if !r.facts.is_empty() {
+            panel_rows.push(PanelRow::of(r, panel, r.checks_failed(), i as u32));
+        }
         facts.extend(FactRow::rows_of(r, i as u32));
         checks.extend(
             r.checks
@@ -1308,6 +1450,7 @@ pub fn write_dataset(
     }
     facts.sort_by(FactRow::sort_cmp);
     checks.sort_by(CheckRow::sort_cmp);
+    panel_rows.sort_by(PanelRow::sort_cmp);
     let mut reports: Vec<&ReportRecord> = records.iter().collect();
     reports.sort_by(|a, b| a.source_path.cmp(&b.source_path));
     for f in facts {
@@ -1318,6 +1461,9 @@ pub fn write_dataset(
     }
     for c in checks {
         w.checks.push(c)?;
+    }
+    for p in panel_rows {
+        w.panel.push(p)?;
     }
     w.finish()
 }
@@ -1416,6 +1562,8 @@ mod tests {
             "year=2016/facts-1-of-4.parquet",
             "year=2016/checks-3-of-4.parquet",
             "year=2015/province=山东省/facts-1-of-4.parquet",
+            "panel-0-of-3.parquet",
+            "year=2017/panel-1-of-4.parquet",
             "mine.parquet",
             "facts-x-of-4.parquet",
             "notes/facts.parquet",
@@ -1430,7 +1578,7 @@ mod tests {
             d.join("reports-1-of-4.parquet"),
             d.join("year=2017/facts-1-of-4.parquet"),
         ];
-        assert_eq!(remove_stale(d, "-1-of-4", &written).unwrap(), 4);
+        assert_eq!(remove_stale(d, "-1-of-4", &written).unwrap(), 6);
         let left: Vec<&str> = files
             .iter()
             .copied()
@@ -1453,6 +1601,7 @@ mod tests {
         assert!(!d.join("year=2015").exists(), "emptied partitions go");
         // An unsharded run removes every shard's tables.
         assert_eq!(remove_stale(d, "", &[]).unwrap(), 5);
+        assert!(!d.join("panel-0-of-3.parquet").exists());
         assert!(!d.join("year=2016").exists() && !d.join("year=2017").exists());
         assert!(d.join("mine.parquet").is_file() && d.join("notes/facts.parquet").is_file());
     }

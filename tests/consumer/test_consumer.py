@@ -97,7 +97,7 @@ def test_polars_and_duckdb_read_what_pyarrow_reads(out_dir):
     import duckdb
     import polars as pl
 
-    for name in ("facts.parquet", "checks.parquet", "reports.parquet"):
+    for name in ("facts.parquet", "checks.parquet", "reports.parquet", "panel.parquet"):
         path = os.path.join(out_dir, name)
         expected = load(out_dir, name).to_pylist()
         assert pl.read_parquet(path).to_dicts() == expected, name
