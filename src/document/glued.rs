@@ -31,6 +31,8 @@ pub struct GluedWords {
     headers: AhoCorasick,
     marks: AhoCorasick,
     captions: Vec<String>,
+    /// 表二's row labels, each of which starts a row wherever it stands.
+    rows: AhoCorasick,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,10 +49,12 @@ impl GluedWords {
     pub fn new(cells_csv: &str, row_marks: impl IntoIterator<Item = String>) -> GluedWords {
         let mut headers: Vec<String> = Vec::new();
         let mut captions: Vec<String> = Vec::new();
+        let mut rows: Vec<String> = Vec::new();
         for r in parse_csv::<CellRow>("rules/cells.csv", cells_csv) {
             match r.kind.as_str() {
                 "header" => headers.push(r.text),
                 "caption" => captions.push(r.text),
+                "row" => rows.push(r.text),
                 other => panic!("rules/cells.csv: unknown kind {other:?}"),
             }
         }
@@ -70,6 +74,7 @@ impl GluedWords {
             headers: build(&headers),
             marks: build(&marks),
             captions,
+            rows: build(&rows),
         }
     }
 
@@ -94,6 +99,8 @@ enum Piece {
     Label(String),
     /// A caption that always stands in a row of its own (`第二十条第（五）项`).
     Caption(String),
+    /// A 表二 row label glued after another label: it starts a row.
+    RowLabel(String),
     /// A unit cell of the 2008 form (`条`).
     Unit(String),
     /// A run of digits (one cell, or several glued).
@@ -277,26 +284,40 @@ fn split_headers(text: &str, words: &GluedWords, out: &mut Vec<Piece>) {
     push_labels(&text[at..], words, out);
 }
 
-/// Pushes label text, cut before every caption that does not start it.
+/// Pushes label text, cut before every caption and every 表二 row label that does not start
+/// it (a row label after another label: the row before had nothing but blanks).
 fn push_labels(text: &str, words: &GluedWords, out: &mut Vec<Piece>) {
-    let mut cuts: Vec<usize> = words
+    let mut cuts: Vec<(usize, bool)> = words
         .captions
         .iter()
-        .flat_map(|c| text.match_indices(c.as_str()).map(|(i, _)| i))
-        .filter(|&i| i > 0)
+        .flat_map(|c| text.match_indices(c.as_str()).map(|(i, _)| (i, true)))
+        .chain(
+            // Only in a run of row labels: one starts the text.
+            words
+                .rows
+                .find_iter(text)
+                .filter(|_| words.rows.find(text).is_some_and(|m| m.start() == 0))
+                .map(|m| (m.start(), false)),
+        )
+        .filter(|&(i, _)| i > 0)
         .collect();
     cuts.sort_unstable();
+    cuts.dedup_by_key(|c| c.0);
     let mut at = 0;
-    for cut in cuts.into_iter().chain(std::iter::once(text.len())) {
+    let mut starts_row = false;
+    for (cut, caption) in cuts.into_iter().chain(std::iter::once((text.len(), false))) {
         let t = text[at..cut].trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
         if !t.is_empty() {
-            let caption = words.captions.iter().any(|c| t.starts_with(c.as_str()));
-            out.push(if caption {
+            let is_caption = words.captions.iter().any(|c| t.starts_with(c.as_str()));
+            out.push(if is_caption {
                 Piece::Caption(t.to_string())
+            } else if starts_row {
+                Piece::RowLabel(t.to_string())
             } else {
                 Piece::Label(t.to_string())
             });
         }
+        starts_row = !caption;
         at = cut;
     }
 }
@@ -434,6 +455,11 @@ fn group_rows(pieces: &[Piece], line: u32) -> Vec<Row> {
             Piece::Caption(t) => {
                 flush(&mut cur, &mut kind, &mut rows);
                 rows.push(Row::new(vec![Cell::new(t.clone(), line)]));
+            }
+            Piece::RowLabel(t) => {
+                flush(&mut cur, &mut kind, &mut rows);
+                kind = Kind::Data { values: false };
+                cur.push(Cell::new(t.clone(), line));
             }
             Piece::Unit(t) => {
                 if kind == Kind::Header {
