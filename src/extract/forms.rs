@@ -37,7 +37,11 @@ enum Mode<'k> {
 /// Reads every form table of the document into `sink`.
 pub fn read(doc: &Document, k: &Knowledge, template: Template, sink: &mut FactSink) {
     let mut mode = Mode::None;
-    let t3_rows = k.labels.form_keys("t3", "row");
+    let mut t3 = Table3 {
+        order: k.labels.form_keys("t3", "row"),
+        template,
+        pending: Vec::new(),
+    };
     let mut previous: Option<String> = None;
     // 表四's cells when the layout split its data row into one small table per block.
     let mut t4_blocks: Vec<Cell> = Vec::new();
@@ -66,8 +70,7 @@ pub fn read(doc: &Document, k: &Knowledge, template: Template, sink: &mut FactSi
                     columns,
                     anchors,
                     previous.as_deref(),
-                    &t3_rows,
-                    template,
+                    &mut t3,
                     k,
                     sink,
                 );
@@ -91,6 +94,161 @@ pub fn read(doc: &Document, k: &Knowledge, template: Template, sink: &mut FactSi
             }
         }
     }
+    resolve_by_columns(&t3, sink);
+}
+
+/// What reading 表三 carries from row to row.
+struct Table3 {
+    /// The form's row keys in order (`forms.csv`).
+    order: Vec<String>,
+    /// The form being read (2019 and 2021 differ in their 其他处理 rows).
+    template: Template,
+    /// Glued rows whose own total did not decide their split.
+    pending: Vec<PendingRow>,
+}
+
+/// A glued 表三 row with several splits that add up to its total.
+struct PendingRow {
+    key: String,
+    columns: Vec<String>,
+    /// Every split, as cells in column order.
+    candidates: Vec<Vec<Cell>>,
+}
+
+/// Most splits of one glued row kept for the column check, and most combinations tried.
+const MAX_CANDIDATES: usize = 64;
+const MAX_COMBINATIONS: usize = 20_000;
+
+/// Splits glued rows that their own total left open by the columns' arithmetic: in every
+/// applicant column, the outcome rows add up to （七）总计, and 本年新收 + 上年结转 =
+/// （七）总计 + 结转下年度 (收办平衡). When exactly one choice of splits satisfies every such
+/// identity that can be evaluated, and every column in which the choices differ was checked,
+/// the cells are read.
+fn resolve_by_columns(t3: &Table3, sink: &mut FactSink) {
+    let pending: Vec<&PendingRow> = t3
+        .pending
+        .iter()
+        .filter(|p| !p.candidates.is_empty())
+        .collect();
+    if pending.is_empty() {
+        return;
+    }
+    let columns = &pending[0].columns;
+    if pending.iter().any(|p| &p.columns != columns) {
+        return;
+    }
+    let outcome_rows: Vec<&str> = t3
+        .order
+        .iter()
+        .map(String::as_str)
+        .filter(|k| is_outcome_row(k, t3.template))
+        .collect();
+    let stated = |row: &str, col: &str| -> Option<f64> {
+        let id = format!("requests.{row}.{col}");
+        sink.facts
+            .iter()
+            .find(|f| f.indicator == id)
+            .and_then(|f| f.value)
+    };
+    let combinations: usize = pending
+        .iter()
+        .map(|p| p.candidates.len())
+        .try_fold(1usize, |a, n| a.checked_mul(n))
+        .unwrap_or(usize::MAX);
+    if combinations > MAX_COMBINATIONS {
+        return;
+    }
+    // Which identities can be evaluated does not depend on the choice: find them once.
+    let known = |row: &str, col: &str| {
+        pending.iter().any(|p| p.key == row) || stated(row, col).is_some()
+    };
+    let checked: Vec<bool> = columns
+        .iter()
+        .map(|col| {
+            let sum = outcome_rows.iter().all(|r| known(r, col)) && known("processed", col);
+            let balance = ["received", "carried_in", "processed", "carried_out"]
+                .iter()
+                .all(|r| known(r, col));
+            sum || balance
+        })
+        .collect();
+    let mut fits: Vec<Vec<usize>> = Vec::new();
+    let mut choice = vec![0usize; pending.len()];
+    for _ in 0..combinations {
+        let value = |row: &str, ci: usize| -> Option<f64> {
+            match pending.iter().position(|p| p.key == row) {
+                Some(pi) => match parse_cell(&pending[pi].candidates[choice[pi]][ci].text) {
+                    Value::Number(v, _) => Some(v),
+                    _ => None,
+                },
+                None => stated(row, &columns[ci]),
+            }
+        };
+        let holds = (0..columns.len()).filter(|&ci| checked[ci]).all(|ci| {
+            let sum_ok = match (
+                outcome_rows
+                    .iter()
+                    .map(|r| value(r, ci))
+                    .sum::<Option<f64>>(),
+                value("processed", ci),
+            ) {
+                (Some(parts), Some(total)) => (parts - total).abs() < 1e-9,
+                _ => true,
+            };
+            let balance_ok = match (
+                value("received", ci),
+                value("carried_in", ci),
+                value("processed", ci),
+                value("carried_out", ci),
+            ) {
+                (Some(a), Some(b), Some(c), Some(d)) => (a + b - c - d).abs() < 1e-9,
+                _ => true,
+            };
+            sum_ok && balance_ok
+        });
+        if holds {
+            fits.push(choice.clone());
+            if fits.len() > 1 {
+                return;
+            }
+        }
+        // The next combination (an odometer over the rows' candidates).
+        for (pi, p) in pending.iter().enumerate() {
+            choice[pi] += 1;
+            if choice[pi] < p.candidates.len() {
+                break;
+            }
+            choice[pi] = 0;
+        }
+    }
+    let [fit] = fits.as_slice() else { return };
+    for (pi, p) in pending.iter().enumerate() {
+        let chosen = &p.candidates[fit[pi]];
+        let decided = (0..columns.len()).all(|ci| {
+            checked[ci] || p.candidates.iter().all(|c| c[ci].text == chosen[ci].text)
+        });
+        if !decided {
+            continue;
+        }
+        let mut indicator = IndicatorKey::new("requests", &p.key);
+        for (col, cell) in columns.iter().zip(chosen) {
+            sink.add_cell(indicator.with(col), cell, None);
+        }
+    }
+}
+
+/// The rows of 表三's outcomes that add up to （七）总计 in the given form.
+fn is_outcome_row(key: &str, template: Template) -> bool {
+    let other = match template {
+        Template::T2019 => key == "other",
+        _ => key.starts_with("other."),
+    };
+    other
+        || key == "granted"
+        || key == "partial"
+        || key.starts_with("denied.")
+        || key.starts_with("unavailable.")
+        || key.starts_with("not_processed.")
 }
 
 /// The 表三 a row starts when no header announced it: a layout that split the form into one
@@ -311,8 +469,7 @@ fn table3_row(
     columns: &[String],
     anchors: &mut Option<Vec<u32>>,
     previous: Option<&str>,
-    order: &[String],
-    template: Template,
+    ctx: &mut Table3,
     k: &Knowledge,
     sink: &mut FactSink,
 ) -> Option<String> {
@@ -326,7 +483,7 @@ fn table3_row(
         return None;
     }
     let Some(label) = view.label() else {
-        return unlabeled_table3_row(view, columns, previous, order, template, sink);
+        return unlabeled_table3_row(view, columns, previous, &ctx.order, ctx.template, sink);
     };
     let row_key = k.labels.match_form("t3", "row", &label.text).or_else(|| {
         // A label cut by a rowspan copy: try all label cells together.
@@ -335,7 +492,7 @@ fn table3_row(
     });
     let row_key = row_key
         .map(str::to_string)
-        .or_else(|| next_sub_row(&label.text, previous, order));
+        .or_else(|| next_sub_row(&label.text, previous, &ctx.order));
     let Some(row_key) = row_key else {
         sink.unmapped.push(label.text.clone());
         return None;
@@ -353,6 +510,11 @@ fn table3_row(
                 for col in columns {
                     sink.claim(indicator.with(col));
                 }
+                ctx.pending.push(PendingRow {
+                    key: row_key.clone(),
+                    columns: columns.to_vec(),
+                    candidates: all_splits(&values[0], columns.len()),
+                });
                 let total = columns.iter().position(|c| c == "total");
                 let read_total = match (total, certain_total(&values[0], columns.len())) {
                     (Some(_), Some(cell)) => sink.add_cell(indicator.with("total"), &cell, None),
@@ -716,6 +878,7 @@ fn split_groups(cell: &Cell, n: usize, block: usize) -> Split {
         block,
         cuts: Vec::with_capacity(n),
         found: Vec::new(),
+        limit: 2,
     };
     search.run(0);
     if search.found.len() != 1 {
@@ -733,6 +896,44 @@ fn split_groups(cell: &Cell, n: usize, block: usize) -> Split {
     Split::Unique(cells)
 }
 
+/// Every split of a glued run into `n` numbers whose first add up to the last, as cells;
+/// none when there are more than [`MAX_CANDIDATES`].
+fn all_splits(cell: &Cell, n: usize) -> Vec<Vec<Cell>> {
+    let digits: Vec<u8> = cell.text.bytes().filter(|b| b.is_ascii_digit()).collect();
+    if digits.len() != cell.text.trim().len() || digits.len() < n || digits.len() > 24 {
+        return Vec::new();
+    }
+    let mut search = SplitSearch {
+        digits: &digits,
+        forced: &[],
+        n,
+        block: n,
+        cuts: Vec::with_capacity(n),
+        found: Vec::new(),
+        limit: MAX_CANDIDATES + 1,
+    };
+    search.run(0);
+    if search.found.len() > MAX_CANDIDATES {
+        return Vec::new();
+    }
+    search
+        .found
+        .iter()
+        .map(|ends| {
+            let mut start = 0;
+            ends.iter()
+                .map(|&end| {
+                    let mut c = cell.clone();
+                    c.text = String::from_utf8_lossy(&digits[start..end]).into_owned();
+                    c.x = None;
+                    start = end;
+                    c
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// True when the run also splits into fewer than `n` valid numbers (keeping its forced cuts).
 fn fewer_parts_fit(digits: &[u8], forced: &[usize], n: usize) -> bool {
     (1..n).any(|parts| {
@@ -743,6 +944,7 @@ fn fewer_parts_fit(digits: &[u8], forced: &[usize], n: usize) -> bool {
             block: 1,
             cuts: Vec::with_capacity(parts),
             found: Vec::new(),
+            limit: 1,
         };
         search.run(0);
         !search.found.is_empty()
@@ -760,11 +962,13 @@ struct SplitSearch<'a> {
     /// Ends of the parts chosen so far.
     cuts: Vec<usize>,
     found: Vec<Vec<usize>>,
+    /// Splits after which the search stops (2 tells unique from ambiguous).
+    limit: usize,
 }
 
 impl SplitSearch<'_> {
     fn run(&mut self, start: usize) {
-        if self.found.len() > 1 {
+        if self.found.len() >= self.limit {
             return;
         }
         let parts_left = self.n - self.cuts.len();
