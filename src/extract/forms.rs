@@ -159,9 +159,8 @@ fn resolve_by_columns(t3: &Table3, sink: &mut FactSink) {
         return;
     }
     // Which identities can be evaluated does not depend on the choice: find them once.
-    let known = |row: &str, col: &str| {
-        pending.iter().any(|p| p.key == row) || stated(row, col).is_some()
-    };
+    let known =
+        |row: &str, col: &str| pending.iter().any(|p| p.key == row) || stated(row, col).is_some();
     let checked: Vec<bool> = columns
         .iter()
         .map(|col| {
@@ -224,9 +223,8 @@ fn resolve_by_columns(t3: &Table3, sink: &mut FactSink) {
     let [fit] = fits.as_slice() else { return };
     for (pi, p) in pending.iter().enumerate() {
         let chosen = &p.candidates[fit[pi]];
-        let decided = (0..columns.len()).all(|ci| {
-            checked[ci] || p.candidates.iter().all(|c| c[ci].text == chosen[ci].text)
-        });
+        let decided = (0..columns.len())
+            .all(|ci| checked[ci] || p.candidates.iter().all(|c| c[ci].text == chosen[ci].text));
         if !decided {
             continue;
         }
