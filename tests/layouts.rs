@@ -158,3 +158,51 @@ fn markdown_tables_with_generic_headers_and_split_blocks() {
         ],
     );
 }
+
+/// Modelled on `gh-005.txt`: the 2008 统计表 a cell per line (label, unit, figure on adjacent
+/// lines, two blank lines between rows), one label wrapped onto a second line.
+#[test]
+fn a_2008_table_a_cell_per_line() {
+    let r = read("cell_per_line_2008.txt");
+    assert_eq!(r.template, Some(Template::T2008));
+    assert_facts(
+        &r,
+        &[
+            ("proactive.total", Some(912.0)),
+            ("proactive.normative_docs", Some(6.0)),
+            ("proactive.via.gazette", Some(0.0)),
+            ("proactive.via.website", Some(912.0)),
+            ("proactive.via.weibo", Some(240.0)),
+            ("requests.received.total", Some(7.0)),
+            ("requests.received.in_person", Some(2.0)),
+            ("requests.received.letter", Some(1.0)),
+            ("requests.received.online", Some(4.0)),
+            ("review.upheld", Some(1.0)),
+        ],
+    );
+}
+
+/// Modelled on `002.txt` and `006.txt`: a one-line page whose 2008 统计表 is glued, the unit
+/// before the figures and this year's figure glued to the running total. `33` can only be
+/// 3|3 (历年累计 ≥ 本年); `58963` and `55900` read two ways each and are left out, with the
+/// reason; the sentence still gives the year's total.
+#[test]
+fn a_glued_2008_table_with_its_running_totals() {
+    let r = read("glued_2008.txt");
+    assert_eq!(r.template, Some(Template::T2008));
+    assert!(matches!(r.status, Status::Ok | Status::Partial));
+    assert_facts(
+        &r,
+        &[
+            ("proactive.via.gazette", Some(3.0)),
+            ("requests.received.total", Some(0.0)),
+            ("requests.answered.total", Some(0.0)),
+            ("review.total", Some(0.0)),
+            ("litigation.total", Some(0.0)),
+            // From the sentence 全年主动公开政府信息58条, not from the glued 58963.
+            ("proactive.total", Some(58.0)),
+        ],
+    );
+    assert!(!r.facts.contains_key("proactive.via.website"));
+    assert!(r.reason.contains("55900"), "{}", r.reason);
+}

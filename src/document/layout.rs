@@ -1015,10 +1015,12 @@ mod tests {
         find_tables(&mut doc);
         assert_eq!(doc.tables.len(), 1);
         let rows = texts(&doc.tables[0]);
-        assert_eq!(rows[1], ["规章", "1", "", "5"]);
-        assert_eq!(rows[2], ["规范性文件", "2", "3", "8"]);
+        let at = rows.iter().position(|r| r[0] == "规章").unwrap();
+        assert_eq!(rows[at - 1][0], "信息内容");
+        assert_eq!(rows[at], ["规章", "1", "", "5"]);
+        assert_eq!(rows[at + 1], ["规范性文件", "2", "3", "8"]);
         // Blanks after a label end its row; blanks before values start the next one.
-        assert_eq!(rows[3], ["行政许可", "", "", ""]);
-        assert_eq!(rows[4], ["", "", "0", "7"]);
+        assert_eq!(rows[at + 2], ["行政许可", "", "", ""]);
+        assert_eq!(rows[at + 3], ["", "", "0", "7"]);
     }
 }

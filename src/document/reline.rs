@@ -11,7 +11,7 @@
 use super::Document;
 
 /// Lines at least this long (in characters) are broken; shorter ones are real lines of text.
-const LONG_LINE_CHARS: usize = 300;
+const LONG_LINE_CHARS: usize = 160;
 
 /// Breaks every line of at least [`LONG_LINE_CHARS`] characters into logical lines. Documents
 /// that already have tables are left alone (their tables point at lines by number).
