@@ -13,37 +13,51 @@ use calamine::{Data, Dimensions, Range, Reader, Sheets};
 use super::docx::{MAX_ENTRIES, MAX_PART_BYTES, open_zip};
 use super::grid::{DocBuilder, GridCell, collapse_whitespace};
 use super::{Decoded, Format, ReadError};
+use crate::budget::Deadline;
 
 /// Largest sheet read, in cells; beyond it the sheet is cut (reports are a few hundred cells).
 const MAX_CELLS: usize = 1_000_000;
 
 /// Reads a spreadsheet.
 pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
+    read_within(bytes, &Deadline::none())
+}
+
+/// Reads a spreadsheet, sheet by sheet until `deadline` (calamine reads one sheet at a time
+/// and cannot be stopped within one; a sheet is at most [`MAX_PART_BYTES`] of XML).
+pub fn read_within(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadError> {
     // calamine can panic on hostile input (an overflow in its cell-reference parser, found by
     // fuzzing); a damaged workbook is an unreadable file, not a failed run.
-    std::panic::catch_unwind(|| read_workbook(bytes)).unwrap_or_else(|_| {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook(bytes, deadline)))
+        .unwrap_or_else(|_| {
         Err(ReadError::Unreadable(
             "damaged spreadsheet: the spreadsheet reader (calamine) failed on it".to_string(),
         ))
     })
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Decoded, ReadError> {
+fn read_workbook(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadError> {
     if bytes.starts_with(b"PK\x03\x04") {
         check_zip_sizes(bytes)?;
     }
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| ReadError::Unreadable(format!("damaged or unknown spreadsheet: {e}")))?;
     let mut builder = DocBuilder::new();
+    let mut cuts = Vec::new();
     for name in book.sheet_names() {
+        if deadline.expired("xls") {
+            break;
+        }
         let Ok(range) = book.worksheet_range(&name) else {
             continue;
         };
         let merges = merged_regions(&mut book, &name);
-        builder.push_table(sheet_grid(&range, &merges));
+        let (grid, cut) = sheet_grid(&range, &merges);
+        cuts.extend(cut.map(|c| format!("sheet {name}: {c}")));
+        builder.push_table(grid);
     }
     let doc = builder.finish();
-    if doc.tables.is_empty() {
+    if doc.tables.is_empty() && deadline.spent_in().is_none() {
         return Err(ReadError::Unreadable(
             "spreadsheet without data".to_string(),
         ));
@@ -51,7 +65,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Decoded, ReadError> {
     Ok(Decoded {
         doc,
         encoding: None,
-        partial: None,
+        partial: (!cuts.is_empty()).then(|| cuts.join("; ")),
     })
 }
 
@@ -82,13 +96,22 @@ fn merged_regions(book: &mut Sheets<Cursor<&[u8]>>, name: &str) -> Vec<Dimension
     }
 }
 
-/// The displayed grid of a sheet with merged regions expanded.
-fn sheet_grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<Vec<GridCell>> {
+/// The displayed grid of a sheet with merged regions expanded, and what the bounds cut: rows
+/// past [`MAX_CELLS`], and merged regions past as many copied positions (a thousand regions
+/// each covering the whole sheet would otherwise cost its size a thousand times).
+fn sheet_grid(range: &Range<Data>, merges: &[Dimensions]) -> (Vec<Vec<GridCell>>, Option<String>) {
     let Some((top, left)) = range.start() else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let width = range.width().max(1);
     let max_rows = MAX_CELLS / width;
+    let mut cut = (range.height() > max_rows).then(|| {
+        format!(
+            "{} rows past {MAX_CELLS} cells dropped",
+            range.height() - max_rows
+        )
+    });
+    let mut copies_left = MAX_CELLS;
     let mut grid: Vec<Vec<GridCell>> = range
         .rows()
         .take(max_rows)
@@ -101,7 +124,23 @@ fn sheet_grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<Vec<GridCell>> 
                 .collect()
         })
         .collect();
-    for m in merges {
+    let (rows, cols) = (grid.len(), grid.first().map_or(0, Vec::len));
+    for (i, m) in merges.iter().enumerate() {
+        // The positions the region covers within the grid.
+        let clipped = |a: u32, b: u32, origin: u32, len: usize| {
+            let (a, b) = (a.saturating_sub(origin) as usize, b.saturating_sub(origin) as usize);
+            (b.min(len.saturating_sub(1)) + 1).saturating_sub(a)
+        };
+        let area = clipped(m.start.0, m.end.0, top, rows)
+            .saturating_mul(clipped(m.start.1, m.end.1, left, cols));
+        if area > copies_left {
+            cut = Some(format!(
+                "{} merged regions past {MAX_CELLS} copied cells ignored",
+                merges.len() - i
+            ));
+            break;
+        }
+        copies_left -= area;
         let (Some(r0), Some(c0)) = (m.start.0.checked_sub(top), m.start.1.checked_sub(left)) else {
             continue;
         };
@@ -128,7 +167,7 @@ fn sheet_grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<Vec<GridCell>> 
             }
         }
     }
-    grid
+    (grid, cut)
 }
 
 /// A cell as a spreadsheet displays it: whole numbers without ".0", others as written.

@@ -42,6 +42,10 @@ pub struct Entry {
     pub stamp: Option<FileStamp>,
     /// Why the entry cannot be read at all (walk error, broken symlink).
     pub problem: Option<String>,
+    /// What the entry is when it is not a regular file (a named pipe, socket or device, as
+    /// the walk's `stat` says): such a file is never opened (a pipe without a writer would
+    /// block its reader forever, a device never ends).
+    pub special: Option<&'static str>,
 }
 
 impl Entry {
@@ -52,6 +56,7 @@ impl Entry {
             bytes: meta.len(),
             stamp: FileStamp::of(meta),
             problem: None,
+            special: special_kind(&meta.file_type()),
         }
     }
 
@@ -62,8 +67,36 @@ impl Entry {
             bytes: 0,
             stamp: None,
             problem: Some(why),
+            special: None,
         }
     }
+}
+
+/// The kind of a file that is not a regular file, by its type; `None` for a regular file.
+pub fn special_kind(t: &fs::FileType) -> Option<&'static str> {
+    if t.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("named pipe (FIFO)");
+        }
+        if t.is_socket() {
+            return Some("socket");
+        }
+        if t.is_char_device() {
+            return Some("character device");
+        }
+        if t.is_block_device() {
+            return Some("block device");
+        }
+    }
+    if t.is_dir() {
+        return Some("directory");
+    }
+    Some("special file")
 }
 
 /// Walks the corpus: every file (following symlinks to files, recording broken ones), sorted
@@ -87,7 +120,8 @@ pub struct Walk {
 /// [`walk`], reusing the listings of `previous` for directories that did not change since,
 /// and returning the listings of this walk.
 pub fn walk_listing(corpus: &Path, previous: Option<&Listings>) -> Walk {
-    if corpus.is_file() {
+    // One file given as the corpus (a regular file, or a pipe or device named by mistake).
+    if corpus.exists() && !corpus.is_dir() {
         let name = corpus
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -675,11 +709,12 @@ fn error_entry(root: &Path, rel_root: &str, err: &ignore::Error) -> Option<Entry
     Some(Entry::problem(&path, rel, err.to_string()))
 }
 
-/// A symlink is followed to a file; one to a directory is skipped, a broken one reported.
+/// A symlink is followed to a file (or to a pipe or device, which is reported, never opened);
+/// one to a directory is skipped, a broken one reported.
 fn symlink_entry(path: &Path, rel: String) -> Option<Entry> {
     match fs::metadata(path) {
-        Ok(m) if m.is_file() => Some(Entry::file(path, rel, &m)),
-        Ok(_) => None,
+        Ok(m) if m.is_dir() => None,
+        Ok(m) => Some(Entry::file(path, rel, &m)),
         Err(err) => Some(Entry::problem(path, rel, format!("broken symlink: {err}"))),
     }
 }
