@@ -51,7 +51,9 @@ fn parse_secs(s: &str) -> Result<f64, String> {
         .parse()
         .map_err(|_| format!("{s:?} is not a number of seconds"))?;
     if !(0.0..=31_536_000.0).contains(&secs) {
-        return Err(format!("{s:?}: give seconds between 0 (no limit) and 31536000"));
+        return Err(format!(
+            "{s:?}: give seconds between 0 (no limit) and 31536000"
+        ));
     }
     Ok(secs)
 }

@@ -11,6 +11,7 @@ use super::FactSink;
 use super::headers::HeaderWords;
 use super::rows::{RowView, all_rows};
 use super::value::{Value, parse_cell};
+use crate::budget::{Deadline, Every};
 use crate::document::text::squash;
 use crate::document::{Cell, Document};
 use crate::knowledge::Knowledge;
@@ -33,12 +34,16 @@ enum Mode<'k> {
     Table4,
 }
 
-/// Reads every form table of the document into `sink`.
-pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
+/// Reads every form table of the document into `sink`, until `deadline`.
+pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink, deadline: &Deadline) {
     let mut mode = Mode::None;
     let t3_rows = k.labels.form_keys("t3", "row");
     let mut previous: Option<String> = None;
+    let mut every = Every::new(16);
     for row in all_rows(&doc.tables) {
+        if every.expired(deadline, "tables") {
+            return;
+        }
         let view = RowView::of(row);
         if let Some(m) = header_mode(&view, k, &mode) {
             if !matches!((&mode, &m), (Mode::Table3 { .. }, Mode::Table3 { .. })) {

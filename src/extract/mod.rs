@@ -57,8 +57,8 @@ pub fn extract_within(
     let mut out = Extraction::default();
     let mut sink = FactSink::new(k);
     match template {
-        Some(Template::T2008) => stats2008::read(doc, k, &mut sink),
-        Some(Template::T2019 | Template::T2021) => forms::read(doc, k, &mut sink),
+        Some(Template::T2008) => stats2008::read(doc, k, &mut sink, deadline),
+        Some(Template::T2019 | Template::T2021) => forms::read(doc, k, &mut sink, deadline),
         _ => {}
     }
     let table_facts = sink.facts;

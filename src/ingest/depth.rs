@@ -38,20 +38,62 @@ pub fn flatten(html: &str, max_depth: usize) -> Option<(String, usize)> {
 
 /// Elements without content.
 const VOID: &[&[u8]] = &[
-    b"area", b"base", b"basefont", b"bgsound", b"br", b"col", b"embed", b"frame", b"hr", b"img",
-    b"input", b"keygen", b"link", b"meta", b"param", b"source", b"track", b"wbr",
+    b"area",
+    b"base",
+    b"basefont",
+    b"bgsound",
+    b"br",
+    b"col",
+    b"embed",
+    b"frame",
+    b"hr",
+    b"img",
+    b"input",
+    b"keygen",
+    b"link",
+    b"meta",
+    b"param",
+    b"source",
+    b"track",
+    b"wbr",
 ];
 
 /// Elements that never nest in practice: the document's own, those a sibling closes (`<p>`,
 /// `<li>`, `<option>`), and table rows and cells (handled as boundaries).
 const NOT_NESTING: &[&[u8]] = &[
-    b"html", b"head", b"body", b"p", b"li", b"dt", b"dd", b"option", b"optgroup", b"rb", b"rt",
-    b"rp", b"rtc", b"tr", b"td", b"th", b"tbody", b"thead", b"tfoot", b"colgroup", b"caption",
+    b"html",
+    b"head",
+    b"body",
+    b"p",
+    b"li",
+    b"dt",
+    b"dd",
+    b"option",
+    b"optgroup",
+    b"rb",
+    b"rt",
+    b"rp",
+    b"rtc",
+    b"tr",
+    b"td",
+    b"th",
+    b"tbody",
+    b"thead",
+    b"tfoot",
+    b"colgroup",
+    b"caption",
 ];
 
 /// Elements whose content is text, not markup.
 const RAW_TEXT: &[&[u8]] = &[
-    b"script", b"style", b"textarea", b"title", b"xmp", b"noembed", b"noframes", b"iframe",
+    b"script",
+    b"style",
+    b"textarea",
+    b"title",
+    b"xmp",
+    b"noembed",
+    b"noframes",
+    b"iframe",
 ];
 
 /// Table structure: a row or cell tag closes what the previous cell left open.
@@ -159,7 +201,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_loses_the_tags_below_the_bound_and_keeps_the_text() {
-        let page = format!("{}深处{}<p>后记</p>", "<div>".repeat(10), "</div>".repeat(10));
+        let page = format!(
+            "{}深处{}<p>后记</p>",
+            "<div>".repeat(10),
+            "</div>".repeat(10)
+        );
         let (flat, dropped) = flatten(&page, 3).unwrap();
         assert_eq!(dropped, 14);
         assert_eq!(flat, "<div><div><div>深处</div></div></div><p>后记</p>");

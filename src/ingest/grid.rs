@@ -360,7 +360,11 @@ mod tests {
         expand_spans(&rows, &mut cuts);
         assert_eq!(cuts, GridCuts::default());
         // Cells beyond the widest grid are dropped, and counted.
-        let wide = vec![(0..MAX_COLUMNS + 5).map(|_| SpanCell::new("1", 1, 1)).collect()];
+        let wide = vec![
+            (0..MAX_COLUMNS + 5)
+                .map(|_| SpanCell::new("1", 1, 1))
+                .collect(),
+        ];
         let mut cuts = GridCuts::default();
         let grid = expand_spans(&wide, &mut cuts);
         assert_eq!(grid[0].len(), MAX_COLUMNS);

@@ -74,7 +74,8 @@ pub fn read_within(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadErr
 /// Parses a page a chunk at a time, stopping at the deadline (the tree then holds the page
 /// up to there).
 fn parse(text: &str, deadline: &Deadline) -> Html {
-    let mut parser = driver::parse_document(HtmlTreeSink::new(Html::new_document()), Default::default());
+    let mut parser =
+        driver::parse_document(HtmlTreeSink::new(Html::new_document()), Default::default());
     let mut rest = text;
     while !rest.is_empty() && !deadline.expired("html") {
         let mut cut = rest.len().min(PARSE_CHUNK);
@@ -481,6 +482,37 @@ mod tests {
         );
         assert!(read(b"  ").is_err());
         assert!(read(b"<html><body><script>x</script></body></html>").is_err());
+    }
+
+    /// 100,000 nested elements are flattened before parsing (html5ever's cost grows with the
+    /// square of the depth): the text is kept, the report says what was ignored.
+    #[test]
+    fn very_deep_nesting_is_flattened_and_reported() {
+        let n = 100_000;
+        let html = format!(
+            "<p>前言</p>{}深处{}<p>后记</p>",
+            "<span>".repeat(n),
+            "</span>".repeat(n)
+        );
+        let d = read_str(&html);
+        assert_eq!(d.doc.lines, vec!["前言", "深处", "后记"]);
+        let why = d.partial.unwrap();
+        assert!(
+            why.contains("HTML nested deeper than 512 elements"),
+            "{why}"
+        );
+        assert!(
+            why.contains(&format!("{} tags", 2 * (n - depth::MAX_DEPTH))),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_spent_budget_stops_the_reader() {
+        let deadline = Deadline::after(Some(std::time::Duration::ZERO));
+        let d = read_within(b"<p>\xe4\xb8\x80</p>", &deadline).unwrap();
+        assert!(d.doc.lines.is_empty());
+        assert_eq!(deadline.spent_in(), Some("html"));
     }
 
     #[test]

@@ -178,9 +178,7 @@ pub fn wait_or_kill(
 /// whether there were more.
 fn first_pages(text: &str, max: usize) -> (&str, bool) {
     match text.match_indices('\x0c').nth(max.saturating_sub(1)) {
-        Some((at, _)) if text[at + 1..].chars().any(|c| !c.is_whitespace()) => {
-            (&text[..=at], true)
-        }
+        Some((at, _)) if text[at + 1..].chars().any(|c| !c.is_whitespace()) => (&text[..=at], true),
         _ => (text, false),
     }
 }

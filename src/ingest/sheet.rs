@@ -28,8 +28,10 @@ pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
 pub fn read_within(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadError> {
     // calamine can panic on hostile input (an overflow in its cell-reference parser, found by
     // fuzzing); a damaged workbook is an unreadable file, not a failed run.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook(bytes, deadline)))
-        .unwrap_or_else(|_| {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook(bytes, deadline)
+    }))
+    .unwrap_or_else(|_| {
         Err(ReadError::Unreadable(
             "damaged spreadsheet: the spreadsheet reader (calamine) failed on it".to_string(),
         ))
@@ -128,7 +130,10 @@ fn sheet_grid(range: &Range<Data>, merges: &[Dimensions]) -> (Vec<Vec<GridCell>>
     for (i, m) in merges.iter().enumerate() {
         // The positions the region covers within the grid.
         let clipped = |a: u32, b: u32, origin: u32, len: usize| {
-            let (a, b) = (a.saturating_sub(origin) as usize, b.saturating_sub(origin) as usize);
+            let (a, b) = (
+                a.saturating_sub(origin) as usize,
+                b.saturating_sub(origin) as usize,
+            );
             (b.min(len.saturating_sub(1)) + 1).saturating_sub(a)
         };
         let area = clipped(m.start.0, m.end.0, top, rows)

@@ -253,7 +253,12 @@ fn refused(entry: &Entry, max_bytes: u64) -> Option<Processed> {
         return Some(not_read(entry, Status::Unreadable, p.clone(), 0));
     }
     if let Some(kind) = entry.special {
-        return Some(not_read(entry, Status::Unsupported, special_reason(kind), 0));
+        return Some(not_read(
+            entry,
+            Status::Unsupported,
+            special_reason(kind),
+            0,
+        ));
     }
     (entry.bytes > max_bytes).then(|| {
         not_read(

@@ -914,6 +914,45 @@ mod tests {
         assert_eq!(rels(&walk_listing(&corpus, Some(&l)).entries), ["1.txt"]);
     }
 
+    /// Pipes, sockets and devices (here through a symlink) are entries marked special, in a
+    /// fresh walk and in one reusing listings alike; regular files are not.
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_known_by_their_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("c");
+        write(&corpus.join("a.txt"), "1");
+        let _socket = std::os::unix::net::UnixListener::bind(corpus.join("s.html")).unwrap();
+        std::os::unix::fs::symlink("/dev/null", corpus.join("null.txt")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(corpus.join("p.txt"))
+            .status()
+            .is_ok_and(|s| s.success());
+        let first = walk_listing(&corpus, None);
+        let reused = walk_listing(&corpus, Some(&settled(first.listings.unwrap()))).entries;
+        for entries in [&first.entries, &reused] {
+            let kinds: Vec<(&str, Option<&str>)> = entries
+                .iter()
+                .map(|e| (e.rel.as_str(), e.special))
+                .collect();
+            let mut want = vec![
+                ("a.txt", None),
+                ("null.txt", Some("character device")),
+                ("s.html", Some("socket")),
+            ];
+            if fifo {
+                want.insert(2, ("p.txt", Some("named pipe (FIFO)")));
+            }
+            assert_eq!(kinds, want);
+        }
+        // A pipe given as the corpus is one special entry, not an empty walk.
+        if fifo {
+            let one = walk(&corpus.join("p.txt"));
+            assert_eq!(one.len(), 1);
+            assert_eq!(one[0].special, Some("named pipe (FIFO)"));
+        }
+    }
+
     #[cfg(unix)]
     #[test]
     fn symlinks_are_followed_to_files_only() {
