@@ -14,7 +14,7 @@ pub const MAX_COLSPAN: usize = 64;
 /// Longest row span honoured.
 pub const MAX_ROWSPAN: usize = 1024;
 /// Widest grid built; cells beyond it are dropped (no report table is this wide).
-const MAX_COLUMNS: usize = 256;
+pub const MAX_COLUMNS: usize = 256;
 /// Grid positions a table may fill through spans; past it spans are ignored (hostile input).
 const SPAN_BUDGET: usize = 4_000_000;
 
