@@ -84,7 +84,17 @@ fn xlsx_of(sheet_xml: &[u8]) -> Vec<u8> {
     let wb_rels = format!(
         "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>"
     );
+    let types = "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
+        <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
+        <Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
+        <Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>\
+        <Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>";
+    let root_rels = format!(
+        "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+    );
     zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root_rels.as_bytes()),
         ("xl/workbook.xml", workbook.as_bytes()),
         ("xl/_rels/workbook.xml.rels", wb_rels.as_bytes()),
         ("xl/worksheets/sheet1.xml", sheet_xml),
@@ -178,6 +188,13 @@ fn write_hostile(dir: &Path) -> Vec<(String, &'static str, &'static [&'static st
         "unreadable",
         &["bytes uncompressed"],
     );
+
+    // A one-kilobyte sheet with a cell in A1 and another in XFD1048576: the reader's grid
+    // would span the 17 billion positions between them.
+    let far = "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>\
+        <row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row r=\"1048576\"><c r=\"XFD1048576\"><v>2</v></c></row>\
+        </sheetData></worksheet>";
+    put("far.xlsx", &xlsx_of(far.as_bytes()), "not_report", &[]);
 
     // A DOCX whose tables nest 100,000 deep.
     let deep_docx = format!(

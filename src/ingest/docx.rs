@@ -468,7 +468,9 @@ mod tests {
 
     #[test]
     fn cells_beyond_the_widest_grid_are_dropped_and_reported() {
-        let cells: String = (0..MAX_GRID_COLUMNS + 44).map(|i| tc("", &i.to_string())).collect();
+        let cells: String = (0..MAX_GRID_COLUMNS + 44)
+            .map(|i| tc("", &i.to_string()))
+            .collect();
         let body = format!("{}<w:tbl><w:tr>{cells}</w:tr></w:tbl>", p("表"));
         let d = read(&build_docx(&body)).unwrap();
         assert_eq!(d.doc.tables[0].rows[0].cells.len(), MAX_GRID_COLUMNS);

@@ -8,12 +8,12 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Dimensions, Range, Reader, Sheets};
+use calamine::{Cell, Data, DataRef, Dimensions, Range, Reader, Sheets, Xlsx};
 
 use super::docx::{MAX_ENTRIES, MAX_PART_BYTES, open_zip};
-use super::grid::{DocBuilder, GridCell, collapse_whitespace};
+use super::grid::{DocBuilder, GridCell, MAX_COLUMNS, collapse_whitespace};
 use super::{Decoded, Format, ReadError};
-use crate::budget::Deadline;
+use crate::budget::{Deadline, Every};
 
 /// Largest sheet read, in cells; beyond it the sheet is cut (reports are a few hundred cells).
 const MAX_CELLS: usize = 1_000_000;
@@ -50,7 +50,14 @@ fn read_workbook(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadError
         if deadline.expired("xls") {
             break;
         }
-        let Ok(range) = book.worksheet_range(&name) else {
+        let range = match &mut book {
+            Sheets::Xlsx(x) => xlsx_range(x, &name, deadline).map(|(range, cut)| {
+                cuts.extend(cut.map(|c| format!("sheet {name}: {c}")));
+                range
+            }),
+            other => other.worksheet_range(&name).ok(),
+        };
+        let Some(range) = range else {
             continue;
         };
         let merges = merged_regions(&mut book, &name);
@@ -69,6 +76,50 @@ fn read_workbook(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadError
         encoding: None,
         partial: (!cuts.is_empty()).then(|| cuts.join("; ")),
     })
+}
+
+/// An XLSX sheet's cells as calamine's `worksheet_range` reads them (empty cells skipped,
+/// the range spanning the cells found), but bounded: calamine makes the range as large as
+/// the cells' bounding box, so a one-kilobyte sheet with a cell in A1 and another in
+/// XFD1048576 asked for 17 billion positions (the run was killed for memory). Cells beyond
+/// [`MAX_COLUMNS`] columns or past [`MAX_CELLS`] positions of the box are dropped, and said
+/// so. `None` when the sheet cannot be read.
+fn xlsx_range(
+    x: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    deadline: &Deadline,
+) -> Option<(Range<Data>, Option<String>)> {
+    let mut reader = x.worksheet_cells_reader(name).ok()?;
+    let mut cells: Vec<Cell<Data>> = Vec::new();
+    let mut every = Every::new(4096);
+    while let Some(cell) = reader.next_cell().ok()? {
+        if every.expired(deadline, "xls") {
+            break;
+        }
+        if !matches!(cell.get_value(), DataRef::Empty) {
+            cells.push(Cell::new(
+                cell.get_position(),
+                cell.get_value().clone().into(),
+            ));
+        }
+    }
+    let (mut top, mut left, mut right) = (u32::MAX, u32::MAX, 0);
+    for c in &cells {
+        let (r, col) = c.get_position();
+        (top, left, right) = (top.min(r), left.min(col), right.max(col));
+    }
+    let width = (right.saturating_sub(left) as usize + 1).min(MAX_COLUMNS);
+    let rows = (MAX_CELLS / width.max(1)) as u64;
+    let before = cells.len();
+    cells.retain(|c| {
+        let (r, col) = c.get_position();
+        ((col - left) as usize) < MAX_COLUMNS && u64::from(r - top) < rows
+    });
+    let dropped = before - cells.len();
+    let cut = (dropped > 0).then(|| {
+        format!("{dropped} cells beyond {MAX_COLUMNS} columns or {MAX_CELLS} positions dropped")
+    });
+    Some((Range::from_sparse(cells), cut))
 }
 
 /// Refuses zip workbooks with too many entries or a part declared larger than the limit.
@@ -219,7 +270,6 @@ pub fn sniff_zip(bytes: &[u8]) -> Option<Format> {
 /// Test support: a minimal XLSX with one sheet of inline strings and numbers.
 #[cfg(test)]
 pub(crate) fn build_xlsx(rows: &[Vec<&str>], merges: &[&str]) -> Vec<u8> {
-    use std::io::Write;
     let col = |i: usize| char::from(b'A' + (i as u8));
     let mut sheet_rows = String::new();
     for (r, row) in rows.iter().enumerate() {
@@ -251,6 +301,14 @@ pub(crate) fn build_xlsx(rows: &[Vec<&str>], merges: &[&str]) -> Vec<u8> {
             merges.len()
         )
     };
+    build_xlsx_sheet(&sheet_rows, &merge_xml)
+}
+
+/// Test support: a minimal XLSX whose one sheet holds `sheet_rows` (`<row>` elements) and
+/// `merge_xml`.
+#[cfg(test)]
+pub(crate) fn build_xlsx_sheet(sheet_rows: &str, merge_xml: &str) -> Vec<u8> {
+    use std::io::Write;
     let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
     let rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
     let parts = [
@@ -317,6 +375,20 @@ mod tests {
         assert!(t.rows[0].cells[2].spanned);
         assert_eq!(t.rows[2].cells[2].text, "");
         assert_eq!(t.line_span, (1, 3));
+    }
+
+    /// Two cells far apart: calamine's range would span the box between them (here 17
+    /// billion positions); the cells beyond the widest grid are dropped and reported.
+    #[test]
+    fn cells_far_apart_do_not_blow_up_the_grid() {
+        let rows = "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>项目</t></is></c><c r=\"B1\"><v>7</v></c></row>\
+                    <row r=\"1048576\"><c r=\"XFD1048576\"><v>2</v></c></row>";
+        let d = read(&build_xlsx_sheet(rows, "")).unwrap();
+        assert_eq!(d.doc.tables.len(), 1);
+        assert_eq!(d.doc.tables[0].rows.len(), 1);
+        assert_eq!(d.doc.tables[0].rows[0].cells[1].text, "7");
+        let why = d.partial.unwrap();
+        assert!(why.contains("1 cells beyond 256 columns"), "{why}");
     }
 
     #[test]
