@@ -419,6 +419,16 @@ fn a_file_over_its_budget_fails_with_its_reason_and_the_run_goes_on() {
     }
     page.push_str("</table>");
     std::fs::write(corpus.join("slow.html"), page).expect("write");
+    // A PDF, when poppler and the shared corpus are there: pdftotext is killed at the
+    // deadline.
+    let shared_pdf =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/pdf/szfgs2024.pdf");
+    let with_pdf = pdftotext_available() && shared_pdf.exists();
+    if with_pdf {
+        std::fs::copy(&shared_pdf, corpus.join("slow.pdf")).expect("copy pdf");
+    } else {
+        eprintln!("pdftotext or ../shared/corpus/pdf missing: no PDF over its budget");
+    }
     let out = dir.path().join("out");
     // A budget no file can keep: the first check of the first stage finds it spent.
     let summary = run(&corpus, &out, &["--file-timeout", "0.000001"]);
@@ -429,7 +439,12 @@ fn a_file_over_its_budget_fails_with_its_reason_and_the_run_goes_on() {
         reason.starts_with("exceeded 0.000001 s in "),
         "reason {reason:?}"
     );
-    assert_eq!(rows.len(), seeds().len() + 1);
+    if with_pdf {
+        let (status, reason) = &rows["slow.pdf"];
+        assert_eq!(status, "failed", "{reason}");
+        assert_eq!(reason, "exceeded 0.000001 s in pdftotext");
+    }
+    assert_eq!(rows.len(), seeds().len() + 1 + usize::from(with_pdf));
     let timed_out = rows.values().filter(|(s, _)| s == "failed").count();
     assert!(
         summary.contains(&format!("{timed_out} out of time")),
