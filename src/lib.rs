@@ -8,6 +8,7 @@
 //! [`validate`] (accounting identities) → [`sink`] (Parquet).
 //! [`pipeline`] strings the stages together for one file and for a whole corpus.
 
+pub mod budget;
 pub mod classify;
 pub mod cli;
 pub mod document;

@@ -1,7 +1,8 @@
 //! `xxgk run [CORPUS] [-o DIR] [-j N] [-q] [--full] [--verify] [--shard K/N]
-//! [--partition-by year,province] [--timings]`: the nightly job.
+//! [--partition-by year,province] [--timings] [--file-timeout SECS]`: the nightly job.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
@@ -43,6 +44,20 @@ impl std::str::FromStr for ShardArg {
     }
 }
 
+/// Seconds of `--file-timeout`: a finite, non-negative number no larger than a year.
+fn parse_secs(s: &str) -> Result<f64, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(0.0..=31_536_000.0).contains(&secs) {
+        return Err(format!(
+            "{s:?}: give seconds between 0 (no limit) and 31536000"
+        ));
+    }
+    Ok(secs)
+}
+
 /// Arguments of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -61,6 +76,11 @@ pub struct RunArgs {
     /// Files larger than this many bytes are recorded as unsupported, not read.
     #[arg(long, default_value_t = pipeline::DEFAULT_MAX_FILE_BYTES)]
     pub max_file_bytes: u64,
+    /// Time budget of one file, in seconds (fractions allowed; 0: no limit). Every stage
+    /// checks it as it works; a file over it is recorded `failed` ("exceeded 60 s in html")
+    /// and the run goes on. pdftotext is killed when it is spent.
+    #[arg(long, value_name = "SECS", default_value_t = pipeline::DEFAULT_FILE_TIMEOUT.as_secs_f64(), value_parser = parse_secs)]
+    pub file_timeout: f64,
     /// Parse every file again, ignoring the previous run's cache in OUT/.xxgk-cache.
     #[arg(long)]
     pub full: bool,
@@ -132,6 +152,7 @@ pub fn execute(args: RunArgs) -> i32 {
         jobs: args.jobs,
         quiet: args.quiet,
         max_file_bytes: args.max_file_bytes,
+        file_timeout: (args.file_timeout > 0.0).then(|| Duration::from_secs_f64(args.file_timeout)),
         full: args.full,
         verify: args.verify,
         shard,

@@ -12,6 +12,8 @@
 //! Blank cells are kept as empty cells wherever the layout shows them, so a missing value can
 //! never shift the values after it.
 
+use crate::budget::Deadline;
+
 use super::text::{display_width, display_width_at_least, fold_char, squash};
 use super::{Cell, Document, Row, Table};
 
@@ -19,10 +21,18 @@ use super::{Cell, Document, Row, Table};
 ///
 /// Lines already covered by a table (e.g. rendered by the HTML reader) are left alone.
 pub fn find_tables(doc: &mut Document) {
+    find_tables_within(doc, &Deadline::none());
+}
+
+/// [`find_tables`], stopping at `deadline` (the line being looked at is the clock's step).
+pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
     super::reline::break_long_lines(doc);
     let mut found = Vec::new();
     let mut i = 0;
     while i < doc.lines.len() {
+        if deadline.expired("layout") {
+            break;
+        }
         let line_no = i as u32 + 1;
         if doc.is_table_line(line_no) {
             i += 1;
@@ -144,9 +154,14 @@ fn is_continuation(lines: &[String], i: usize) -> bool {
     }
 }
 
+/// Longest line read as a table row, in bytes: a report's widest row is a few hundred
+/// bytes. A longer line is prose (a page flattened into one line, or hostile input), and is
+/// not split into segments again and again by the table passes, whose cost grows with it.
+pub const MAX_ROW_BYTES: usize = 16 * 1024;
+
 /// Reads a table of tab rows or cells-per-line starting at line index `start`.
 fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
-    if !has_tab(&lines[start]) {
+    if !has_tab(&lines[start]) || lines[start].len() > MAX_ROW_BYTES {
         return None;
     }
     let mut rows: Vec<Row> = Vec::new();
@@ -175,6 +190,9 @@ fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
                 }
                 _ => break,
             }
+        }
+        if line.len() > MAX_ROW_BYTES {
+            break;
         }
         if !has_tab(line) {
             if is_continuation(lines, i) {
@@ -622,7 +640,8 @@ fn has_label_text(s: &str) -> bool {
 /// A line of prose: long, one segment, no column gaps (or ending a sentence).
 fn is_prose(line: &str) -> bool {
     let t = line.trim();
-    t.ends_with('。')
+    t.len() > MAX_ROW_BYTES
+        || t.ends_with('。')
         || t.ends_with('；')
         || (display_width_at_least(t, 54) && segments(line).len() <= 1)
 }

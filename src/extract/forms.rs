@@ -11,6 +11,7 @@ use super::FactSink;
 use super::headers::HeaderWords;
 use super::rows::{RowView, all_rows};
 use super::value::{Value, parse_cell};
+use crate::budget::{Deadline, Every};
 use crate::document::text::squash;
 use crate::document::{Cell, Document};
 use crate::knowledge::Knowledge;
@@ -34,8 +35,14 @@ enum Mode<'k> {
     Table4,
 }
 
-/// Reads every form table of the document into `sink`.
-pub fn read(doc: &Document, k: &Knowledge, template: Template, sink: &mut FactSink) {
+/// Reads every form table of the document into `sink`, until `deadline`.
+pub fn read(
+    doc: &Document,
+    k: &Knowledge,
+    template: Template,
+    sink: &mut FactSink,
+    deadline: &Deadline,
+) {
     let mut mode = Mode::None;
     let mut t3 = Table3 {
         order: k.labels.form_keys("t3", "row"),
@@ -45,7 +52,11 @@ pub fn read(doc: &Document, k: &Knowledge, template: Template, sink: &mut FactSi
     let mut previous: Option<String> = None;
     // 表四's cells when the layout split its data row into one small table per block.
     let mut t4_blocks: Vec<Cell> = Vec::new();
+    let mut every = Every::new(16);
     for row in all_rows(&doc.tables) {
+        if every.expired(deadline, "tables") {
+            return;
+        }
         let view = RowView::of(row);
         if let Some(m) = header_mode(&view, k, &mode) {
             if !matches!((&mode, &m), (Mode::Table3 { .. }, Mode::Table3 { .. })) {

@@ -16,6 +16,7 @@ pub mod value;
 
 use std::collections::HashMap;
 
+use crate::budget::Deadline;
 use crate::document::{Cell, Document};
 use crate::knowledge::Knowledge;
 use crate::model::{Check, Fact, Method, Template};
@@ -39,19 +40,37 @@ pub struct Extraction {
 /// Extracts every statistic of a document. `year` is the statistical year when known; it only
 /// decides between the 2019 and 2021 forms when the tables do not.
 pub fn extract(doc: &Document, k: &Knowledge, year: Option<i16>) -> Extraction {
+    extract_within(doc, k, year, &Deadline::none())
+}
+
+/// [`extract`], each pass stopping at `deadline` (the caller then discards what was found).
+pub fn extract_within(
+    doc: &Document,
+    k: &Knowledge,
+    year: Option<i16>,
+    deadline: &Deadline,
+) -> Extraction {
     let template = crate::template::detect(doc, k, year);
+    if deadline.expired("template") {
+        return Extraction::default();
+    }
     let mut out = Extraction::default();
     let mut sink = FactSink::new(k);
     match template {
-        Some(Template::T2008) => stats2008::read(doc, k, &mut sink),
-        Some(t @ (Template::T2019 | Template::T2021)) => forms::read(doc, k, t, &mut sink),
+        Some(Template::T2008) => stats2008::read(doc, k, &mut sink, deadline),
+        Some(t @ (Template::T2019 | Template::T2021)) => {
+            forms::read(doc, k, t, &mut sink, deadline)
+        }
         _ => {}
     }
     sink.finish();
     let table_facts = sink.facts;
     out.notes = sink.notes;
     out.unmapped = sink.unmapped;
-    let text_facts = prose::read(doc, k);
+    if deadline.expired("tables") {
+        return out;
+    }
+    let text_facts = prose::read_within(doc, k, deadline);
     let (facts, checks) = merge(table_facts, text_facts);
     let read_tables = facts.iter().any(|f| f.method == Method::Table);
     let unread = if read_tables {

@@ -13,6 +13,7 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 use serde::Deserialize;
 
 use super::value::{parse_number, to_wan_yuan};
+use crate::budget::{Deadline, Every};
 use crate::document::Document;
 use crate::document::text::{display_width_at_least, squash_into};
 use crate::knowledge::{Knowledge, parse_csv};
@@ -222,9 +223,18 @@ impl ProseRules {
         }
     }
 
-    /// True when the clause text before a figure makes it a plan or an estimate.
+    /// True when the clause text before a figure makes it a plan or an estimate. Only the
+    /// last [`HEDGE_WINDOW`] bytes before it are looked at: a clause is a few dozen
+    /// characters, and a hostile one megabytes long would otherwise be read again for each
+    /// of its figures.
     fn hedged(&self, before: &str) -> bool {
-        self.hedge.as_ref().is_some_and(|h| h.is_match(before))
+        let mut from = before.len().saturating_sub(HEDGE_WINDOW);
+        while !before.is_char_boundary(from) {
+            from += 1;
+        }
+        self.hedge
+            .as_ref()
+            .is_some_and(|h| h.is_match(&before[from..]))
     }
 
     /// The rules in file order.
@@ -304,8 +314,18 @@ impl ProseText {
     }
 }
 
+/// Bytes of a clause before a figure in which a hedge (计划, 预计) is looked for: 170
+/// Chinese characters.
+const HEDGE_WINDOW: usize = 512;
+
 /// Reads the figures stated in the document's sentences.
 pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
+    read_within(doc, k, &Deadline::none())
+}
+
+/// [`read`], stopping at `deadline` (looked at once per rule and every few clauses).
+pub fn read_within(doc: &Document, k: &Knowledge, deadline: &Deadline) -> Vec<Fact> {
+    let mut every = Every::new(64);
     let prose = ProseText::of(doc);
     let all_clauses = prose.clauses();
     // For each rule, the clauses (in text order) holding one of its anchors: the others
@@ -329,6 +349,9 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
             continue;
         };
         'clauses: for (offset, clause) in clauses {
+            if every.expired(deadline, "prose") {
+                return facts;
+            }
             for caps in rule.regex.captures_iter(clause) {
                 let (Some(whole), Some(n)) = (caps.get(0), caps.name("n")) else {
                     continue;

@@ -10,6 +10,7 @@ use super::FactSink;
 use super::headers::HeaderWords;
 use super::labels::{Style, label_key, numbering_style};
 use super::rows::{RowView, all_rows};
+use crate::budget::{Deadline, Every};
 use crate::document::Document;
 use crate::document::text::squash;
 use crate::knowledge::Knowledge;
@@ -81,11 +82,15 @@ impl Outline {
     }
 }
 
-/// Reads all 2008-era rows of the document into `sink`.
-pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink) {
+/// Reads all 2008-era rows of the document into `sink`, until `deadline`.
+pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink, deadline: &Deadline) {
     let mut columns = Columns::default();
     let mut outline = Outline::default();
+    let mut every = Every::new(16);
     for row in all_rows(&doc.tables) {
+        if every.expired(deadline, "tables") {
+            return;
+        }
         let view = RowView::of(row);
         if let Some(c) = header_columns(&view, &k.headers) {
             columns = c;

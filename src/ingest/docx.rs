@@ -13,31 +13,37 @@ use std::io::{Cursor, Read};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::grid::{DocBuilder, GridCell, MAX_COLSPAN, collapse_whitespace};
+use super::grid::{DocBuilder, GridCell, GridCuts, MAX_COLSPAN, collapse_whitespace};
 use super::{Decoded, ReadError};
+use crate::budget::{Deadline, Every};
 
 /// Most zip entries accepted in an office file.
 pub const MAX_ENTRIES: usize = 10_000;
 /// Largest uncompressed XML part read.
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 /// Widest table grid built.
-const MAX_GRID_COLUMNS: usize = 256;
+const MAX_GRID_COLUMNS: usize = super::grid::MAX_COLUMNS;
 
 /// Reads a DOCX file.
 pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
+    read_within(bytes, &Deadline::none())
+}
+
+/// Reads a DOCX file, stopping early once `deadline` has passed.
+pub fn read_within(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadError> {
     let mut zip = open_zip(bytes, "DOCX")?;
     let xml = read_part(&mut zip, "word/document.xml")?.ok_or_else(|| {
         ReadError::Unreadable("not a Word document: no word/document.xml".to_string())
     })?;
     let mut builder = DocBuilder::new();
-    parse_body(&String::from_utf8_lossy(&xml), &mut builder)?;
+    let cuts = parse_body(&String::from_utf8_lossy(&xml), &mut builder, deadline)?.describe();
     if let Ok(Some(core)) = read_part(&mut zip, "docProps/core.xml")
         && let Some(title) = core_title(&String::from_utf8_lossy(&core))
     {
         builder.set_title(&title);
     }
     let doc = builder.finish();
-    if doc.lines.is_empty() {
+    if doc.lines.is_empty() && deadline.spent_in().is_none() {
         return Err(ReadError::Unreadable(
             "Word document without text".to_string(),
         ));
@@ -45,7 +51,7 @@ pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
     Ok(Decoded {
         doc,
         encoding: None,
-        partial: None,
+        partial: (!cuts.is_empty()).then(|| cuts.join("; ")),
     })
 }
 
@@ -132,6 +138,8 @@ struct BodyState {
     /// Element depth at which an ignored subtree (text box, drawing) started.
     skip_from: Option<usize>,
     depth: usize,
+    /// What the grid bounds cut.
+    cuts: GridCuts,
 }
 
 impl BodyState {
@@ -148,11 +156,20 @@ impl BodyState {
     }
 }
 
-/// Parses `word/document.xml` into the builder.
-fn parse_body(xml: &str, builder: &mut DocBuilder) -> Result<(), ReadError> {
+/// Parses `word/document.xml` into the builder, until `deadline`. Nesting costs nothing:
+/// tables nested in a cell are a counter, elements a depth number, nothing recurses.
+fn parse_body(
+    xml: &str,
+    builder: &mut DocBuilder,
+    deadline: &Deadline,
+) -> Result<GridCuts, ReadError> {
     let mut reader = Reader::from_str(xml);
     let mut st = BodyState::default();
+    let mut every = Every::new(256);
     loop {
+        if every.expired(deadline, "docx") {
+            break;
+        }
         let event = reader
             .read_event()
             .map_err(|e| ReadError::Unreadable(format!("damaged word/document.xml: {e}")))?;
@@ -192,10 +209,10 @@ fn parse_body(xml: &str, builder: &mut DocBuilder) -> Result<(), ReadError> {
         }
     }
     if let Some(table) = st.table.take() {
-        builder.push_table(expand_docx_grid(table.rows));
+        builder.push_table(expand_docx_grid(table.rows, &mut st.cuts));
     }
     builder.push_prose(&st.paragraph);
-    Ok(())
+    Ok(st.cuts)
 }
 
 /// Subtrees whose text is not body text: text boxes, drawings, legacy VML, embedded objects.
@@ -328,7 +345,7 @@ fn on_end(name: &str, st: &mut BodyState, builder: &mut DocBuilder) {
                 t.nested -= 1;
             } else if let Some(t) = st.table.take() {
                 builder.push_prose(&std::mem::take(&mut st.paragraph));
-                builder.push_table(expand_docx_grid(t.rows));
+                builder.push_table(expand_docx_grid(t.rows, &mut st.cuts));
             }
         }
         _ => {}
@@ -337,12 +354,17 @@ fn on_end(name: &str, st: &mut BodyState, builder: &mut DocBuilder) {
 
 /// Expands `w:gridSpan` (copies to the right) and `w:vMerge` continuation cells (copies of the
 /// cell above) into a rectangular grid.
-fn expand_docx_grid(rows: Vec<Vec<DocxCell>>) -> Vec<Vec<GridCell>> {
+fn expand_docx_grid(rows: Vec<Vec<DocxCell>>, cuts: &mut GridCuts) -> Vec<Vec<GridCell>> {
     let mut grid: Vec<Vec<GridCell>> = Vec::with_capacity(rows.len());
     for row in rows {
         let mut out: Vec<GridCell> = Vec::new();
-        for cell in row {
+        let cells = row.len();
+        for (n, cell) in row.into_iter().enumerate() {
             let col = out.len();
+            if col >= MAX_GRID_COLUMNS {
+                cuts.cells_dropped += cells - n;
+                break;
+            }
             let (text, copied) = match cell.vmerge {
                 VMerge::Continue => match grid.last().and_then(|above| above.get(col)) {
                     Some(above) => (above.text.clone(), true),
@@ -442,6 +464,20 @@ mod tests {
             ]
         );
         assert!(d.doc.tables.is_empty());
+    }
+
+    #[test]
+    fn cells_beyond_the_widest_grid_are_dropped_and_reported() {
+        let cells: String = (0..MAX_GRID_COLUMNS + 44)
+            .map(|i| tc("", &i.to_string()))
+            .collect();
+        let body = format!("{}<w:tbl><w:tr>{cells}</w:tr></w:tbl>", p("表"));
+        let d = read(&build_docx(&body)).unwrap();
+        assert_eq!(d.doc.tables[0].rows[0].cells.len(), MAX_GRID_COLUMNS);
+        assert_eq!(
+            d.partial.as_deref(),
+            Some("44 table cells beyond 256 columns dropped")
+        );
     }
 
     #[test]

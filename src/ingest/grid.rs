@@ -14,7 +14,7 @@ pub const MAX_COLSPAN: usize = 64;
 /// Longest row span honoured.
 pub const MAX_ROWSPAN: usize = 1024;
 /// Widest grid built; cells beyond it are dropped (no report table is this wide).
-const MAX_COLUMNS: usize = 256;
+pub const MAX_COLUMNS: usize = 256;
 /// Grid positions a table may fill through spans; past it spans are ignored (hostile input).
 const SPAN_BUDGET: usize = 4_000_000;
 
@@ -49,20 +49,52 @@ pub struct GridCell {
     pub spanned: bool,
 }
 
+/// What the bounds of [`expand_spans`] cut from a document's tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GridCuts {
+    /// Cells whose span was cut to the bounds (or ignored once the span budget was spent).
+    pub spans_cut: usize,
+    /// Cells dropped beyond [`MAX_COLUMNS`].
+    pub cells_dropped: usize,
+}
+
+impl GridCuts {
+    /// What was cut, for the report's reason (nothing when nothing was).
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.spans_cut > 0 {
+            out.push(format!(
+                "{} table cell spans cut to the bounds (colspan {MAX_COLSPAN}, rowspan \
+                 {MAX_ROWSPAN}, {SPAN_BUDGET} positions per table)",
+                self.spans_cut
+            ));
+        }
+        if self.cells_dropped > 0 {
+            out.push(format!(
+                "{} table cells beyond {MAX_COLUMNS} columns dropped",
+                self.cells_dropped
+            ));
+        }
+        out
+    }
+}
+
 /// Expands row and column spans into a rectangular grid (HTML table model): a cell spanning
 /// several positions is copied into each, the copies marked `spanned`; positions no cell
-/// covers become blank cells. Spans are clamped, so hostile input cannot blow up the grid.
-pub fn expand_spans(rows: &[Vec<SpanCell>]) -> Vec<Vec<GridCell>> {
+/// covers become blank cells. Spans are clamped and the grid's width bounded, so hostile
+/// input cannot blow it up; what the bounds cut is counted in `cuts`.
+pub fn expand_spans(rows: &[Vec<SpanCell>], cuts: &mut GridCuts) -> Vec<Vec<GridCell>> {
     let n_rows = rows.len();
     let mut grid: Vec<Vec<Option<GridCell>>> = vec![Vec::new(); n_rows];
     let mut budget = SPAN_BUDGET;
     for (r, row) in rows.iter().enumerate() {
         let mut col = 0;
-        for cell in row {
+        for (i, cell) in row.iter().enumerate() {
             while grid[r].get(col).is_some_and(Option::is_some) {
                 col += 1;
             }
             if col >= MAX_COLUMNS {
+                cuts.cells_dropped += row.len() - i;
                 break;
             }
             let colspan = cell.colspan.clamp(1, MAX_COLSPAN).min(MAX_COLUMNS - col);
@@ -70,10 +102,17 @@ pub fn expand_spans(rows: &[Vec<SpanCell>]) -> Vec<Vec<GridCell>> {
                 0 => n_rows - r,
                 n => n.min(MAX_ROWSPAN).min(n_rows - r),
             };
+            let wanted_rows = match cell.rowspan {
+                0 => n_rows - r,
+                n => n.min(n_rows - r),
+            };
+            let mut cut = colspan < cell.colspan.min(MAX_COLUMNS - col) || rowspan < wanted_rows;
             let mut colspan = colspan;
             if colspan * rowspan > budget {
                 (colspan, rowspan) = (1, 1);
+                cut = true;
             }
+            cuts.spans_cut += usize::from(cut);
             budget = budget.saturating_sub(colspan * rowspan);
             for (dr, grid_row) in grid[r..r + rowspan].iter_mut().enumerate() {
                 for dc in 0..colspan {
@@ -298,7 +337,7 @@ mod tests {
             vec![SpanCell::new("c", 1, 1)],
             vec![SpanCell::new("d", 1, 1)],
         ];
-        let grid = expand_spans(&rows);
+        let grid = expand_spans(&rows, &mut GridCuts::default());
         assert_eq!(
             texts(&grid),
             vec![vec!["a", "a", "b"], vec!["a", "a", "c"], vec!["d", "", ""]]
@@ -310,19 +349,37 @@ mod tests {
     #[test]
     fn hostile_spans_are_clamped() {
         let rows = vec![vec![SpanCell::new("x", 100_000, 100_000)], vec![]];
-        let grid = expand_spans(&rows);
+        let mut cuts = GridCuts::default();
+        let grid = expand_spans(&rows, &mut cuts);
         assert_eq!(grid.len(), 2);
         assert_eq!(grid[0].len(), MAX_COLSPAN);
+        assert_eq!(cuts.spans_cut, 1);
+        // A span that the table ends anyway is not a cut, nor is a span within the bounds.
+        let rows = vec![vec![SpanCell::new("x", 2, 0), SpanCell::new("y", 1, 9)]];
+        let mut cuts = GridCuts::default();
+        expand_spans(&rows, &mut cuts);
+        assert_eq!(cuts, GridCuts::default());
+        // Cells beyond the widest grid are dropped, and counted.
+        let wide = vec![
+            (0..MAX_COLUMNS + 5)
+                .map(|_| SpanCell::new("1", 1, 1))
+                .collect(),
+        ];
+        let mut cuts = GridCuts::default();
+        let grid = expand_spans(&wide, &mut cuts);
+        assert_eq!(grid[0].len(), MAX_COLUMNS);
+        assert_eq!(cuts.cells_dropped, 5);
+        assert!(cuts.describe()[0].contains("5 table cells beyond 256 columns dropped"));
     }
 
     #[test]
     fn builder_renders_rows_as_tab_lines() {
         let mut b = DocBuilder::new();
         b.push_prose("标题\n\n正文");
-        b.push_table(expand_spans(&[vec![
-            SpanCell::new("项目", 1, 1),
-            SpanCell::new("", 1, 1),
-        ]]));
+        b.push_table(expand_spans(
+            &[vec![SpanCell::new("项目", 1, 1), SpanCell::new("", 1, 1)]],
+            &mut GridCuts::default(),
+        ));
         let doc = b.finish();
         assert_eq!(doc.lines, vec!["标题", "正文", "项目\t"]);
         assert_eq!(doc.tables[0].line_span, (3, 3));

@@ -9,16 +9,28 @@
 //! prose containers instead of grids.
 
 use ego_tree::NodeRef;
-use scraper::{Html, Node};
+use html5ever::driver;
+use html5ever::tendril::TendrilSink;
+use scraper::{Html, HtmlTreeSink, Node, StrTendril};
 
-use super::grid::{DocBuilder, SpanCell, collapse_whitespace, expand_spans};
-use super::{Decoded, ReadError, decode};
+use super::grid::{DocBuilder, GridCuts, SpanCell, collapse_whitespace, expand_spans};
+use super::{Decoded, ReadError, decode, depth};
+use crate::budget::{Deadline, Every};
 
 /// A cell holding more text than this is page layout, not statistics.
 const LAYOUT_CELL_CHARS: usize = 200;
 
 /// Reads an HTML page.
 pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
+    read_within(bytes, &Deadline::none())
+}
+
+/// Bytes of page text handed to the parser at a time: the deadline is looked at between
+/// them.
+const PARSE_CHUNK: usize = 256 * 1024;
+
+/// Reads an HTML page, stopping early (with whatever was read) once `deadline` has passed.
+pub fn read_within(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ReadError::Unreadable("empty file".to_string()));
     }
@@ -28,22 +40,53 @@ pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
             "binary content, not text".to_string(),
         ));
     }
-    let page = Html::parse_document(&text.text);
+    let mut cuts: Vec<String> = text.partial_reason().into_iter().collect();
+    let flat = depth::flatten(&text.text, depth::MAX_DEPTH);
+    let source = match &flat {
+        Some((flat, dropped)) => {
+            cuts.push(format!(
+                "HTML nested deeper than {} elements: {dropped} tags below that depth ignored",
+                depth::MAX_DEPTH
+            ));
+            flat.as_str()
+        }
+        None => text.text.as_str(),
+    };
+    let page = parse(source, deadline);
     let mut builder = DocBuilder::new();
     if let Some(title) = find_title(&page) {
         builder.set_title(&title);
     }
-    render(page.tree.root(), &mut builder);
+    let mut grid_cuts = GridCuts::default();
+    render(page.tree.root(), &mut builder, &mut grid_cuts, deadline);
+    cuts.extend(grid_cuts.describe());
     let doc = builder.finish();
-    if doc.lines.is_empty() {
+    if doc.lines.is_empty() && deadline.spent_in().is_none() {
         return Err(ReadError::Unreadable("HTML page without text".to_string()));
     }
-    let partial = text.partial_reason();
     Ok(Decoded {
         doc,
         encoding: Some(text.encoding),
-        partial,
+        partial: (!cuts.is_empty()).then(|| cuts.join("; ")),
     })
+}
+
+/// Parses a page a chunk at a time, stopping at the deadline (the tree then holds the page
+/// up to there).
+fn parse(text: &str, deadline: &Deadline) -> Html {
+    let mut parser =
+        driver::parse_document(HtmlTreeSink::new(Html::new_document()), Default::default());
+    let mut rest = text;
+    while !rest.is_empty() && !deadline.expired("html") {
+        let mut cut = rest.len().min(PARSE_CHUNK);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (chunk, after) = rest.split_at(cut);
+        parser.process(StrTendril::from_slice(chunk));
+        rest = after;
+    }
+    parser.finish()
 }
 
 fn find_title(page: &Html) -> Option<String> {
@@ -69,11 +112,20 @@ enum Step<'a> {
     LeaveBlock,
 }
 
-/// Renders the page body into prose lines and tables, in reading order.
-fn render(root: NodeRef<'_, Node>, builder: &mut DocBuilder) {
+/// Renders the page body into prose lines and tables, in reading order, until `deadline`.
+fn render(
+    root: NodeRef<'_, Node>,
+    builder: &mut DocBuilder,
+    cuts: &mut GridCuts,
+    deadline: &Deadline,
+) {
     let mut line = String::new();
     let mut stack = vec![Step::Enter(root)];
+    let mut every = Every::new(64);
     while let Some(step) = stack.pop() {
+        if every.expired(deadline, "html") {
+            return;
+        }
         let node = match step {
             Step::LeaveBlock => {
                 flush(&mut line, builder);
@@ -99,7 +151,7 @@ fn render(root: NodeRef<'_, Node>, builder: &mut DocBuilder) {
                         if !table.caption.is_empty() {
                             builder.push_prose(&table.caption);
                         }
-                        builder.push_table(expand_spans(&table.rows));
+                        builder.push_table(expand_spans(&table.rows, cuts));
                         stack.extend(table.nested.into_iter().rev().map(Step::Enter));
                         continue;
                     }
@@ -430,6 +482,37 @@ mod tests {
         );
         assert!(read(b"  ").is_err());
         assert!(read(b"<html><body><script>x</script></body></html>").is_err());
+    }
+
+    /// 100,000 nested elements are flattened before parsing (html5ever's cost grows with the
+    /// square of the depth): the text is kept, the report says what was ignored.
+    #[test]
+    fn very_deep_nesting_is_flattened_and_reported() {
+        let n = 100_000;
+        let html = format!(
+            "<p>前言</p>{}深处{}<p>后记</p>",
+            "<span>".repeat(n),
+            "</span>".repeat(n)
+        );
+        let d = read_str(&html);
+        assert_eq!(d.doc.lines, vec!["前言", "深处", "后记"]);
+        let why = d.partial.unwrap();
+        assert!(
+            why.contains("HTML nested deeper than 512 elements"),
+            "{why}"
+        );
+        assert!(
+            why.contains(&format!("{} tags", 2 * (n - depth::MAX_DEPTH))),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_spent_budget_stops_the_reader() {
+        let deadline = Deadline::after(Some(std::time::Duration::ZERO));
+        let d = read_within(b"<p>\xe4\xb8\x80</p>", &deadline).unwrap();
+        assert!(d.doc.lines.is_empty());
+        assert_eq!(deadline.spent_in(), Some("html"));
     }
 
     #[test]

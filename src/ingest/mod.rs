@@ -6,6 +6,7 @@
 //! file cannot be read, or a [`Decoded`] whose `partial` says what was lost.
 
 pub mod decode;
+pub mod depth;
 pub mod docx;
 pub mod grid;
 pub mod html;
@@ -16,6 +17,7 @@ pub mod txt;
 
 use std::path::Path;
 
+use crate::budget::Deadline;
 use crate::document::Document;
 
 /// The container format of an input file.
@@ -184,12 +186,22 @@ fn looks_like_html(head: &[u8]) -> bool {
 /// is mostly control characters are refused as binary; predominantly traditional-character
 /// documents are converted to simplified characters (see [`simplify`]).
 pub fn read_document(format: Format, bytes: &[u8]) -> Result<Decoded, ReadError> {
+    read_document_within(format, bytes, &Deadline::none())
+}
+
+/// [`read_document`], every reader stopping early once `deadline` has passed (the caller
+/// then finds [`Deadline::spent_in`] set, and the document short).
+pub fn read_document_within(
+    format: Format,
+    bytes: &[u8],
+    deadline: &Deadline,
+) -> Result<Decoded, ReadError> {
     let mut decoded = match format {
-        Format::Txt => txt::read(bytes),
-        Format::Html => html::read(bytes),
-        Format::Docx => docx::read(bytes),
-        Format::Pdf => pdf::read(bytes),
-        Format::Xls => sheet::read(bytes),
+        Format::Txt => txt::read_within(bytes, deadline),
+        Format::Html => html::read_within(bytes, deadline),
+        Format::Docx => docx::read_within(bytes, deadline),
+        Format::Pdf => pdf::read_within(bytes, deadline),
+        Format::Xls => sheet::read_within(bytes, deadline),
         Format::Doc => read_ole(bytes),
         Format::Other if bytes.is_empty() => Err(ReadError::Unreadable("empty file".to_string())),
         Format::Other => Err(ReadError::Unsupported(
@@ -201,11 +213,14 @@ pub fn read_document(format: Format, bytes: &[u8]) -> Result<Decoded, ReadError>
             "binary content, not text".to_string(),
         ));
     }
+    if deadline.expired("simplify") {
+        return Ok(decoded);
+    }
     simplify::simplify_document(&mut decoded.doc);
     if matches!(format, Format::Html | Format::Docx) && decoded.doc.tables.is_empty() {
         // A page or document without table markup may still hold the statistics as text
         // (tab-aligned paragraphs in Word, a <pre> block, a table flattened by a crawler).
-        crate::document::layout::find_tables(&mut decoded.doc);
+        crate::document::layout::find_tables_within(&mut decoded.doc, deadline);
     }
     Ok(decoded)
 }

@@ -8,42 +8,65 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Dimensions, Range, Reader, Sheets};
+use calamine::{Cell, Data, DataRef, Dimensions, Range, Reader, Sheets, Xlsx};
 
 use super::docx::{MAX_ENTRIES, MAX_PART_BYTES, open_zip};
-use super::grid::{DocBuilder, GridCell, collapse_whitespace};
+use super::grid::{DocBuilder, GridCell, MAX_COLUMNS, collapse_whitespace};
 use super::{Decoded, Format, ReadError};
+use crate::budget::{Deadline, Every};
 
 /// Largest sheet read, in cells; beyond it the sheet is cut (reports are a few hundred cells).
 const MAX_CELLS: usize = 1_000_000;
 
 /// Reads a spreadsheet.
 pub fn read(bytes: &[u8]) -> Result<Decoded, ReadError> {
+    read_within(bytes, &Deadline::none())
+}
+
+/// Reads a spreadsheet, sheet by sheet until `deadline` (calamine reads one sheet at a time
+/// and cannot be stopped within one; a sheet is at most [`MAX_PART_BYTES`] of XML).
+pub fn read_within(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadError> {
     // calamine can panic on hostile input (an overflow in its cell-reference parser, found by
     // fuzzing); a damaged workbook is an unreadable file, not a failed run.
-    std::panic::catch_unwind(|| read_workbook(bytes)).unwrap_or_else(|_| {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook(bytes, deadline)
+    }))
+    .unwrap_or_else(|_| {
         Err(ReadError::Unreadable(
             "damaged spreadsheet: the spreadsheet reader (calamine) failed on it".to_string(),
         ))
     })
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Decoded, ReadError> {
+fn read_workbook(bytes: &[u8], deadline: &Deadline) -> Result<Decoded, ReadError> {
     if bytes.starts_with(b"PK\x03\x04") {
         check_zip_sizes(bytes)?;
     }
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| ReadError::Unreadable(format!("damaged or unknown spreadsheet: {e}")))?;
     let mut builder = DocBuilder::new();
+    let mut cuts = Vec::new();
     for name in book.sheet_names() {
-        let Ok(range) = book.worksheet_range(&name) else {
+        if deadline.expired("xls") {
+            break;
+        }
+        let range = match &mut book {
+            Sheets::Xlsx(x) => xlsx_range(x, &name, deadline).map(|(range, cut)| {
+                cuts.extend(cut.map(|c| format!("sheet {name}: {c}")));
+                range
+            }),
+            other => other.worksheet_range(&name).ok(),
+        };
+        let Some(range) = range else {
             continue;
         };
         let merges = merged_regions(&mut book, &name);
-        builder.push_table(sheet_grid(&range, &merges));
+        let (grid, cut) = sheet_grid(&range, &merges);
+        cuts.extend(cut.map(|c| format!("sheet {name}: {c}")));
+        builder.push_table(grid);
     }
     let doc = builder.finish();
-    if doc.tables.is_empty() {
+    if doc.tables.is_empty() && deadline.spent_in().is_none() {
         return Err(ReadError::Unreadable(
             "spreadsheet without data".to_string(),
         ));
@@ -51,8 +74,52 @@ fn read_workbook(bytes: &[u8]) -> Result<Decoded, ReadError> {
     Ok(Decoded {
         doc,
         encoding: None,
-        partial: None,
+        partial: (!cuts.is_empty()).then(|| cuts.join("; ")),
     })
+}
+
+/// An XLSX sheet's cells as calamine's `worksheet_range` reads them (empty cells skipped,
+/// the range spanning the cells found), but bounded: calamine makes the range as large as
+/// the cells' bounding box, so a one-kilobyte sheet with a cell in A1 and another in
+/// XFD1048576 asked for 17 billion positions (the run was killed for memory). Cells beyond
+/// [`MAX_COLUMNS`] columns or past [`MAX_CELLS`] positions of the box are dropped, and said
+/// so. `None` when the sheet cannot be read.
+fn xlsx_range(
+    x: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    deadline: &Deadline,
+) -> Option<(Range<Data>, Option<String>)> {
+    let mut reader = x.worksheet_cells_reader(name).ok()?;
+    let mut cells: Vec<Cell<Data>> = Vec::new();
+    let mut every = Every::new(4096);
+    while let Some(cell) = reader.next_cell().ok()? {
+        if every.expired(deadline, "xls") {
+            break;
+        }
+        if !matches!(cell.get_value(), DataRef::Empty) {
+            cells.push(Cell::new(
+                cell.get_position(),
+                cell.get_value().clone().into(),
+            ));
+        }
+    }
+    let (mut top, mut left, mut right) = (u32::MAX, u32::MAX, 0);
+    for c in &cells {
+        let (r, col) = c.get_position();
+        (top, left, right) = (top.min(r), left.min(col), right.max(col));
+    }
+    let width = (right.saturating_sub(left) as usize + 1).min(MAX_COLUMNS);
+    let rows = (MAX_CELLS / width.max(1)) as u64;
+    let before = cells.len();
+    cells.retain(|c| {
+        let (r, col) = c.get_position();
+        ((col - left) as usize) < MAX_COLUMNS && u64::from(r - top) < rows
+    });
+    let dropped = before - cells.len();
+    let cut = (dropped > 0).then(|| {
+        format!("{dropped} cells beyond {MAX_COLUMNS} columns or {MAX_CELLS} positions dropped")
+    });
+    Some((Range::from_sparse(cells), cut))
 }
 
 /// Refuses zip workbooks with too many entries or a part declared larger than the limit.
@@ -82,13 +149,22 @@ fn merged_regions(book: &mut Sheets<Cursor<&[u8]>>, name: &str) -> Vec<Dimension
     }
 }
 
-/// The displayed grid of a sheet with merged regions expanded.
-fn sheet_grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<Vec<GridCell>> {
+/// The displayed grid of a sheet with merged regions expanded, and what the bounds cut: rows
+/// past [`MAX_CELLS`], and merged regions past as many copied positions (a thousand regions
+/// each covering the whole sheet would otherwise cost its size a thousand times).
+fn sheet_grid(range: &Range<Data>, merges: &[Dimensions]) -> (Vec<Vec<GridCell>>, Option<String>) {
     let Some((top, left)) = range.start() else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let width = range.width().max(1);
     let max_rows = MAX_CELLS / width;
+    let mut cut = (range.height() > max_rows).then(|| {
+        format!(
+            "{} rows past {MAX_CELLS} cells dropped",
+            range.height() - max_rows
+        )
+    });
+    let mut copies_left = MAX_CELLS;
     let mut grid: Vec<Vec<GridCell>> = range
         .rows()
         .take(max_rows)
@@ -101,7 +177,26 @@ fn sheet_grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<Vec<GridCell>> 
                 .collect()
         })
         .collect();
-    for m in merges {
+    let (rows, cols) = (grid.len(), grid.first().map_or(0, Vec::len));
+    for (i, m) in merges.iter().enumerate() {
+        // The positions the region covers within the grid.
+        let clipped = |a: u32, b: u32, origin: u32, len: usize| {
+            let (a, b) = (
+                a.saturating_sub(origin) as usize,
+                b.saturating_sub(origin) as usize,
+            );
+            (b.min(len.saturating_sub(1)) + 1).saturating_sub(a)
+        };
+        let area = clipped(m.start.0, m.end.0, top, rows)
+            .saturating_mul(clipped(m.start.1, m.end.1, left, cols));
+        if area > copies_left {
+            cut = Some(format!(
+                "{} merged regions past {MAX_CELLS} copied cells ignored",
+                merges.len() - i
+            ));
+            break;
+        }
+        copies_left -= area;
         let (Some(r0), Some(c0)) = (m.start.0.checked_sub(top), m.start.1.checked_sub(left)) else {
             continue;
         };
@@ -128,7 +223,7 @@ fn sheet_grid(range: &Range<Data>, merges: &[Dimensions]) -> Vec<Vec<GridCell>> 
             }
         }
     }
-    grid
+    (grid, cut)
 }
 
 /// A cell as a spreadsheet displays it: whole numbers without ".0", others as written.
@@ -175,7 +270,6 @@ pub fn sniff_zip(bytes: &[u8]) -> Option<Format> {
 /// Test support: a minimal XLSX with one sheet of inline strings and numbers.
 #[cfg(test)]
 pub(crate) fn build_xlsx(rows: &[Vec<&str>], merges: &[&str]) -> Vec<u8> {
-    use std::io::Write;
     let col = |i: usize| char::from(b'A' + (i as u8));
     let mut sheet_rows = String::new();
     for (r, row) in rows.iter().enumerate() {
@@ -207,6 +301,14 @@ pub(crate) fn build_xlsx(rows: &[Vec<&str>], merges: &[&str]) -> Vec<u8> {
             merges.len()
         )
     };
+    build_xlsx_sheet(&sheet_rows, &merge_xml)
+}
+
+/// Test support: a minimal XLSX whose one sheet holds `sheet_rows` (`<row>` elements) and
+/// `merge_xml`.
+#[cfg(test)]
+pub(crate) fn build_xlsx_sheet(sheet_rows: &str, merge_xml: &str) -> Vec<u8> {
+    use std::io::Write;
     let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
     let rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
     let parts = [
@@ -273,6 +375,20 @@ mod tests {
         assert!(t.rows[0].cells[2].spanned);
         assert_eq!(t.rows[2].cells[2].text, "");
         assert_eq!(t.line_span, (1, 3));
+    }
+
+    /// Two cells far apart: calamine's range would span the box between them (here 17
+    /// billion positions); the cells beyond the widest grid are dropped and reported.
+    #[test]
+    fn cells_far_apart_do_not_blow_up_the_grid() {
+        let rows = "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>项目</t></is></c><c r=\"B1\"><v>7</v></c></row>\
+                    <row r=\"1048576\"><c r=\"XFD1048576\"><v>2</v></c></row>";
+        let d = read(&build_xlsx_sheet(rows, "")).unwrap();
+        assert_eq!(d.doc.tables.len(), 1);
+        assert_eq!(d.doc.tables[0].rows.len(), 1);
+        assert_eq!(d.doc.tables[0].rows[0].cells[1].text, "7");
+        let why = d.partial.unwrap();
+        assert!(why.contains("1 cells beyond 256 columns"), "{why}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::budget::{self, Deadline};
 use crate::document::Document;
 use crate::extract::{self, Extraction};
 use crate::incremental::{
@@ -35,6 +36,13 @@ pub use walk::{Entry, walk};
 
 /// Files larger than this are not read (a crawl holds the odd multi-gigabyte video or dump).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The time budget of a file by default (`--file-timeout`): hundreds of times what a real
+/// report takes (milliseconds; pdftotext reads the real PDFs in 0.03 s), over twenty times
+/// the slowest file measured (a 10 MB page of a million table cells, about 2 s on a loaded
+/// machine), and short enough that a handful of hostile files cost a nightly run minutes,
+/// not hours.
+pub const DEFAULT_FILE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Everything one file yielded, for `inspect` and for the dataset.
 #[derive(Debug, Clone)]
@@ -65,9 +73,39 @@ fn new_record(rel_path: &str, bytes: &[u8], format: Format) -> ReportRecord {
 /// Runs every stage on one file's bytes. Never panics on bad input (a panic is a bug; callers
 /// catch it with [`process_caught`]).
 pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
+    process_within(rel_path, bytes, k, &Deadline::none())
+}
+
+/// The record of a file whose budget ran out: `failed`, with the stage that found it spent.
+fn out_of_time(mut record: ReportRecord, deadline: &Deadline) -> Processed {
+    record.status = Status::Failed;
+    record.reason = deadline.reason();
+    record.template = None;
+    record.facts = Vec::new();
+    record.checks = Vec::new();
+    Processed {
+        record,
+        doc: None,
+        unmapped: Vec::new(),
+    }
+}
+
+/// [`process_bytes`] within a time budget: every stage checks `deadline` as it works and
+/// stops when it has passed; the file is then `failed` ("exceeded 60 s in html"), whatever
+/// the stages had found so far.
+pub fn process_within(
+    rel_path: &str,
+    bytes: &[u8],
+    k: &Knowledge,
+    deadline: &Deadline,
+) -> Processed {
     let format = ingest::sniff_format(Path::new(rel_path), bytes);
     let mut record = new_record(rel_path, bytes, format);
-    let decoded = match ingest::read_document(format, bytes) {
+    let read = ingest::read_document_within(format, bytes, deadline);
+    if deadline.spent_in().is_some() {
+        return out_of_time(record, deadline);
+    }
+    let decoded = match read {
         Ok(d) => d,
         Err(e) => {
             record.status = match e {
@@ -84,9 +122,15 @@ pub fn process_bytes(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
     };
     record.encoding = decoded.encoding.clone();
     let mut doc = decoded.doc;
+    if deadline.expired("normalize") {
+        return out_of_time(record, deadline);
+    }
     crate::document::glued::find_glued_tables(&mut doc, &k.glued);
     let identity = normalize::identify(&doc, rel_path, &k.names);
-    let extraction = extract::extract(&doc, k, identity.year);
+    let extraction = extract::extract_within(&doc, k, identity.year, deadline);
+    if deadline.expired("extract") {
+        return out_of_time(record, deadline);
+    }
     record.identity = identity;
     if let Err(why) = classify::is_annual_report(&doc, &extraction, &k.classify) {
         record.status = Status::NotReport;
@@ -148,7 +192,19 @@ fn decoded_is_partial(reasons: &[String], record: &ReportRecord) -> bool {
 
 /// [`process_bytes`] with panics caught and turned into a `failed` record.
 pub fn process_caught(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed {
-    match catch_unwind(AssertUnwindSafe(|| process_bytes(rel_path, bytes, k))) {
+    process_caught_within(rel_path, bytes, k, &Deadline::none())
+}
+
+/// [`process_within`] with panics caught and turned into a `failed` record.
+pub fn process_caught_within(
+    rel_path: &str,
+    bytes: &[u8],
+    k: &Knowledge,
+    deadline: &Deadline,
+) -> Processed {
+    match catch_unwind(AssertUnwindSafe(|| {
+        process_within(rel_path, bytes, k, deadline)
+    })) {
         Ok(p) => p,
         Err(panic) => {
             let msg = panic
@@ -169,41 +225,131 @@ pub fn process_caught(rel_path: &str, bytes: &[u8], k: &Knowledge) -> Processed 
     }
 }
 
-/// Reads and processes one walked entry.
+/// Reads and processes one walked entry, without a time limit.
 pub fn process_entry(entry: &Entry, k: &Knowledge, max_bytes: u64) -> Processed {
-    let unreadable = |status: Status, reason: String, bytes: u64| {
-        let mut record = ReportRecord::empty(
-            entry.rel.clone(),
-            report_id(b""),
-            bytes,
-            Format::Other.as_str(),
-        );
-        record.status = status;
-        record.reason = Some(reason);
-        Processed {
-            record,
-            doc: None,
-            unmapped: Vec::new(),
-        }
-    };
-    if let Some(p) = &entry.problem {
-        return unreadable(Status::Unreadable, p.clone(), 0);
+    process_entry_within(entry, k, max_bytes, None)
+}
+
+/// The record of an entry that is not read: `status` and `reason`, its format guessed from
+/// its name.
+fn not_read(entry: &Entry, status: Status, reason: String, bytes: u64) -> Processed {
+    let mut record = ReportRecord::empty(
+        entry.rel.clone(),
+        report_id(b""),
+        bytes,
+        Format::Other.as_str(),
+    );
+    if status == Status::Unsupported && bytes > 0 {
+        record.format = ingest::sniff_format(&entry.path, b"").as_str().to_string();
     }
-    if entry.bytes > max_bytes {
-        let mut p = unreadable(
+    record.status = status;
+    record.reason = Some(reason);
+    Processed {
+        record,
+        doc: None,
+        unmapped: Vec::new(),
+    }
+}
+
+/// Why a walked entry is not read, before any attempt: a walk error, a special file, a size
+/// over the limit.
+fn refused(entry: &Entry, max_bytes: u64) -> Option<Processed> {
+    if let Some(p) = &entry.problem {
+        return Some(not_read(entry, Status::Unreadable, p.clone(), 0));
+    }
+    if let Some(kind) = entry.special {
+        return Some(not_read(
+            entry,
             Status::Unsupported,
-            format!(
-                "file too large: {} bytes over the {} byte limit",
-                entry.bytes, max_bytes
-            ),
+            special_reason(kind),
+            0,
+        ));
+    }
+    (entry.bytes > max_bytes).then(|| {
+        not_read(
+            entry,
+            Status::Unsupported,
+            too_large(entry.bytes, max_bytes),
             entry.bytes,
-        );
-        p.record.format = ingest::sniff_format(&entry.path, b"").as_str().to_string();
+        )
+    })
+}
+
+fn special_reason(kind: &str) -> String {
+    format!("not a regular file: {kind}, never opened")
+}
+
+fn too_large(bytes: u64, max_bytes: u64) -> String {
+    format!("file too large: {bytes} bytes over the {max_bytes} byte limit")
+}
+
+/// Reads a walked file, opening it only as a regular file: it is opened without blocking
+/// (a file replaced by a pipe since the walk would block an ordinary open forever) and its
+/// type and size are checked on the open handle before a byte is read. A file gone or turned
+/// unreadable since the walk gives its `unreadable` record.
+pub fn read_regular(entry: &Entry, max_bytes: u64) -> Result<Vec<u8>, Box<Processed>> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        Box::new(not_read(
+            entry,
+            Status::Unreadable,
+            format!("cannot read: {e}"),
+            entry.bytes,
+        ))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(&entry.path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if let Some(kind) = walk::special_kind(&meta.file_type()) {
+        let why = special_reason(kind);
+        return Err(Box::new(not_read(entry, Status::Unsupported, why, 0)));
+    }
+    if meta.len() > max_bytes {
+        let why = too_large(meta.len(), max_bytes);
+        return Err(Box::new(not_read(
+            entry,
+            Status::Unsupported,
+            why,
+            meta.len(),
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > max_bytes {
+        let why = too_large(bytes.len() as u64, max_bytes);
+        return Err(Box::new(not_read(
+            entry,
+            Status::Unsupported,
+            why,
+            bytes.len() as u64,
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads and processes one walked entry within a time budget of `timeout` (none when
+/// `None`), counted from the moment the file is opened.
+pub fn process_entry_within(
+    entry: &Entry,
+    k: &Knowledge,
+    max_bytes: u64,
+    timeout: Option<Duration>,
+) -> Processed {
+    if let Some(p) = refused(entry, max_bytes) {
         return p;
     }
-    match std::fs::read(&entry.path) {
-        Ok(bytes) => process_caught(&entry.rel, &bytes, k),
-        Err(e) => unreadable(Status::Unreadable, format!("cannot read: {e}"), entry.bytes),
+    let deadline = Deadline::after(timeout);
+    match read_regular(entry, max_bytes) {
+        Ok(bytes) => process_caught_within(&entry.rel, &bytes, k, &deadline),
+        Err(p) => *p,
     }
 }
 
@@ -487,6 +633,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Size limit per file.
     pub max_file_bytes: u64,
+    /// Time budget per file (`None`: no limit); a file over it is `failed`.
+    pub file_timeout: Option<Duration>,
     /// Ignore the previous run's cache and parse every file.
     pub full: bool,
     /// The part of the corpus this process handles.
@@ -514,6 +662,7 @@ impl RunOptions {
             jobs: None,
             quiet: true,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            file_timeout: Some(DEFAULT_FILE_TIMEOUT),
             full: false,
             shard: Shard::ALL,
             partition_by: Vec::new(),
@@ -545,6 +694,8 @@ pub struct RunSummary {
     pub facts: usize,
     /// Failed checks written.
     pub checks_failed: usize,
+    /// Files that ran out of their time budget (`failed`, "exceeded … s in …").
+    pub timed_out: usize,
     /// Bytes read.
     pub bytes: u64,
     /// Wall time.
@@ -575,7 +726,7 @@ impl std::fmt::Display for RunSummary {
             .collect();
         write!(
             f,
-            "{} files ({}); {} reused from the last run ({} unread, {} of {} directories unchanged); {} facts; {} checks failed; {:.2}s, {:.1} files/s, {:.2} MB/s",
+            "{} files ({}); {} reused from the last run ({} unread, {} of {} directories unchanged); {} facts; {} checks failed; {} out of time; {:.2}s, {:.1} files/s, {:.2} MB/s",
             self.files,
             statuses.join(", "),
             self.reused,
@@ -584,6 +735,7 @@ impl std::fmt::Display for RunSummary {
             self.dirs,
             self.facts,
             self.checks_failed,
+            self.timed_out,
             secs,
             self.files as f64 / secs,
             self.bytes as f64 / 1e6 / secs
@@ -637,8 +789,16 @@ struct Outcome {
 }
 
 /// Processes one entry, reusing the previous run's record of the same path when the file is
-/// unchanged: by its stamp without reading it, or else by its content hash.
-fn process_reusing(entry: &Entry, k: &Knowledge, max_bytes: u64, reuse: Option<Reuse>) -> Outcome {
+/// unchanged: by its stamp without reading it, or else by its content hash. A record of a
+/// file that ran out of time is never reused: how long a file takes depends on the machine
+/// and its load, so the next run tries it again.
+fn process_reusing(
+    entry: &Entry,
+    k: &Knowledge,
+    max_bytes: u64,
+    timeout: Option<Duration>,
+    reuse: Option<Reuse>,
+) -> Outcome {
     let fresh = |record: ReportRecord| Outcome {
         facts: record.facts.len() as u32,
         checks_failed: record.checks_failed() as u32,
@@ -646,12 +806,14 @@ fn process_reusing(entry: &Entry, k: &Knowledge, max_bytes: u64, reuse: Option<R
         reused: None,
         unread: false,
     };
-    if entry.problem.is_some() || entry.bytes > max_bytes {
-        return fresh(process_entry(entry, k, max_bytes).record);
+    if let Some(p) = refused(entry, max_bytes) {
+        return fresh(p.record);
     }
     let skimmed = reuse.and_then(|r| {
         let skim = skim_record(&r.raw.encoded, CarryOver::is_carry_indicator).ok()?;
-        Some((skim, r.raw.encoded, r.stamp_vouches))
+        let timed_out = skim.record.status == Status::Failed
+            && budget::is_timeout_reason(skim.record.reason.as_deref());
+        (!timed_out).then_some((skim, r.raw.encoded, r.stamp_vouches))
     });
     let reused = |skim: Skim, raw: Vec<u8>, unread: bool| Outcome {
         record: skim.record,
@@ -663,9 +825,10 @@ fn process_reusing(entry: &Entry, k: &Knowledge, max_bytes: u64, reuse: Option<R
     if let Some((skim, raw, true)) = skimmed {
         return reused(skim, raw, true);
     }
-    let bytes = match std::fs::read(&entry.path) {
+    let deadline = Deadline::after(timeout);
+    let bytes = match read_regular(entry, max_bytes) {
         Ok(bytes) => bytes,
-        Err(_) => return fresh(process_entry(entry, k, max_bytes).record),
+        Err(p) => return fresh(p.record),
     };
     match skimmed {
         Some((skim, raw, _))
@@ -674,7 +837,7 @@ fn process_reusing(entry: &Entry, k: &Knowledge, max_bytes: u64, reuse: Option<R
         {
             reused(skim, raw, false)
         }
-        _ => fresh(process_caught(&entry.rel, &bytes, k).record),
+        _ => fresh(process_caught_within(&entry.rel, &bytes, k, &deadline).record),
     }
 }
 
@@ -684,6 +847,8 @@ struct RunRecords {
     records: PathBuf,
     reused: usize,
     unread: usize,
+    /// Files that ran out of their time budget.
+    timed_out: usize,
 }
 
 /// Processes the corpus chunk by chunk: each chunk in parallel, while a second thread
@@ -725,7 +890,7 @@ fn process_in_chunks(
                     .par_iter()
                     .zip(reuse.into_par_iter())
                     .map(|(e, c)| {
-                        let r = process_reusing(e, k, opts.max_file_bytes, c);
+                        let r = process_reusing(e, k, opts.max_file_bytes, opts.file_timeout, c);
                         bar.inc(1);
                         r
                     })
@@ -771,6 +936,7 @@ fn store_chunks(
         records,
         reused: 0,
         unread: 0,
+        timed_out: 0,
     };
     for chunk in chunks {
         for (outcome, file) in chunk.results.iter().zip(&chunk.stamps) {
@@ -782,6 +948,10 @@ fn store_chunks(
                 }
                 None => store.append(&outcome.record, file.as_ref())?,
             };
+            let r = &outcome.record;
+            out.timed_out += usize::from(
+                r.status == Status::Failed && budget::is_timeout_reason(r.reason.as_deref()),
+            );
             out.files
                 .push_counted(&outcome.record, outcome.facts, outcome.checks_failed, at);
         }
@@ -913,6 +1083,7 @@ pub fn run_loading<K: std::borrow::Borrow<Knowledge> + Send>(
         files: entries.len(),
         reused: processed.reused,
         unread: processed.unread,
+        timed_out: processed.timed_out,
         dirs,
         dirs_reused,
         bytes: entries

@@ -42,6 +42,10 @@ pub struct Entry {
     pub stamp: Option<FileStamp>,
     /// Why the entry cannot be read at all (walk error, broken symlink).
     pub problem: Option<String>,
+    /// What the entry is when it is not a regular file (a named pipe, socket or device, as
+    /// the walk's `stat` says): such a file is never opened (a pipe without a writer would
+    /// block its reader forever, a device never ends).
+    pub special: Option<&'static str>,
 }
 
 impl Entry {
@@ -52,6 +56,7 @@ impl Entry {
             bytes: meta.len(),
             stamp: FileStamp::of(meta),
             problem: None,
+            special: special_kind(&meta.file_type()),
         }
     }
 
@@ -62,8 +67,36 @@ impl Entry {
             bytes: 0,
             stamp: None,
             problem: Some(why),
+            special: None,
         }
     }
+}
+
+/// The kind of a file that is not a regular file, by its type; `None` for a regular file.
+pub fn special_kind(t: &fs::FileType) -> Option<&'static str> {
+    if t.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("named pipe (FIFO)");
+        }
+        if t.is_socket() {
+            return Some("socket");
+        }
+        if t.is_char_device() {
+            return Some("character device");
+        }
+        if t.is_block_device() {
+            return Some("block device");
+        }
+    }
+    if t.is_dir() {
+        return Some("directory");
+    }
+    Some("special file")
 }
 
 /// Walks the corpus: every file (following symlinks to files, recording broken ones), sorted
@@ -87,7 +120,8 @@ pub struct Walk {
 /// [`walk`], reusing the listings of `previous` for directories that did not change since,
 /// and returning the listings of this walk.
 pub fn walk_listing(corpus: &Path, previous: Option<&Listings>) -> Walk {
-    if corpus.is_file() {
+    // One file given as the corpus (a regular file, or a pipe or device named by mistake).
+    if corpus.exists() && !corpus.is_dir() {
         let name = corpus
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -675,11 +709,12 @@ fn error_entry(root: &Path, rel_root: &str, err: &ignore::Error) -> Option<Entry
     Some(Entry::problem(&path, rel, err.to_string()))
 }
 
-/// A symlink is followed to a file; one to a directory is skipped, a broken one reported.
+/// A symlink is followed to a file (or to a pipe or device, which is reported, never opened);
+/// one to a directory is skipped, a broken one reported.
 fn symlink_entry(path: &Path, rel: String) -> Option<Entry> {
     match fs::metadata(path) {
-        Ok(m) if m.is_file() => Some(Entry::file(path, rel, &m)),
-        Ok(_) => None,
+        Ok(m) if m.is_dir() => None,
+        Ok(m) => Some(Entry::file(path, rel, &m)),
         Err(err) => Some(Entry::problem(path, rel, format!("broken symlink: {err}"))),
     }
 }
@@ -877,6 +912,45 @@ mod tests {
         l.dirs.get_mut("").unwrap().entries = Entries::default();
         l.corpus = "/elsewhere".to_string();
         assert_eq!(rels(&walk_listing(&corpus, Some(&l)).entries), ["1.txt"]);
+    }
+
+    /// Pipes, sockets and devices (here through a symlink) are entries marked special, in a
+    /// fresh walk and in one reusing listings alike; regular files are not.
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_known_by_their_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("c");
+        write(&corpus.join("a.txt"), "1");
+        let _socket = std::os::unix::net::UnixListener::bind(corpus.join("s.html")).unwrap();
+        std::os::unix::fs::symlink("/dev/null", corpus.join("null.txt")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(corpus.join("p.txt"))
+            .status()
+            .is_ok_and(|s| s.success());
+        let first = walk_listing(&corpus, None);
+        let reused = walk_listing(&corpus, Some(&settled(first.listings.unwrap()))).entries;
+        for entries in [&first.entries, &reused] {
+            let kinds: Vec<(&str, Option<&str>)> = entries
+                .iter()
+                .map(|e| (e.rel.as_str(), e.special))
+                .collect();
+            let mut want = vec![
+                ("a.txt", None),
+                ("null.txt", Some("character device")),
+                ("s.html", Some("socket")),
+            ];
+            if fifo {
+                want.insert(2, ("p.txt", Some("named pipe (FIFO)")));
+            }
+            assert_eq!(kinds, want);
+        }
+        // A pipe given as the corpus is one special entry, not an empty walk.
+        if fifo {
+            let one = walk(&corpus.join("p.txt"));
+            assert_eq!(one.len(), 1);
+            assert_eq!(one[0].special, Some("named pipe (FIFO)"));
+        }
     }
 
     #[cfg(unix)]
