@@ -36,6 +36,9 @@ use year::YearPatterns;
 const HEAD_LINES: usize = 60;
 /// See [`HEAD_LINES`].
 const TAIL_LINES: usize = 40;
+/// Two ideographic spaces: the indent that starts a paragraph, and so separates paragraphs a
+/// crawler joined into one line.
+const PARAGRAPH_GAP: &str = "\u{3000}\u{3000}";
 
 /// Everything normalization knows, loaded once from the files in `data/`.
 pub struct NameBook {
@@ -240,13 +243,19 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
             }
         }
     }
-    let mut out: Vec<(usize, String)> = doc
-        .lines
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| wanted[*i])
-        .map(|(i, line)| (i + 1, squash(&book.simplified(line))))
-        .collect();
+    let mut out: Vec<(usize, String)> = Vec::new();
+    for (i, line) in doc.lines.iter().enumerate().filter(|(i, _)| wanted[*i]) {
+        // Paragraphs a crawler joined with ideographic indents (　　) are lines of their own.
+        if line.contains(PARAGRAPH_GAP) {
+            out.extend(
+                line.split(PARAGRAPH_GAP)
+                    .filter(|piece| !piece.trim().is_empty())
+                    .map(|piece| (i + 1, squash(&book.simplified(piece)))),
+            );
+        } else {
+            out.push((i + 1, squash(&book.simplified(line))));
+        }
+    }
     for table in &doc.tables {
         for row in &table.rows {
             let texts: Vec<&str> = row
@@ -284,12 +293,19 @@ pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity 
         &book.codes,
         lines.iter().map(|(_, l)| l.as_str()),
     );
+    let starts_with_region = |t: &str| {
+        book.gazetteer
+            .mentions(t)
+            .first()
+            .is_some_and(|m| m.start == 0)
+    };
     let candidates = agency::candidates(
         &book.agency,
         &book.years,
         &lines,
         title.as_deref(),
         source_path,
+        &starts_with_region,
     );
     if let Some(chosen) = choose(book, &candidates) {
         name_and_place(book, &chosen, &ctx, &mut identity);
@@ -361,7 +377,24 @@ fn name_and_place(book: &NameBook, chosen: &Candidate, ctx: &Context, identity: 
     if mentions.is_empty() {
         resolved.division = region::from_context(g, ctx, tier_hint);
     }
-    let unit = book.agency.expand_unit(unit_raw);
+    let mut unit = book.agency.expand_unit(unit_raw);
+    if unit_raw.is_empty() && !mentions.is_empty() {
+        // A bare region (a title 平潭县2011年…, 平潭综合实验区2017年度…) is its government.
+        unit = if resolved.zone.is_some() {
+            book.agency.zone_unit.clone()
+        } else {
+            book.agency.division_unit.clone()
+        };
+    }
+    if matches!(
+        chosen.source,
+        agency::Source::Opening | agency::Source::Contact | agency::Source::Subject
+    ) && let Some(government) = book.agency.government_of_office(&unit)
+    {
+        // The government's office compiled the report or answers for it: the report is the
+        // government's (区管委会办公室编制完成了本报告).
+        unit = government.to_string();
+    }
     let township = book.agency.township(&unit);
 
     for (old, today, year) in &resolved.renamed {
@@ -436,7 +469,10 @@ fn zone_prefix(g: &Gazetteer, z: &gazetteer::Zone) -> String {
     };
     let parent_name = &g.divisions[parent].name;
     let short: String = parent_name.chars().take(2).collect();
-    if z.canonical.starts_with(&short) {
+    let province_short: String = g.divisions[div.province].name.chars().take(2).collect();
+    // A zone named with its province (福建省平潭综合实验区, run for the province) or its city
+    // keeps its own name.
+    if z.canonical.starts_with(&short) || z.canonical.starts_with(&province_short) {
         z.canonical.clone()
     } else {
         format!("{parent_name}{}", z.canonical)
