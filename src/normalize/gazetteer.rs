@@ -40,6 +40,10 @@ pub struct Division {
     /// Index of the prefecture-level city, when there is a real one (not for provinces, nor for
     /// counties of municipalities or directly administered counties like 济源市).
     pub city: Option<usize>,
+    /// The first year its name and code are known together: 0 when GB/T 2260 lists them from
+    /// its first revision (2002) on, the year of the revision that first lists them, or 2016
+    /// when no revision up to 2016-07 does (a division made or renamed since).
+    pub since: u16,
 }
 
 /// What a name found in text stands for.
@@ -119,6 +123,9 @@ pub struct Sources<'a> {
     pub area_codes: &'a str,
     /// postal_prefixes.csv (`prefix,code`).
     pub postal_prefixes: &'a str,
+    /// The names of every GB/T 2260 revision 2002–2016 (`code,name,from,to`), written by
+    /// build.rs from the `gb2260` crate.
+    pub history: &'a str,
 }
 
 /// Rows of a small embedded CSV file (header skipped, comment lines `#` skipped, fields trimmed
@@ -161,6 +168,7 @@ impl Gazetteer {
                 tier: Tier::Province,
                 province: idx,
                 city: None,
+                since: 0,
             });
         }
         let mut city_by_short: HashMap<String, Option<usize>> = HashMap::new();
@@ -185,6 +193,7 @@ impl Gazetteer {
                 tier: Tier::City,
                 province,
                 city: Some(idx),
+                since: 0,
             });
         }
         for row in csv_rows(src.areas) {
@@ -216,6 +225,7 @@ impl Gazetteer {
                 tier: Tier::County,
                 province,
                 city,
+                since: 0,
             });
         }
         let mut gaz = Gazetteer {
@@ -229,6 +239,7 @@ impl Gazetteer {
             postal_prefixes: HashMap::new(),
         };
         gaz.load_lookups(src);
+        let former = gaz.load_history(src.history);
         for (name, division) in nbs_zones {
             if !gaz.zones.iter().any(|z| z.name == name) {
                 gaz.zones.push(Zone {
@@ -238,8 +249,74 @@ impl Gazetteer {
                 });
             }
         }
-        gaz.build_matcher(src);
+        gaz.build_matcher(src, &former);
         gaz
+    }
+
+    /// Reads the GB/T 2260 names of 2002–2016: sets each division's [`Division::since`], and
+    /// returns the former names of today's divisions with the year of the change (0 when it
+    /// came after 2016-07), for [`Target::Renamed`]. A former name is today's division's when
+    /// it stood under the same code, or when it stood under a code gone today and today's
+    /// division of the same province has the same stem (文登市 371081 → 文登区 371003: the
+    /// name without its tier word), the only such one.
+    fn load_history(&mut self, history: &str) -> Vec<(String, usize, u16)> {
+        let rows: Vec<(String, String, u16, u16)> = csv_rows(history)
+            .into_iter()
+            .filter_map(|r| match r.as_slice() {
+                [code, name, from, to] => {
+                    Some((code.clone(), name.clone(), from.parse().ok()?, to.parse().ok()?))
+                }
+                _ => None,
+            })
+            .filter(|(_, name, ..)| !PLACEHOLDER_CITIES.contains(&name.as_str()))
+            .collect();
+        let first_revision = rows.iter().map(|r| r.2).min().unwrap_or(0);
+        for d in &mut self.divisions {
+            d.since = HISTORY_END;
+        }
+        for (code, name, from, _) in &rows {
+            if let Some(&d) = self.by_code.get(code)
+                && self.divisions[d].name == *name
+            {
+                let since = if *from == first_revision { 0 } else { *from };
+                let div = &mut self.divisions[d];
+                div.since = div.since.min(since);
+            }
+        }
+        let mut former = Vec::new();
+        for (code, name, _, _) in &rows {
+            let today = match self.by_code.get(code) {
+                Some(&d) if self.divisions[d].name == *name => continue,
+                Some(&d) => Some(d),
+                None => self.successor_by_stem(code, name),
+            };
+            if let Some(d) = today {
+                // The year the name changed: when today's name and code first show; 0 when
+                // that was after the last revision (2016-07).
+                let since = self.divisions[d].since;
+                former.push((name.clone(), d, if since >= HISTORY_END { 0 } else { since }));
+            }
+        }
+        former
+    }
+
+    /// The one division of today in the province of `code` whose name has the stem of `name`
+    /// (the name without its tier word: 文登市 / 文登区; 赣县 / 赣县区), of the same tier.
+    fn successor_by_stem(&self, code: &str, name: &str) -> Option<usize> {
+        let tier = tier_of_code(code);
+        let province = self.by_code.get(&format!("{}0000", code.get(..2)?))?;
+        let old = stem(name);
+        if old.chars().count() < 2 && !name.ends_with('县') {
+            return None;
+        }
+        let mut found = self.divisions.iter().enumerate().filter(|(_, d)| {
+            d.province == *province
+                && d.tier == tier
+                && d.name != name
+                && (stem(&d.name) == old || stem(&d.name) == name)
+        });
+        let first = found.next()?;
+        found.next().is_none().then_some(first.0)
     }
 
     fn load_lookups(&mut self, src: &Sources<'_>) {
@@ -271,7 +348,7 @@ impl Gazetteer {
         }
     }
 
-    fn build_matcher(&mut self, src: &Sources<'_>) {
+    fn build_matcher(&mut self, src: &Sources<'_>, former: &[(String, usize, u16)]) {
         let mut map: HashMap<String, Vec<Target>> = HashMap::new();
         for (idx, d) in self.divisions.iter().enumerate() {
             map.entry(d.name.clone())
@@ -302,6 +379,20 @@ impl Gazetteer {
             map.entry(old.clone())
                 .or_default()
                 .push(Target::Renamed(*div, year));
+        }
+        for (old, div, year) in former {
+            // Current names, and former names the renames table already gives, win.
+            if map.get(old).is_some_and(|t| {
+                t.iter().any(|t| {
+                    matches!(t, Target::Division(_))
+                        || matches!(t, Target::Renamed(d, _) if d == div)
+                })
+            }) {
+                continue;
+            }
+            map.entry(old.clone())
+                .or_default()
+                .push(Target::Renamed(*div, *year));
         }
         for (idx, z) in self.zones.iter().enumerate() {
             map.entry(z.name.clone())
@@ -432,6 +523,29 @@ impl Gazetteer {
     }
 }
 
+/// The year of the last GB/T 2260 revision of the history table: a division it does not list
+/// under today's name and code got them later.
+const HISTORY_END: u16 = 2016;
+
+/// The tier a 6-digit code denotes (xx0000 province, xxxx00 city, else county).
+fn tier_of_code(code: &str) -> Tier {
+    if code.ends_with("0000") {
+        Tier::Province
+    } else if code.ends_with("00") {
+        Tier::City
+    } else {
+        Tier::County
+    }
+}
+
+/// A division name without its tier word (文登市 → 文登, 那曲地区 → 那曲, 赣县 → 赣).
+fn stem(name: &str) -> &str {
+    ["地区", "县", "市", "区", "旗", "盟"]
+        .iter()
+        .find_map(|w| name.strip_suffix(w))
+        .unwrap_or(name)
+}
+
 /// The short form of a province name: 山东省 → 山东, 广西壮族自治区 → 广西, 北京市 → 北京.
 fn province_short_name(name: &str) -> Option<String> {
     let cut = [
@@ -526,6 +640,32 @@ mod tests {
         assert_eq!(g.mentions("阳泉市城区人民政府").len(), 2);
         let m = g.mentions("文登市科学技术局");
         assert!(matches!(m[0].targets[0], Target::Renamed(_, 2014)));
+    }
+
+    /// The GB/T 2260 history (build.rs, from the `gb2260` crate) dates today's names and
+    /// yields former names: under the same code, or under a code gone today by the stem.
+    #[test]
+    fn history_dates_names_and_finds_former_ones() {
+        let book = NameBook::embedded();
+        let g = &book.gazetteer;
+        let since = |code: &str| g.divisions[g.by_code(code).unwrap()].since;
+        assert_eq!(since("371002"), 0, "环翠区 is in the 2002 revision");
+        assert_eq!(since("371003"), 2014, "文登区 first listed in 2014");
+        assert_eq!(since("440309"), 2016, "深圳市龙华区 is newer than 2016-07");
+        // 神木县 (610821) became 神木市 (610881) after 2016-07: found by its stem in 陕西省,
+        // with no year (the renames table does not list it).
+        let shenmu = g.by_code("610881").unwrap();
+        let m = g.mentions("神木县");
+        assert_eq!(m[0].targets, [Target::Renamed(shenmu, 0)]);
+        // 即墨市 → 即墨区 is in the renames table, whose year wins.
+        let jimo = g.by_code("370215").unwrap();
+        assert_eq!(g.mentions("即墨市")[0].targets, [Target::Renamed(jimo, 2017)]);
+        // A stem shared with no division of the province gives nothing (邯郸县, merged into
+        // districts of 邯郸市 in 2016): only the city's name is found in it.
+        assert!(g.mentions("邯郸县").iter().all(|m| m.end - m.start < "邯郸县".len()));
+        assert_eq!(stem("赣县"), "赣");
+        assert_eq!(stem("那曲地区"), "那曲");
+        assert_eq!(tier_of_code("540600"), Tier::City);
     }
 
     /// The stepwise anchored search finds exactly what the unanchored leftmost-longest

@@ -87,6 +87,7 @@ impl NameBook {
             zones: data_file("special_zones.csv"),
             area_codes: data_file("area_codes.csv"),
             postal_prefixes: data_file("postal_prefixes.csv"),
+            history: data_file("gb2260_history.csv"),
         });
         let words = NameWords::parse(data_file(words::FILE));
         let agency = AgencyPatterns::new(
@@ -307,11 +308,10 @@ pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity 
         source_path,
         &starts_with_region,
     );
-    if let Some(chosen) = choose(book, &candidates) {
-        name_and_place(book, &chosen, &ctx, &mut identity);
-    }
-
     let timing = timing(book, &lines, title.as_deref());
+    if let Some(chosen) = choose(book, &candidates) {
+        name_and_place(book, &chosen, &ctx, timing.year, &mut identity);
+    }
     identity.year = timing.year;
     identity.published = timing.published;
     identity.notes.extend(timing.notes);
@@ -356,7 +356,13 @@ fn leading_region_end(mentions: &[gazetteer::Mention]) -> usize {
 }
 
 /// Fills agency, region and level from the chosen candidate.
-fn name_and_place(book: &NameBook, chosen: &Candidate, ctx: &Context, identity: &mut Identity) {
+fn name_and_place(
+    book: &NameBook,
+    chosen: &Candidate,
+    ctx: &Context,
+    year: Option<i16>,
+    identity: &mut Identity,
+) {
     let g = &book.gazetteer;
     let raw = chosen.raw.as_str();
     identity.agency_raw = Some(raw.to_string());
@@ -372,7 +378,7 @@ fn name_and_place(book: &NameBook, chosen: &Candidate, ctx: &Context, identity: 
         return;
     }
 
-    let mut resolved: Resolved = region::resolve(g, raw, &mentions, ctx);
+    let mut resolved: Resolved = region::resolve(g, raw, &mentions, ctx, year);
     let tier_hint = book.agency.tier_char(unit_raw);
     if mentions.is_empty() {
         resolved.division = region::from_context(g, ctx, tier_hint);
@@ -399,8 +405,13 @@ fn name_and_place(book: &NameBook, chosen: &Candidate, ctx: &Context, identity: 
 
     for (old, today, year) in &resolved.renamed {
         let d = &g.divisions[*today];
+        let when = if *year == 0 {
+            "after 2016".to_string()
+        } else {
+            year.to_string()
+        };
         identity.notes.push(format!(
-            "{old} is today's {} ({}, renamed {year}); the canonical name uses today's",
+            "{old} is today's {} ({}, renamed {when}); the canonical name uses today's",
             d.name, d.code
         ));
     }
