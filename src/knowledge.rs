@@ -58,6 +58,10 @@ pub const DATA_FILES: &[(&str, &str)] = &[
         include_str!(concat!(env!("OUT_DIR"), "/gb2260_history.csv")),
     ),
     (
+        "confusable_chars.csv",
+        include_str!("../data/confusable_chars.csv"),
+    ),
+    (
         "division_renames.csv",
         include_str!("../data/division_renames.csv"),
     ),

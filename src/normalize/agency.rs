@@ -487,17 +487,11 @@ fn signature_candidates(
     // A signature run into the text around it (paragraphs joined by a crawler): a name right
     // before a date in the last lines, after the last sentence of the body.
     if found.is_empty() {
-        let tail_from = lines.len().saturating_sub(3);
-        for (_, line) in &lines[tail_from..] {
-            for m in p.inline_date.find_iter(line) {
-                let before = &line[..m.start()];
-                if let Some(name) = signed_name(p, before)
-                    .or_else(|| region_led_suffix(p, starts_with_region, before))
-                {
-                    found.push(name);
-                }
-            }
-        }
+        found.extend(
+            inline_signatures(p, starts_with_region, lines)
+                .into_iter()
+                .map(|(name, _)| name),
+        );
     }
     // The last signature is the report's own (earlier ones may sign quoted notices).
     if let Some(name) = found.pop() {
@@ -506,6 +500,29 @@ fn signature_candidates(
             source: Source::Signature,
         });
     }
+}
+
+/// Signatures run into the text around them, in the last three lines (paragraphs joined by
+/// a crawler: …培训人员300余人。某省某厅2019年1月30日更多信息请关注…): each name right before a
+/// date, with the date as written.
+pub fn inline_signatures<'a>(
+    p: &AgencyPatterns,
+    starts_with_region: &dyn Fn(&str) -> bool,
+    lines: &'a [(usize, String)],
+) -> Vec<(String, &'a str)> {
+    let tail_from = lines.len().saturating_sub(3);
+    let mut out = Vec::new();
+    for (_, line) in &lines[tail_from..] {
+        for m in p.inline_date.find_iter(line) {
+            let before = &line[..m.start()];
+            if let Some(name) =
+                signed_name(p, before).or_else(|| region_led_suffix(p, starts_with_region, before))
+            {
+                out.push((name, m.as_str()));
+            }
+        }
+    }
+    out
 }
 
 /// The name of a signature written before its date: the text after the last sentence

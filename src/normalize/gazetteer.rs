@@ -94,6 +94,8 @@ pub struct Gazetteer {
     starts: NameStarts,
     area_codes: HashMap<String, usize>,
     postal_prefixes: HashMap<String, usize>,
+    /// (wrong, right) characters of confusable_chars.csv.
+    confusables: Vec<(char, char)>,
 }
 
 /// Province codes of the four municipalities, whose province and city are the same.
@@ -126,6 +128,8 @@ pub struct Sources<'a> {
     /// The names of every GB/T 2260 revision 2002–2016 (`code,name,from,to`), written by
     /// build.rs from the `gb2260` crate.
     pub history: &'a str,
+    /// confusable_chars.csv (`right,wrong`).
+    pub confusables: &'a str,
 }
 
 /// Rows of a small embedded CSV file (header skipped, comment lines `#` skipped, fields trimmed
@@ -237,6 +241,14 @@ impl Gazetteer {
             starts: NameStarts::default(),
             area_codes: HashMap::new(),
             postal_prefixes: HashMap::new(),
+            confusables: csv_rows(src.confusables)
+                .iter()
+                .filter_map(|r| {
+                    let right = r.first()?.chars().next()?;
+                    let wrong = r.get(1)?.chars().next()?;
+                    Some((wrong, right))
+                })
+                .collect(),
         };
         gaz.load_lookups(src);
         let former = gaz.load_history(src.history);
@@ -482,6 +494,54 @@ impl Gazetteer {
         })
     }
 
+    /// `name` with the county-level name it starts with corrected, when that name is no
+    /// division's and swapping one confusable character (沐 → 沭) makes it the name of exactly
+    /// one county-level division that `admits` accepts (the report's own cities agree).
+    pub fn confusable_fix(&self, name: &str, admits: impl Fn(usize) -> bool) -> Option<String> {
+        if self.confusables.is_empty() {
+            return None;
+        }
+        let end = name
+            .char_indices()
+            .take(7)
+            .skip(1)
+            .find(|(_, c)| matches!(c, '县' | '区' | '市' | '旗'))
+            .map(|(i, c)| i + c.len_utf8())?;
+        let head = &name[..end];
+        let whole = |text: &str| -> Vec<usize> {
+            match self.mentions(text).as_slice() {
+                [m] if m.start == 0 && m.end == text.len() => m
+                    .targets
+                    .iter()
+                    .filter_map(|t| match *t {
+                        Target::Division(d) if self.divisions[d].tier == Tier::County => Some(d),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        if !self.mentions(head).is_empty() {
+            return None;
+        }
+        let mut found: Vec<(String, usize)> = Vec::new();
+        for (i, c) in head.char_indices() {
+            for &(wrong, right) in &self.confusables {
+                if c != wrong {
+                    continue;
+                }
+                let variant = format!("{}{right}{}", &head[..i], &head[i + c.len_utf8()..]);
+                for d in whole(&variant) {
+                    found.push((variant.clone(), d));
+                }
+            }
+        }
+        match found.as_slice() {
+            [(variant, d)] if admits(*d) => Some(format!("{variant}{}", &name[end..])),
+            _ => None,
+        }
+    }
+
     /// The division a target stands for today.
     pub fn target_division(&self, t: Target) -> Option<usize> {
         match t {
@@ -666,6 +726,29 @@ mod tests {
         assert_eq!(stem("赣县"), "赣");
         assert_eq!(stem("那曲地区"), "那曲");
         assert_eq!(tier_of_code("540600"), Tier::City);
+    }
+
+    /// A county name with one confusable character is read as the one division it can be,
+    /// when the report's own places agree; a real name, an ambiguous or a contradicted one
+    /// is left alone.
+    #[test]
+    fn a_confusable_character_is_corrected_only_when_it_is_safe() {
+        let book = NameBook::embedded();
+        let g = &book.gazetteer;
+        let shuyang = g.by_code("321322").unwrap();
+        assert_eq!(g.divisions[shuyang].name, "沭阳县");
+        assert_eq!(
+            g.confusable_fix("沐阳县人民政府", |_| true).as_deref(),
+            Some("沭阳县人民政府")
+        );
+        assert_eq!(g.confusable_fix("沐阳县人民政府", |d| d != shuyang), None);
+        assert_eq!(g.confusable_fix("沭阳县人民政府", |_| true), None);
+        assert_eq!(g.confusable_fix("某某县人民政府", |_| true), None);
+        assert_eq!(
+            g.confusable_fix("毫州市谯城区教育局", |_| true),
+            None,
+            "亳州市 is a city: only county-level names are corrected"
+        );
     }
 
     /// The stepwise anchored search finds exactly what the unanchored leftmost-longest

@@ -88,6 +88,7 @@ impl NameBook {
             area_codes: data_file("area_codes.csv"),
             postal_prefixes: data_file("postal_prefixes.csv"),
             history: data_file("gb2260_history.csv"),
+            confusables: data_file("confusable_chars.csv"),
         });
         let words = NameWords::parse(data_file(words::FILE));
         let agency = AgencyPatterns::new(
@@ -308,7 +309,7 @@ pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity 
         source_path,
         &starts_with_region,
     );
-    let timing = timing(book, &lines, title.as_deref());
+    let timing = timing(book, &lines, title.as_deref(), &starts_with_region);
     if let Some(chosen) = choose(book, &candidates) {
         name_and_place(book, &chosen, &ctx, timing.year, &mut identity);
     }
@@ -364,9 +365,20 @@ fn name_and_place(
     identity: &mut Identity,
 ) {
     let g = &book.gazetteer;
-    let raw = chosen.raw.as_str();
-    identity.agency_raw = Some(raw.to_string());
-    let mentions = g.mentions(raw);
+    identity.agency_raw = Some(chosen.raw.clone());
+    let mut mentions = g.mentions(&chosen.raw);
+    let mut raw = chosen.raw.as_str();
+    let corrected;
+    if leading_region_end(&mentions) == 0
+        && let Some(fixed) = g.confusable_fix(raw, |d| ctx.admits(g, d))
+    {
+        identity.notes.push(format!(
+            "{raw} read as {fixed} (a character the division's name does not use)"
+        ));
+        corrected = fixed;
+        raw = corrected.as_str();
+        mentions = g.mentions(raw);
+    }
     let lead = leading_region_end(&mentions);
     let unit_raw = raw.get(lead..).unwrap_or("");
 
@@ -508,7 +520,12 @@ fn fill_region(g: &Gazetteer, d: Option<usize>, identity: &mut Identity) {
 }
 
 /// Statistical year and publication date from the scanned lines and the container title.
-fn timing(book: &NameBook, lines: &[(usize, String)], title: Option<&str>) -> year::Timing {
+fn timing(
+    book: &NameBook,
+    lines: &[(usize, String)],
+    title: Option<&str>,
+    starts_with_region: &dyn Fn(&str) -> bool,
+) -> year::Timing {
     let yp = &book.years;
     let head: Vec<&(usize, String)> = lines
         .iter()
@@ -534,12 +551,21 @@ fn timing(book: &NameBook, lines: &[(usize, String)], title: Option<&str>) -> ye
     let period = lines.iter().find_map(|(_, l)| year::period_year(yp, l));
     let body_lines = lines.iter().take(HEAD_LINES).map(|(_, l)| l.as_str());
     let body = year::body_year(yp, body_lines);
-    year::decide(title_year, period, body, published(book, lines))
+    year::decide(
+        title_year,
+        period,
+        body,
+        published(book, lines, starts_with_region),
+    )
 }
 
 /// The publication date: the last date line under a signature, else the last standalone date
 /// line near the top or bottom, else a 填报日期 label.
-fn published(book: &NameBook, lines: &[(usize, String)]) -> Option<crate::model::Date> {
+fn published(
+    book: &NameBook,
+    lines: &[(usize, String)],
+    starts_with_region: &dyn Fn(&str) -> bool,
+) -> Option<crate::model::Date> {
     let yp = &book.years;
     let mut signed = None;
     let mut standalone = None;
@@ -568,6 +594,12 @@ fn published(book: &NameBook, lines: &[(usize, String)]) -> Option<crate::model:
     signed
         .or(standalone)
         .or_else(|| lines.iter().find_map(|(_, l)| year::labelled_date(yp, l)))
+        .or_else(|| {
+            // A signature run into the text around it.
+            agency::inline_signatures(&book.agency, starts_with_region, lines)
+                .last()
+                .and_then(|(_, date)| year::standalone_date(yp, date))
+        })
 }
 
 #[cfg(test)]

@@ -111,6 +111,16 @@ impl Context {
         }
     }
 
+    /// True when division `d` lies within every city and province the report names or codes
+    /// (trivially when it names none): a guess must not contradict the report.
+    pub fn admits(&self, g: &Gazetteer, d: usize) -> bool {
+        self.coded
+            .iter()
+            .chain(self.named.iter().map(|(e, _)| e))
+            .filter(|&&e| g.divisions[e].tier != Tier::County)
+            .all(|&e| g.contains(e, d))
+    }
+
     /// True when the evidence names the city or province of division `d`, or (from names only)
     /// another county of its city.
     fn supports(&self, g: &Gazetteer, d: usize, coded_only: bool) -> bool {
