@@ -96,6 +96,8 @@ pub struct AgencyPatterns {
     subject: Regex,
     /// A date in a signature run into the text around it (…厅2021年1月27日更多信息…).
     inline_date: Regex,
+    /// Words before the agency of a compiling clause ([`NameWords::compiled_lead`]).
+    compiled_lead: Vec<String>,
     /// Units that are a government ([`NameWords::government_unit`]).
     government_unit: Vec<String>,
     /// Offices compiling a government's report ([`NameWords::government_office`]).
@@ -189,6 +191,7 @@ impl AgencyPatterns {
             inline_date: compile(&format!(
                 r"{YEAR}\d{{1,2}}月\d{{1,2}}日|{YEAR}[一二三四五六七八九十]{{1,2}}月[一二三四五六七八九十]{{1,3}}日"
             )),
+            compiled_lead: words.compiled_lead.clone(),
             government_unit: words.government_unit.clone(),
             government_office: words.government_office.clone(),
             division_unit: first_word(&words.division_unit),
@@ -607,6 +610,12 @@ fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>)
 fn compiled_clause_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     for c in p.compiled_clause.captures_iter(line) {
         let clause = c.get(1).map_or("", |m| m.as_str());
+        // 由XX编制: the preposition is no part of the name.
+        let clause = p
+            .compiled_lead
+            .iter()
+            .find_map(|w| clause.strip_prefix(w.as_str()))
+            .unwrap_or(clause);
         if let Some(name) = clean_name(p, clause).filter(|n| ends_like_agency(p, n)) {
             out.push(Candidate {
                 raw: name,

@@ -430,13 +430,25 @@ impl Gazetteer {
     /// Every division, rename and zone name in `text`, leftmost-longest, left to right. Generic
     /// two-character names (城区, 郊区, 矿区) count only right after their own city's name.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        self.find_mentions(text, false)
+    }
+
+    /// [`Gazetteer::mentions`] in an agency's name: a two-character county name ending in 县
+    /// (滑县, 攸县) also counts where the name starts with it (滑县人民政府), not only after its
+    /// city; in running text such pairs are too often words (和县, 成县).
+    pub fn name_mentions(&self, name: &str) -> Vec<Mention> {
+        self.find_mentions(name, true)
+    }
+
+    fn find_mentions(&self, text: &str, is_name: bool) -> Vec<Mention> {
         let mut out: Vec<Mention> = Vec::new();
         for m in self.names(text) {
             let Some((name, targets)) = self.patterns.get(m.pattern().as_usize()) else {
                 continue;
             };
             let mut targets = targets.clone();
-            if name.chars().count() <= 2 {
+            let heads_the_name = is_name && m.start() == 0 && name.ends_with('县');
+            if name.chars().count() <= 2 && !heads_the_name {
                 targets.retain(|t| {
                     !self.is_generic_county(*t)
                         || out.last().is_some_and(|prev| {
@@ -509,7 +521,7 @@ impl Gazetteer {
             .map(|(i, c)| i + c.len_utf8())?;
         let head = &name[..end];
         let whole = |text: &str| -> Vec<usize> {
-            match self.mentions(text).as_slice() {
+            match self.name_mentions(text).as_slice() {
                 [m] if m.start == 0 && m.end == text.len() => m
                     .targets
                     .iter()
@@ -521,7 +533,7 @@ impl Gazetteer {
                 _ => Vec::new(),
             }
         };
-        if !self.mentions(head).is_empty() {
+        if !self.name_mentions(head).is_empty() {
             return None;
         }
         let mut found: Vec<(String, usize)> = Vec::new();

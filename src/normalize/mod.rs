@@ -297,7 +297,7 @@ pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity 
     );
     let starts_with_region = |t: &str| {
         book.gazetteer
-            .mentions(t)
+            .name_mentions(t)
             .first()
             .is_some_and(|m| m.start == 0)
     };
@@ -324,7 +324,7 @@ pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity 
 fn choose(book: &NameBook, candidates: &[Candidate]) -> Option<Candidate> {
     let base = candidates.first()?;
     let unit_of = |c: &Candidate| {
-        let mentions = book.gazetteer.mentions(&c.raw);
+        let mentions = book.gazetteer.name_mentions(&c.raw);
         let end = leading_region_end(&mentions);
         (
             book.agency.expand_unit(c.raw.get(end..).unwrap_or("")),
@@ -366,7 +366,7 @@ fn name_and_place(
 ) {
     let g = &book.gazetteer;
     identity.agency_raw = Some(chosen.raw.clone());
-    let mut mentions = g.mentions(&chosen.raw);
+    let mut mentions = g.name_mentions(&chosen.raw);
     let mut raw = chosen.raw.as_str();
     let corrected;
     if leading_region_end(&mentions) == 0
@@ -377,7 +377,7 @@ fn name_and_place(
         ));
         corrected = fixed;
         raw = corrected.as_str();
-        mentions = g.mentions(raw);
+        mentions = g.name_mentions(raw);
     }
     let lead = leading_region_end(&mentions);
     let unit_raw = raw.get(lead..).unwrap_or("");

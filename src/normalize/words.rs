@@ -71,6 +71,8 @@ pub struct NameWords {
     pub contact_label: Vec<String>,
     /// Verbs after a clause-initial agency that compiled the report (XX编制了本报告).
     pub compiled_verb: Vec<String>,
+    /// Words before the agency of such a clause, not part of its name (由XX编制).
+    pub compiled_lead: Vec<String>,
     /// What may follow the year before the comma of a clause whose subject is the publisher
     /// (2020年以来，XX厅坚持...).
     pub subject_after_year: Vec<String>,
@@ -137,7 +139,7 @@ impl NameWords {
 type ListOf = fn(&mut NameWords) -> &mut Vec<String>;
 
 /// Every kind with its list, each of which must have words.
-const KINDS: [(&str, ListOf); 32] = [
+const KINDS: [(&str, ListOf); 33] = [
     ("agency_end", |w| &mut w.agency_end),
     ("not_name", |w| &mut w.not_name),
     ("topic", |w| &mut w.topic),
@@ -165,6 +167,7 @@ const KINDS: [(&str, ListOf); 32] = [
     ("title_label", |w| &mut w.title_label),
     ("contact_label", |w| &mut w.contact_label),
     ("compiled_verb", |w| &mut w.compiled_verb),
+    ("compiled_lead", |w| &mut w.compiled_lead),
     ("subject_after_year", |w| &mut w.subject_after_year),
     ("government_unit", |w| &mut w.government_unit),
     ("government_office", |w| &mut w.government_office),
