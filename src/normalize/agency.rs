@@ -352,7 +352,7 @@ pub fn candidates(
     starts_with_region: &dyn Fn(&str) -> bool,
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
-    title_candidates(p, lines, &mut out);
+    title_candidates(p, lines, starts_with_region, &mut out);
     signature_candidates(p, yp, lines, starts_with_region, &mut out);
     for (_, line) in lines {
         label_candidate(p, line, &mut out);
@@ -378,6 +378,26 @@ pub fn candidates(
     out
 }
 
+/// What separates the steps of a site's breadcrumb (首页>政务公开>…).
+const BREADCRUMB_STEP: [char; 9] = ['>', '＞', '›', '»', '/', '：', ':', '|', '｜'];
+
+/// How far into a long line (a page a crawler kept on one line) its title is looked for.
+const TITLE_WINDOW: usize = 160;
+
+/// [`title_prefix`] for a title line of a page: when the text before the year is a menu run
+/// into the title (首页政务公开政府信息公开年报XX局2013年…), the name is its end that starts
+/// with a region and reads as an agency.
+fn page_title_prefix(
+    p: &AgencyPatterns,
+    starts_with_region: &dyn Fn(&str) -> bool,
+    squashed: &str,
+) -> Option<String> {
+    title_prefix(p, squashed).or_else(|| {
+        let m = p.title_year.find(squashed)?;
+        region_led_suffix(p, starts_with_region, &squashed[..m.start()])
+    })
+}
+
 /// The name before the year in a title line, or between the year and 政府信息公开.
 fn title_prefix(p: &AgencyPatterns, squashed: &str) -> Option<String> {
     let Some(m) = p.title_year.find(squashed) else {
@@ -387,6 +407,14 @@ fn title_prefix(p: &AgencyPatterns, squashed: &str) -> Option<String> {
     };
     let before = &squashed[..m.start()];
     if let Some(name) = clean_name(p, before).filter(|n| ends_like_agency(p, n)) {
+        return Some(name);
+    }
+    // A breadcrumb before the title (当前位置：首页>政务公开>XX局2017年…): the name is the
+    // last step, next to the year.
+    let last_step = before.rsplit(BREADCRUMB_STEP).next().unwrap_or(before);
+    if last_step.len() < before.len()
+        && let Some(name) = clean_name(p, last_step).filter(|n| ends_like_agency(p, n))
+    {
         return Some(name);
     }
     let after = squashed[m.end()..].trim_start_matches('度');
@@ -401,7 +429,12 @@ fn topic_start(p: &AgencyPatterns, s: &str) -> Option<usize> {
 
 /// Title lines among the first lines: a line with a year and 报告 (joined with the next line
 /// when the title wraps), and a short agency-like line just above it.
-fn title_candidates(p: &AgencyPatterns, lines: &[(usize, String)], out: &mut Vec<Candidate>) {
+fn title_candidates(
+    p: &AgencyPatterns,
+    lines: &[(usize, String)],
+    starts_with_region: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Candidate>,
+) {
     let first: Vec<&(usize, String)> = lines
         .iter()
         .filter(|(_, l)| !l.is_empty())
@@ -424,6 +457,18 @@ fn title_candidates(p: &AgencyPatterns, lines: &[(usize, String)], out: &mut Vec
             }
             _ => line.clone(),
         };
+        // A page kept on one line: its title is the text up to the first 报告 near its start,
+        // when that holds the year (an opening sentence 现将我厅…报告如下 is no title).
+        let joined = match joined.find("报告") {
+            Some(at)
+                if joined.chars().count() > 80
+                    && at <= TITLE_WINDOW * 3
+                    && p.title_year.is_match(&joined[..at]) =>
+            {
+                joined[..at + "报告".len()].to_string()
+            }
+            _ => joined,
+        };
         let is_title = joined.contains("报告")
             && (p.title_year.is_match(&joined) || topic_start(p, &joined).is_some())
             && joined.chars().count() <= 80
@@ -431,7 +476,7 @@ fn title_candidates(p: &AgencyPatterns, lines: &[(usize, String)], out: &mut Vec
         if !is_title {
             continue;
         }
-        if let Some(name) = title_prefix(p, &joined) {
+        if let Some(name) = page_title_prefix(p, starts_with_region, &joined) {
             out.push(Candidate {
                 raw: name,
                 source: Source::Title,

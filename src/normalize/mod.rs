@@ -58,6 +58,8 @@ pub struct NameBook {
     /// Lines worth scanning wherever they are (labels, contact details):
     /// [`NameWords::label_line`].
     label_line: regex::Regex,
+    /// Pinyin that mirrors inject after characters (報(bào)告, 縣(xiàn)).
+    pinyin: regex::Regex,
 }
 
 impl std::fmt::Debug for NameBook {
@@ -107,17 +109,32 @@ impl NameBook {
                 .ok(),
             traditional_marks: CharSet::new(&words.traditional_mark.concat()),
             label_line: compile(&words::alternatives(&words.label_line)),
+            pinyin: compile(
+                r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,8}[)）]",
+            ),
         }
     }
 
     /// The line in simplified characters (converted only when it shows traditional ones;
-    /// borrowed as it is otherwise, which is nearly always).
+    /// borrowed as it is otherwise, which is nearly always), without injected pinyin.
     fn simplified<'a>(&self, line: &'a str) -> Cow<'a, str> {
-        match &self.t2s {
+        let line = match &self.t2s {
             Some(cc) if self.traditional_marks.any_in(line) => Cow::Owned(cc.convert(line)),
             _ => Cow::Borrowed(line),
+        };
+        if has_pinyin_mark(&line) {
+            return Cow::Owned(self.pinyin.replace_all(&line, "").into_owned());
         }
+        line
     }
+}
+
+/// A cheap test before the pinyin pattern runs: an opening bracket followed by a Latin letter.
+fn has_pinyin_mark(line: &str) -> bool {
+    line.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'(' && (w[1].is_ascii_lowercase() || matches!(w[1], 0xC3..=0xC7)))
+        || line.contains("（")
 }
 
 /// 64 Ki bits indexed by a 16-bit number: 8 KB, which stays in the CPU's first-level cache.
