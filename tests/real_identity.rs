@@ -39,10 +39,8 @@ fn reports(out: &Path) -> HashMap<String, HashMap<String, Option<String>>> {
                 .collect()
         };
         let paths = column("source_path");
-        let fields: Vec<(&str, Vec<Option<String>>)> = FLOORS
-            .iter()
-            .map(|(f, _)| (*f, column(f)))
-            .collect();
+        let fields: Vec<(&str, Vec<Option<String>>)> =
+            FLOORS.iter().map(|(f, _)| (*f, column(f))).collect();
         for (i, path) in paths.iter().enumerate() {
             let name = Path::new(path.as_deref().unwrap())
                 .file_name()
@@ -86,7 +84,11 @@ fn identity_on_the_real_reports_stays_at_its_level() {
         files += 1;
         let file = &record[col("file")];
         for (field, _) in FLOORS {
-            let wanted = &record[col(if field == "agency" { "agency_full" } else { field })];
+            let wanted = &record[col(if field == "agency" {
+                "agency_full"
+            } else {
+                field
+            })];
             let wanted = (!wanted.is_empty()).then(|| wanted.to_string());
             let found = got.get(file).and_then(|r| r.get(field).cloned().flatten());
             if found == wanted {
@@ -97,7 +99,10 @@ fn identity_on_the_real_reports_stays_at_its_level() {
         }
     }
     for (field, _) in FLOORS {
-        println!("{field}: {}/{files}", right.get(field).copied().unwrap_or(0));
+        println!(
+            "{field}: {}/{files}",
+            right.get(field).copied().unwrap_or(0)
+        );
     }
     for m in &misses {
         println!("  miss {m}");

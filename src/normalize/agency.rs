@@ -310,7 +310,8 @@ fn strip_tier_char(unit: &str) -> Option<&str> {
 /// with 省 but the province's, so the character is its tier whatever follows (市, 区 and 县
 /// start names such as 市场监督管理局, so they count only before a known unit).
 fn strip_province_char(unit: &str) -> Option<&str> {
-    unit.strip_prefix('省').filter(|rest| rest.chars().count() >= 2)
+    unit.strip_prefix('省')
+        .filter(|rest| rest.chars().count() >= 2)
 }
 
 /// Cleans a name as found: width-folded, spaces gone, bracketed remarks and quote marks
@@ -591,11 +592,7 @@ fn region_led_suffix(
     starts_with_region: &dyn Fn(&str) -> bool,
     text: &str,
 ) -> Option<String> {
-    let from = text
-        .char_indices()
-        .rev()
-        .nth(39)
-        .map_or(0, |(i, _)| i);
+    let from = text.char_indices().rev().nth(39).map_or(0, |(i, _)| i);
     text[from..]
         .char_indices()
         .map(|(i, _)| &text[from + i..])
@@ -873,7 +870,12 @@ mod tests {
                 .enumerate()
                 .map(|(i, l)| (i + 1, crate::document::text::squash(l)))
                 .collect();
-            let region = |t: &str| book.gazetteer.mentions(t).first().is_some_and(|m| m.start == 0);
+            let region = |t: &str| {
+                book.gazetteer
+                    .mentions(t)
+                    .first()
+                    .is_some_and(|m| m.start == 0)
+            };
             candidates(p, &book.years, &numbered, None, "", &region)
                 .into_iter()
                 .map(|c| (c.source, c.raw))

@@ -275,9 +275,12 @@ impl Gazetteer {
         let rows: Vec<(String, String, u16, u16)> = csv_rows(history)
             .into_iter()
             .filter_map(|r| match r.as_slice() {
-                [code, name, from, to] => {
-                    Some((code.clone(), name.clone(), from.parse().ok()?, to.parse().ok()?))
-                }
+                [code, name, from, to] => Some((
+                    code.clone(),
+                    name.clone(),
+                    from.parse().ok()?,
+                    to.parse().ok()?,
+                )),
                 _ => None,
             })
             .filter(|(_, name, ..)| !PLACEHOLDER_CITIES.contains(&name.as_str()))
@@ -306,7 +309,11 @@ impl Gazetteer {
                 // The year the name changed: when today's name and code first show; 0 when
                 // that was after the last revision (2016-07).
                 let since = self.divisions[d].since;
-                former.push((name.clone(), d, if since >= HISTORY_END { 0 } else { since }));
+                former.push((
+                    name.clone(),
+                    d,
+                    if since >= HISTORY_END { 0 } else { since },
+                ));
             }
         }
         former
@@ -731,10 +738,17 @@ mod tests {
         assert_eq!(m[0].targets, [Target::Renamed(shenmu, 0)]);
         // 即墨市 → 即墨区 is in the renames table, whose year wins.
         let jimo = g.by_code("370215").unwrap();
-        assert_eq!(g.mentions("即墨市")[0].targets, [Target::Renamed(jimo, 2017)]);
+        assert_eq!(
+            g.mentions("即墨市")[0].targets,
+            [Target::Renamed(jimo, 2017)]
+        );
         // A stem shared with no division of the province gives nothing (邯郸县, merged into
         // districts of 邯郸市 in 2016): only the city's name is found in it.
-        assert!(g.mentions("邯郸县").iter().all(|m| m.end - m.start < "邯郸县".len()));
+        assert!(
+            g.mentions("邯郸县")
+                .iter()
+                .all(|m| m.end - m.start < "邯郸县".len())
+        );
         assert_eq!(stem("赣县"), "赣");
         assert_eq!(stem("那曲地区"), "那曲");
         assert_eq!(tier_of_code("540600"), Tier::City);

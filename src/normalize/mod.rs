@@ -109,9 +109,7 @@ impl NameBook {
                 .ok(),
             traditional_marks: CharSet::new(&words.traditional_mark.concat()),
             label_line: compile(&words::alternatives(&words.label_line)),
-            pinyin: compile(
-                r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,8}[)）]",
-            ),
+            pinyin: compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,8}[)）]"),
         }
     }
 
