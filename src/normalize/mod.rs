@@ -8,6 +8,10 @@
 //!
 //! Canonical names use today's division naming: a 2013 report of 文登市科学技术局 is published
 //! under 威海市文登区科学技术局 (文登市 became a district of 威海 in 2014), with a note saying so.
+//! Names are read in the names of their report's year: the GB/T 2260 revisions 2002–2016 (the
+//! `gb2260` crate, read by build.rs) date today's names and give former ones, so a name shared
+//! by a division made after the report's year is not taken for it (龙华区 in a 2014 report is
+//! 海口's; 深圳's dates from late 2016).
 //! The prefix is the region chain without the province for cities and counties
 //! (威海市环翠区科学技术局, 福州市平潭县人民政府), the province (or municipality) alone for
 //! provincial agencies (山东省科学技术厅, 上海市人民政府办公厅), the municipality for its
