@@ -794,12 +794,22 @@ fn compiled_by_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate
 /// 请与XX联系.
 fn contact_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     for name in p.contact.names(line) {
-        let Some(cleaned) = clean_name(p, name) else {
-            continue;
-        };
-        if let Some(cut) = p.contact_cut.captures(&cleaned) {
+        // Cut first: what follows the unit (政务公开科, 信息公开中心) would make the whole
+        // read as a phrase.
+        let cut_first = p
+            .contact_cut
+            .captures(name)
+            .and_then(|cut| clean_name(p, &cut[1]))
+            .filter(|n| p.contact_cut.is_match(n));
+        let raw = cut_first.or_else(|| {
+            let cleaned = clean_name(p, name)?;
+            p.contact_cut
+                .captures(&cleaned)
+                .map(|cut| cut[1].to_string())
+        });
+        if let Some(raw) = raw {
             out.push(Candidate {
-                raw: cut[1].to_string(),
+                raw,
                 source: Source::Contact,
             });
         }
