@@ -33,8 +33,10 @@ pub enum Source {
     Opening,
     /// The container's title (HTML `<title>`).
     ContainerTitle,
-    /// The contact sentence (请与XX办公室联系).
+    /// The contact sentence (请与XX办公室联系) or a 联系单位 label.
     Contact,
+    /// The subject of a clause after the year (2020年，XX厅坚持…), in a body without title.
+    Subject,
     /// The corpus path.
     Path,
 }
@@ -80,8 +82,30 @@ pub struct AgencyPatterns {
     /// Words that make a township name a department ([`NameWords::township_not`]).
     township_not: Vec<String>,
     /// The words the sentence patterns start with, which gate them: [`NameWords::opening`]
-    /// (group 0), [`NameWords::compiled_by`] (group 1), [`NameWords::contact`] (group 2).
+    /// (group 0), [`NameWords::compiled_by`] (group 1), [`NameWords::contact`] (group 2),
+    /// [`NameWords::compiled_verb`] (group 3), [`NameWords::contact_label`] (group 4).
     sentence_words: WordGroups,
+    /// A crawler header's title label at the start of a line (标题:).
+    title_label: Regex,
+    /// A contact label and its colon (联系单位：).
+    contact_label: Regex,
+    /// A clause (after punctuation or at the line start) ending in a compiling verb: the
+    /// clause before the verb, lazily (XX办公室编制完成了本报告).
+    compiled_clause: Regex,
+    /// The clause after a year and a comma (2020年以来，XX厅坚持…): up to 40 characters.
+    subject: Regex,
+    /// A date in a signature run into the text around it (…厅2021年1月27日更多信息…).
+    inline_date: Regex,
+    /// Words before the agency of a compiling clause ([`NameWords::compiled_lead`]).
+    compiled_lead: Vec<String>,
+    /// Units that are a government ([`NameWords::government_unit`]).
+    government_unit: Vec<String>,
+    /// Offices compiling a government's report ([`NameWords::government_office`]).
+    government_office: Vec<String>,
+    /// The unit of a bare division ([`NameWords::division_unit`]).
+    pub division_unit: String,
+    /// The unit of a bare zone ([`NameWords::zone_unit`]).
+    pub zone_unit: String,
 }
 
 impl AgencyPatterns {
@@ -151,16 +175,40 @@ impl AgencyPatterns {
                 &words.opening[..],
                 &words.compiled_by[..],
                 &words.contact[..],
+                &words.compiled_verb[..],
+                &words.contact_label[..],
             ]),
+            title_label: compile(&format!(r"^(?:{})[:：]", alt(&words.title_label))),
+            contact_label: compile(&format!(r"(?:{})[:：]", alt(&words.contact_label))),
+            compiled_clause: compile(&format!(
+                r"(?:^|[，,。；;：:、）)])([^，,。；;：:、（(）)]{{2,40}}?)(?:{})",
+                alt(&words.compiled_verb)
+            )),
+            subject: compile(&format!(
+                r"(?:19|20)\d{{2}}年(?:{})?[，,]([^，,。；;]{{2,40}})",
+                alt(&words.subject_after_year)
+            )),
+            inline_date: compile(&format!(
+                r"{YEAR}\d{{1,2}}月\d{{1,2}}日|{YEAR}[一二三四五六七八九十]{{1,2}}月[一二三四五六七八九十]{{1,3}}日"
+            )),
+            compiled_lead: words.compiled_lead.clone(),
+            government_unit: words.government_unit.clone(),
+            government_office: words.government_office.clone(),
+            division_unit: first_word(&words.division_unit),
+            zone_unit: first_word(&words.zone_unit),
         }
     }
 
-    /// Expands a department name written short: 科技局 → 科学技术局, 区政府办 → 人民政府办公室.
+    /// Expands a department name written short: 科技局 → 科学技术局, 区政府办 → 人民政府办公室,
+    /// 管委会办公室 → 管理委员会办公室 (a known unit followed by a known unit).
     /// A leading tier character (省/市/区/县) is dropped when what follows is a known unit, since
     /// the region prefix takes its place.
     pub fn expand_unit(&self, unit: &str) -> String {
         if let Some(full) = self.abbreviations.get(unit) {
             return full.clone();
+        }
+        if let Some(joined) = self.expand_pair(unit) {
+            return joined;
         }
         if let Some(rest) = strip_tier_char(unit)
             && (self.abbreviations.contains_key(rest)
@@ -172,11 +220,50 @@ impl AgencyPatterns {
                 .cloned()
                 .unwrap_or_else(|| rest.to_string());
         }
+        if let Some(rest) = strip_province_char(unit) {
+            return self.expand_unit(rest);
+        }
         unit.to_string()
+    }
+
+    /// A unit made of two known units (管委会 + 办公室), each expanded; the longest known head
+    /// first.
+    fn expand_pair(&self, unit: &str) -> Option<String> {
+        let known = |u: &str| -> Option<String> {
+            self.abbreviations.get(u).cloned().or_else(|| {
+                self.abbreviations
+                    .values()
+                    .any(|v| v == u)
+                    .then(|| u.to_string())
+            })
+        };
+        let cuts: Vec<usize> = unit.char_indices().map(|(i, _)| i).skip(2).collect();
+        cuts.into_iter().rev().find_map(|cut| {
+            let head = known(&unit[..cut])?;
+            let tail = known(&unit[cut..])?;
+            Some(format!("{head}{tail}"))
+        })
+    }
+
+    /// The government a government office stands for, when the unit is one
+    /// (人民政府办公室 → 人民政府, 管理委员会办公室 → 管理委员会).
+    pub fn government_of_office<'a>(&self, unit: &'a str) -> Option<&'a str> {
+        let office = self
+            .government_office
+            .iter()
+            .find(|o| unit.ends_with(o.as_str()))?;
+        let head = &unit[..unit.len() - office.len()];
+        self.government_unit
+            .iter()
+            .any(|g| head.ends_with(g.as_str()))
+            .then_some(head)
     }
 
     /// The tier character a unit starts with (区科技局 → 区), when it is one.
     pub fn tier_char(&self, unit: &str) -> Option<char> {
+        if strip_province_char(unit).is_some() {
+            return Some('省');
+        }
         strip_tier_char(unit).filter(|rest| {
             self.abbreviations.contains_key(*rest) || self.abbreviations.values().any(|v| v == rest)
         })?;
@@ -208,10 +295,23 @@ impl AgencyPatterns {
     }
 }
 
+/// The first word of a list (the lists are never empty: [`NameWords::parse`] checks).
+fn first_word(words: &[String]) -> String {
+    words.first().cloned().unwrap_or_default()
+}
+
 /// The unit without its first character when that character is a tier (省市区县镇乡).
 fn strip_tier_char(unit: &str) -> Option<&str> {
     let first = unit.chars().next()?;
     matches!(first, '省' | '市' | '区' | '县').then(|| &unit[first.len_utf8()..])
+}
+
+/// The unit without a leading 省 (省工业和信息化厅 → 工业和信息化厅): no department name starts
+/// with 省 but the province's, so the character is its tier whatever follows (市, 区 and 县
+/// start names such as 市场监督管理局, so they count only before a known unit).
+fn strip_province_char(unit: &str) -> Option<&str> {
+    unit.strip_prefix('省')
+        .filter(|rest| rest.chars().count() >= 2)
 }
 
 /// Cleans a name as found: width-folded, spaces gone, bracketed remarks and quote marks
@@ -242,22 +342,27 @@ pub fn ends_like_agency(p: &AgencyPatterns, name: &str) -> bool {
 }
 
 /// Collects candidate names from the numbered lines (1-based line, squashed text) in `head` and
-/// `tail`, the lines carrying labels, the container title and the path.
+/// `tail`, the lines carrying labels, the container title and the path. `starts_with_region`
+/// tells whether a text starts with a division or zone name (the gazetteer's answer).
 pub fn candidates(
     p: &AgencyPatterns,
     yp: &YearPatterns,
     lines: &[(usize, String)],
     container_title: Option<&str>,
     path: &str,
+    starts_with_region: &dyn Fn(&str) -> bool,
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
-    title_candidates(p, lines, &mut out);
-    signature_candidates(p, yp, lines, &mut out);
+    title_candidates(p, lines, starts_with_region, &mut out);
+    signature_candidates(p, yp, lines, starts_with_region, &mut out);
     for (_, line) in lines {
         label_candidate(p, line, &mut out);
     }
     for (_, line) in lines {
         sentence_candidates(p, line, &mut out);
+    }
+    if out.is_empty() {
+        subject_candidates(p, starts_with_region, lines, &mut out);
     }
     if let Some(t) = container_title {
         let s = crate::document::text::squash(t);
@@ -274,6 +379,26 @@ pub fn candidates(
     out
 }
 
+/// What separates the steps of a site's breadcrumb (首页>政务公开>…).
+const BREADCRUMB_STEP: [char; 9] = ['>', '＞', '›', '»', '/', '：', ':', '|', '｜'];
+
+/// How far into a long line (a page a crawler kept on one line) its title is looked for.
+const TITLE_WINDOW: usize = 160;
+
+/// [`title_prefix`] for a title line of a page: when the text before the year is a menu run
+/// into the title (首页政务公开政府信息公开年报XX局2013年…), the name is its end that starts
+/// with a region and reads as an agency.
+fn page_title_prefix(
+    p: &AgencyPatterns,
+    starts_with_region: &dyn Fn(&str) -> bool,
+    squashed: &str,
+) -> Option<String> {
+    title_prefix(p, squashed).or_else(|| {
+        let m = p.title_year.find(squashed)?;
+        region_led_suffix(p, starts_with_region, &squashed[..m.start()])
+    })
+}
+
 /// The name before the year in a title line, or between the year and 政府信息公开.
 fn title_prefix(p: &AgencyPatterns, squashed: &str) -> Option<String> {
     let Some(m) = p.title_year.find(squashed) else {
@@ -283,6 +408,14 @@ fn title_prefix(p: &AgencyPatterns, squashed: &str) -> Option<String> {
     };
     let before = &squashed[..m.start()];
     if let Some(name) = clean_name(p, before).filter(|n| ends_like_agency(p, n)) {
+        return Some(name);
+    }
+    // A breadcrumb before the title (当前位置：首页>政务公开>XX局2017年…): the name is the
+    // last step, next to the year.
+    let last_step = before.rsplit(BREADCRUMB_STEP).next().unwrap_or(before);
+    if last_step.len() < before.len()
+        && let Some(name) = clean_name(p, last_step).filter(|n| ends_like_agency(p, n))
+    {
         return Some(name);
     }
     let after = squashed[m.end()..].trim_start_matches('度');
@@ -297,18 +430,45 @@ fn topic_start(p: &AgencyPatterns, s: &str) -> Option<usize> {
 
 /// Title lines among the first lines: a line with a year and 报告 (joined with the next line
 /// when the title wraps), and a short agency-like line just above it.
-fn title_candidates(p: &AgencyPatterns, lines: &[(usize, String)], out: &mut Vec<Candidate>) {
+fn title_candidates(
+    p: &AgencyPatterns,
+    lines: &[(usize, String)],
+    starts_with_region: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Candidate>,
+) {
     let first: Vec<&(usize, String)> = lines
         .iter()
         .filter(|(_, l)| !l.is_empty())
         .take(12)
         .collect();
     for (i, (_, line)) in first.iter().enumerate() {
+        // A crawler's header line `标题: …` holds the page title.
+        if let Some(label) = p.title_label.find(line)
+            && let Some(name) = title_prefix(p, &line[label.end()..])
+        {
+            out.push(Candidate {
+                raw: name,
+                source: Source::Title,
+            });
+            return;
+        }
         let joined = match first.get(i + 1) {
             Some((_, next)) if !line.contains("报告") && next.contains("报告") => {
                 format!("{line}{next}")
             }
             _ => line.clone(),
+        };
+        // A page kept on one line: its title is the text up to the first 报告 near its start,
+        // when that holds the year (an opening sentence 现将我厅…报告如下 is no title).
+        let joined = match joined.find("报告") {
+            Some(at)
+                if joined.chars().count() > 80
+                    && at <= TITLE_WINDOW * 3
+                    && p.title_year.is_match(&joined[..at]) =>
+            {
+                joined[..at + "报告".len()].to_string()
+            }
+            _ => joined,
         };
         let is_title = joined.contains("报告")
             && (p.title_year.is_match(&joined) || topic_start(p, &joined).is_some())
@@ -317,7 +477,7 @@ fn title_candidates(p: &AgencyPatterns, lines: &[(usize, String)], out: &mut Vec
         if !is_title {
             continue;
         }
-        if let Some(name) = title_prefix(p, &joined) {
+        if let Some(name) = page_title_prefix(p, starts_with_region, &joined) {
             out.push(Candidate {
                 raw: name,
                 source: Source::Title,
@@ -344,6 +504,7 @@ fn signature_candidates(
     p: &AgencyPatterns,
     yp: &YearPatterns,
     lines: &[(usize, String)],
+    starts_with_region: &dyn Fn(&str) -> bool,
     out: &mut Vec<Candidate>,
 ) {
     let mut found = Vec::new();
@@ -367,11 +528,19 @@ fn signature_candidates(
                 }
             }
         } else if let Some((before, _)) = year::trailing_date(yp, line)
-            && let Some(name) =
-                clean_name(p, before).filter(|n| ends_like_agency(p, n) && n.chars().count() <= 40)
+            && let Some(name) = signed_name(p, before)
         {
             found.push(name);
         }
+    }
+    // A signature run into the text around it (paragraphs joined by a crawler): a name right
+    // before a date in the last lines, after the last sentence of the body.
+    if found.is_empty() {
+        found.extend(
+            inline_signatures(p, starts_with_region, lines)
+                .into_iter()
+                .map(|(name, _)| name),
+        );
     }
     // The last signature is the report's own (earlier ones may sign quoted notices).
     if let Some(name) = found.pop() {
@@ -380,6 +549,55 @@ fn signature_candidates(
             source: Source::Signature,
         });
     }
+}
+
+/// Signatures run into the text around them, in the last three lines (paragraphs joined by
+/// a crawler: …培训人员300余人。某省某厅2019年1月30日更多信息请关注…): each name right before a
+/// date, with the date as written.
+pub fn inline_signatures<'a>(
+    p: &AgencyPatterns,
+    starts_with_region: &dyn Fn(&str) -> bool,
+    lines: &'a [(usize, String)],
+) -> Vec<(String, &'a str)> {
+    let tail_from = lines.len().saturating_sub(3);
+    let mut out = Vec::new();
+    for (_, line) in &lines[tail_from..] {
+        for m in p.inline_date.find_iter(line) {
+            let before = &line[..m.start()];
+            if let Some(name) =
+                signed_name(p, before).or_else(|| region_led_suffix(p, starts_with_region, before))
+            {
+                out.push((name, m.as_str()));
+            }
+        }
+    }
+    out
+}
+
+/// The name of a signature written before its date: the text after the last sentence
+/// punctuation, when it reads as an agency.
+fn signed_name(p: &AgencyPatterns, before: &str) -> Option<String> {
+    let last = before
+        .rsplit(['。', '！', '；', ';', '：', ':', '，', ','])
+        .next()
+        .unwrap_or(before);
+    clean_name(p, last).filter(|n| ends_like_agency(p, n) && n.chars().count() <= 40)
+}
+
+/// The longest end of `text` (within its last 40 characters) that starts with a region name
+/// and reads as an agency: a signature glued to the last words of the body
+/// (…其他需要报告的事项无河北省某厅 → 河北省某厅).
+fn region_led_suffix(
+    p: &AgencyPatterns,
+    starts_with_region: &dyn Fn(&str) -> bool,
+    text: &str,
+) -> Option<String> {
+    let from = text.char_indices().rev().nth(39).map_or(0, |(i, _)| i);
+    text[from..]
+        .char_indices()
+        .map(|(i, _)| &text[from + i..])
+        .filter(|rest| starts_with_region(rest))
+        .find_map(|rest| clean_name(p, rest).filter(|n| n == rest && ends_like_agency(p, n)))
 }
 
 /// `填报单位：XX` and friends.
@@ -419,6 +637,81 @@ fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>)
     }
     if words & 4 != 0 {
         contact_candidates(p, line, out);
+    }
+    if words & 8 != 0 {
+        compiled_clause_candidates(p, line, out);
+    }
+    if words & 16 != 0 {
+        contact_label_candidate(p, line, out);
+    }
+}
+
+/// A clause that starts with an agency and goes on with a compiling verb:
+/// 区管委会办公室编制完成了本报告, 河北省某厅编写了《…》. The clause must read as a name
+/// ending like an agency: a clause such as 汇总各单位情况编制而成 names none.
+fn compiled_clause_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
+    for c in p.compiled_clause.captures_iter(line) {
+        let clause = c.get(1).map_or("", |m| m.as_str());
+        // 由XX编制: the preposition is no part of the name.
+        let clause = p
+            .compiled_lead
+            .iter()
+            .find_map(|w| clause.strip_prefix(w.as_str()))
+            .unwrap_or(clause);
+        if let Some(name) = clean_name(p, clause).filter(|n| ends_like_agency(p, n)) {
+            out.push(Candidate {
+                raw: name,
+                source: Source::Opening,
+            });
+        }
+    }
+}
+
+/// 联系单位：XX局办公室 → XX局 (cut like a contact sentence's name).
+fn contact_label_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
+    let Some(m) = p.contact_label.find(line) else {
+        return;
+    };
+    if let Some(cleaned) = clean_name(p, &line[m.end()..])
+        && let Some(cut) = p.contact_cut.captures(&cleaned)
+    {
+        out.push(Candidate {
+            raw: cut[1].to_string(),
+            source: Source::Contact,
+        });
+    }
+}
+
+/// The subject of the first clause after a year (2020年，XX厅坚持…; 2020年以来，XX厅深入…),
+/// for bodies that name their publisher nowhere else. Only a clause that starts with a
+/// region name or a tier character (省工业和信息化厅) counts, cut after its first agency
+/// ending; the first such clause of the document is taken.
+fn subject_candidates(
+    p: &AgencyPatterns,
+    starts_with_region: &dyn Fn(&str) -> bool,
+    lines: &[(usize, String)],
+    out: &mut Vec<Candidate>,
+) {
+    for (_, line) in lines {
+        if !line.contains('年') {
+            continue;
+        }
+        for c in p.subject.captures_iter(line) {
+            let clause = c.get(1).map_or("", |m| m.as_str());
+            let tiered = clause.starts_with(['省', '市', '县', '区']);
+            if !(tiered || starts_with_region(clause)) || p.is_pronoun(clause) {
+                continue;
+            }
+            if let Some(cut) = p.contact_cut.captures(clause)
+                && let Some(name) = clean_name(p, &cut[1])
+            {
+                out.push(Candidate {
+                    raw: name,
+                    source: Source::Subject,
+                });
+                return;
+            }
+        }
     }
 }
 
@@ -501,12 +794,22 @@ fn compiled_by_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate
 /// 请与XX联系.
 fn contact_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
     for name in p.contact.names(line) {
-        let Some(cleaned) = clean_name(p, name) else {
-            continue;
-        };
-        if let Some(cut) = p.contact_cut.captures(&cleaned) {
+        // Cut first: what follows the unit (政务公开科, 信息公开中心) would make the whole
+        // read as a phrase.
+        let cut_first = p
+            .contact_cut
+            .captures(name)
+            .and_then(|cut| clean_name(p, &cut[1]))
+            .filter(|n| p.contact_cut.is_match(n));
+        let raw = cut_first.or_else(|| {
+            let cleaned = clean_name(p, name)?;
+            p.contact_cut
+                .captures(&cleaned)
+                .map(|cut| cut[1].to_string())
+        });
+        if let Some(raw) = raw {
             out.push(Candidate {
-                raw: cut[1].to_string(),
+                raw,
                 source: Source::Contact,
             });
         }
@@ -549,7 +852,8 @@ mod tests {
         for w in &words.compiled_by {
             let line = format!("{w}某市某局编制");
             assert_eq!(book.agency.compiled_by.names(&line), ["某市某局"], "{line}");
-            assert_eq!(book.agency.sentence_words.in_text(&line), 2, "{line}");
+            // 编制 is also a compiling verb (group 3).
+            assert_eq!(book.agency.sentence_words.in_text(&line), 2 | 8, "{line}");
         }
         for w in &words.contact {
             let line = format!("{w}某市某局联系");
@@ -576,7 +880,13 @@ mod tests {
                 .enumerate()
                 .map(|(i, l)| (i + 1, crate::document::text::squash(l)))
                 .collect();
-            candidates(p, &book.years, &numbered, None, "")
+            let region = |t: &str| {
+                book.gazetteer
+                    .mentions(t)
+                    .first()
+                    .is_some_and(|m| m.start == 0)
+            };
+            candidates(p, &book.years, &numbered, None, "", &region)
                 .into_iter()
                 .map(|c| (c.source, c.raw))
                 .collect()

@@ -40,6 +40,10 @@ pub struct Division {
     /// Index of the prefecture-level city, when there is a real one (not for provinces, nor for
     /// counties of municipalities or directly administered counties like 济源市).
     pub city: Option<usize>,
+    /// The first year its name and code are known together: 0 when GB/T 2260 lists them from
+    /// its first revision (2002) on, the year of the revision that first lists them, or 2016
+    /// when no revision up to 2016-07 does (a division made or renamed since).
+    pub since: u16,
 }
 
 /// What a name found in text stands for.
@@ -90,6 +94,8 @@ pub struct Gazetteer {
     starts: NameStarts,
     area_codes: HashMap<String, usize>,
     postal_prefixes: HashMap<String, usize>,
+    /// (wrong, right) characters of confusable_chars.csv.
+    confusables: Vec<(char, char)>,
 }
 
 /// Province codes of the four municipalities, whose province and city are the same.
@@ -119,6 +125,11 @@ pub struct Sources<'a> {
     pub area_codes: &'a str,
     /// postal_prefixes.csv (`prefix,code`).
     pub postal_prefixes: &'a str,
+    /// The names of every GB/T 2260 revision 2002–2016 (`code,name,from,to`), written by
+    /// build.rs from the `gb2260` crate.
+    pub history: &'a str,
+    /// confusable_chars.csv (`right,wrong`).
+    pub confusables: &'a str,
 }
 
 /// Rows of a small embedded CSV file (header skipped, comment lines `#` skipped, fields trimmed
@@ -161,6 +172,7 @@ impl Gazetteer {
                 tier: Tier::Province,
                 province: idx,
                 city: None,
+                since: 0,
             });
         }
         let mut city_by_short: HashMap<String, Option<usize>> = HashMap::new();
@@ -185,6 +197,7 @@ impl Gazetteer {
                 tier: Tier::City,
                 province,
                 city: Some(idx),
+                since: 0,
             });
         }
         for row in csv_rows(src.areas) {
@@ -216,6 +229,7 @@ impl Gazetteer {
                 tier: Tier::County,
                 province,
                 city,
+                since: 0,
             });
         }
         let mut gaz = Gazetteer {
@@ -227,8 +241,17 @@ impl Gazetteer {
             starts: NameStarts::default(),
             area_codes: HashMap::new(),
             postal_prefixes: HashMap::new(),
+            confusables: csv_rows(src.confusables)
+                .iter()
+                .filter_map(|r| {
+                    let right = r.first()?.chars().next()?;
+                    let wrong = r.get(1)?.chars().next()?;
+                    Some((wrong, right))
+                })
+                .collect(),
         };
         gaz.load_lookups(src);
+        let former = gaz.load_history(src.history);
         for (name, division) in nbs_zones {
             if !gaz.zones.iter().any(|z| z.name == name) {
                 gaz.zones.push(Zone {
@@ -238,8 +261,81 @@ impl Gazetteer {
                 });
             }
         }
-        gaz.build_matcher(src);
+        gaz.build_matcher(src, &former);
         gaz
+    }
+
+    /// Reads the GB/T 2260 names of 2002–2016: sets each division's [`Division::since`], and
+    /// returns the former names of today's divisions with the year of the change (0 when it
+    /// came after 2016-07), for [`Target::Renamed`]. A former name is today's division's when
+    /// it stood under the same code, or when it stood under a code gone today and today's
+    /// division of the same province has the same stem (文登市 371081 → 文登区 371003: the
+    /// name without its tier word), the only such one.
+    fn load_history(&mut self, history: &str) -> Vec<(String, usize, u16)> {
+        let rows: Vec<(String, String, u16, u16)> = csv_rows(history)
+            .into_iter()
+            .filter_map(|r| match r.as_slice() {
+                [code, name, from, to] => Some((
+                    code.clone(),
+                    name.clone(),
+                    from.parse().ok()?,
+                    to.parse().ok()?,
+                )),
+                _ => None,
+            })
+            .filter(|(_, name, ..)| !PLACEHOLDER_CITIES.contains(&name.as_str()))
+            .collect();
+        let first_revision = rows.iter().map(|r| r.2).min().unwrap_or(0);
+        for d in &mut self.divisions {
+            d.since = HISTORY_END;
+        }
+        for (code, name, from, _) in &rows {
+            if let Some(&d) = self.by_code.get(code)
+                && self.divisions[d].name == *name
+            {
+                let since = if *from == first_revision { 0 } else { *from };
+                let div = &mut self.divisions[d];
+                div.since = div.since.min(since);
+            }
+        }
+        let mut former = Vec::new();
+        for (code, name, _, _) in &rows {
+            let today = match self.by_code.get(code) {
+                Some(&d) if self.divisions[d].name == *name => continue,
+                Some(&d) => Some(d),
+                None => self.successor_by_stem(code, name),
+            };
+            if let Some(d) = today {
+                // The year the name changed: when today's name and code first show; 0 when
+                // that was after the last revision (2016-07).
+                let since = self.divisions[d].since;
+                former.push((
+                    name.clone(),
+                    d,
+                    if since >= HISTORY_END { 0 } else { since },
+                ));
+            }
+        }
+        former
+    }
+
+    /// The one division of today in the province of `code` whose name has the stem of `name`
+    /// (the name without its tier word: 文登市 / 文登区; 赣县 / 赣县区), of the same tier.
+    fn successor_by_stem(&self, code: &str, name: &str) -> Option<usize> {
+        let tier = tier_of_code(code);
+        let province = self.by_code.get(&format!("{}0000", code.get(..2)?))?;
+        let old = stem(name);
+        if old.chars().count() < 2 && !name.ends_with('县') {
+            return None;
+        }
+        let mut found = self.divisions.iter().enumerate().filter(|(_, d)| {
+            d.province == *province
+                && d.tier == tier
+                && d.name != name
+                && (stem(&d.name) == old || stem(&d.name) == name)
+        });
+        let first = found.next()?;
+        found.next().is_none().then_some(first.0)
     }
 
     fn load_lookups(&mut self, src: &Sources<'_>) {
@@ -271,7 +367,7 @@ impl Gazetteer {
         }
     }
 
-    fn build_matcher(&mut self, src: &Sources<'_>) {
+    fn build_matcher(&mut self, src: &Sources<'_>, former: &[(String, usize, u16)]) {
         let mut map: HashMap<String, Vec<Target>> = HashMap::new();
         for (idx, d) in self.divisions.iter().enumerate() {
             map.entry(d.name.clone())
@@ -303,6 +399,20 @@ impl Gazetteer {
                 .or_default()
                 .push(Target::Renamed(*div, year));
         }
+        for (old, div, year) in former {
+            // Current names, and former names the renames table already gives, win.
+            if map.get(old).is_some_and(|t| {
+                t.iter().any(|t| {
+                    matches!(t, Target::Division(_))
+                        || matches!(t, Target::Renamed(d, _) if d == div)
+                })
+            }) {
+                continue;
+            }
+            map.entry(old.clone())
+                .or_default()
+                .push(Target::Renamed(*div, *year));
+        }
         for (idx, z) in self.zones.iter().enumerate() {
             map.entry(z.name.clone())
                 .or_default()
@@ -327,13 +437,25 @@ impl Gazetteer {
     /// Every division, rename and zone name in `text`, leftmost-longest, left to right. Generic
     /// two-character names (城区, 郊区, 矿区) count only right after their own city's name.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        self.find_mentions(text, false)
+    }
+
+    /// [`Gazetteer::mentions`] in an agency's name: a two-character county name ending in 县
+    /// (滑县, 攸县) also counts where the name starts with it (滑县人民政府), not only after its
+    /// city; in running text such pairs are too often words (和县, 成县).
+    pub fn name_mentions(&self, name: &str) -> Vec<Mention> {
+        self.find_mentions(name, true)
+    }
+
+    fn find_mentions(&self, text: &str, is_name: bool) -> Vec<Mention> {
         let mut out: Vec<Mention> = Vec::new();
         for m in self.names(text) {
             let Some((name, targets)) = self.patterns.get(m.pattern().as_usize()) else {
                 continue;
             };
             let mut targets = targets.clone();
-            if name.chars().count() <= 2 {
+            let heads_the_name = is_name && m.start() == 0 && name.ends_with('县');
+            if name.chars().count() <= 2 && !heads_the_name {
                 targets.retain(|t| {
                     !self.is_generic_county(*t)
                         || out.last().is_some_and(|prev| {
@@ -391,6 +513,54 @@ impl Gazetteer {
         })
     }
 
+    /// `name` with the county-level name it starts with corrected, when that name is no
+    /// division's and swapping one confusable character (沐 → 沭) makes it the name of exactly
+    /// one county-level division that `admits` accepts (the report's own cities agree).
+    pub fn confusable_fix(&self, name: &str, admits: impl Fn(usize) -> bool) -> Option<String> {
+        if self.confusables.is_empty() {
+            return None;
+        }
+        let end = name
+            .char_indices()
+            .take(7)
+            .skip(1)
+            .find(|(_, c)| matches!(c, '县' | '区' | '市' | '旗'))
+            .map(|(i, c)| i + c.len_utf8())?;
+        let head = &name[..end];
+        let whole = |text: &str| -> Vec<usize> {
+            match self.name_mentions(text).as_slice() {
+                [m] if m.start == 0 && m.end == text.len() => m
+                    .targets
+                    .iter()
+                    .filter_map(|t| match *t {
+                        Target::Division(d) if self.divisions[d].tier == Tier::County => Some(d),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        if !self.name_mentions(head).is_empty() {
+            return None;
+        }
+        let mut found: Vec<(String, usize)> = Vec::new();
+        for (i, c) in head.char_indices() {
+            for &(wrong, right) in &self.confusables {
+                if c != wrong {
+                    continue;
+                }
+                let variant = format!("{}{right}{}", &head[..i], &head[i + c.len_utf8()..]);
+                for d in whole(&variant) {
+                    found.push((variant.clone(), d));
+                }
+            }
+        }
+        match found.as_slice() {
+            [(variant, d)] if admits(*d) => Some(format!("{variant}{}", &name[end..])),
+            _ => None,
+        }
+    }
+
     /// The division a target stands for today.
     pub fn target_division(&self, t: Target) -> Option<usize> {
         match t {
@@ -430,6 +600,29 @@ impl Gazetteer {
         let div = &self.divisions[d];
         within == d || div.province == within || div.city == Some(within)
     }
+}
+
+/// The year of the last GB/T 2260 revision of the history table: a division it does not list
+/// under today's name and code got them later.
+const HISTORY_END: u16 = 2016;
+
+/// The tier a 6-digit code denotes (xx0000 province, xxxx00 city, else county).
+fn tier_of_code(code: &str) -> Tier {
+    if code.ends_with("0000") {
+        Tier::Province
+    } else if code.ends_with("00") {
+        Tier::City
+    } else {
+        Tier::County
+    }
+}
+
+/// A division name without its tier word (文登市 → 文登, 那曲地区 → 那曲, 赣县 → 赣).
+fn stem(name: &str) -> &str {
+    ["地区", "县", "市", "区", "旗", "盟"]
+        .iter()
+        .find_map(|w| name.strip_suffix(w))
+        .unwrap_or(name)
 }
 
 /// The short form of a province name: 山东省 → 山东, 广西壮族自治区 → 广西, 北京市 → 北京.
@@ -526,6 +719,62 @@ mod tests {
         assert_eq!(g.mentions("阳泉市城区人民政府").len(), 2);
         let m = g.mentions("文登市科学技术局");
         assert!(matches!(m[0].targets[0], Target::Renamed(_, 2014)));
+    }
+
+    /// The GB/T 2260 history (build.rs, from the `gb2260` crate) dates today's names and
+    /// yields former names: under the same code, or under a code gone today by the stem.
+    #[test]
+    fn history_dates_names_and_finds_former_ones() {
+        let book = NameBook::embedded();
+        let g = &book.gazetteer;
+        let since = |code: &str| g.divisions[g.by_code(code).unwrap()].since;
+        assert_eq!(since("371002"), 0, "环翠区 is in the 2002 revision");
+        assert_eq!(since("371003"), 2014, "文登区 first listed in 2014");
+        assert_eq!(since("440309"), 2016, "深圳市龙华区 is newer than 2016-07");
+        // 神木县 (610821) became 神木市 (610881) after 2016-07: found by its stem in 陕西省,
+        // with no year (the renames table does not list it).
+        let shenmu = g.by_code("610881").unwrap();
+        let m = g.mentions("神木县");
+        assert_eq!(m[0].targets, [Target::Renamed(shenmu, 0)]);
+        // 即墨市 → 即墨区 is in the renames table, whose year wins.
+        let jimo = g.by_code("370215").unwrap();
+        assert_eq!(
+            g.mentions("即墨市")[0].targets,
+            [Target::Renamed(jimo, 2017)]
+        );
+        // A stem shared with no division of the province gives nothing (邯郸县, merged into
+        // districts of 邯郸市 in 2016): only the city's name is found in it.
+        assert!(
+            g.mentions("邯郸县")
+                .iter()
+                .all(|m| m.end - m.start < "邯郸县".len())
+        );
+        assert_eq!(stem("赣县"), "赣");
+        assert_eq!(stem("那曲地区"), "那曲");
+        assert_eq!(tier_of_code("540600"), Tier::City);
+    }
+
+    /// A county name with one confusable character is read as the one division it can be,
+    /// when the report's own places agree; a real name, an ambiguous or a contradicted one
+    /// is left alone.
+    #[test]
+    fn a_confusable_character_is_corrected_only_when_it_is_safe() {
+        let book = NameBook::embedded();
+        let g = &book.gazetteer;
+        let shuyang = g.by_code("321322").unwrap();
+        assert_eq!(g.divisions[shuyang].name, "沭阳县");
+        assert_eq!(
+            g.confusable_fix("沐阳县人民政府", |_| true).as_deref(),
+            Some("沭阳县人民政府")
+        );
+        assert_eq!(g.confusable_fix("沐阳县人民政府", |d| d != shuyang), None);
+        assert_eq!(g.confusable_fix("沭阳县人民政府", |_| true), None);
+        assert_eq!(g.confusable_fix("某某县人民政府", |_| true), None);
+        assert_eq!(
+            g.confusable_fix("毫州市谯城区教育局", |_| true),
+            None,
+            "亳州市 is a city: only county-level names are corrected"
+        );
     }
 
     /// The stepwise anchored search finds exactly what the unanchored leftmost-longest

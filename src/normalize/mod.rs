@@ -8,6 +8,10 @@
 //!
 //! Canonical names use today's division naming: a 2013 report of 文登市科学技术局 is published
 //! under 威海市文登区科学技术局 (文登市 became a district of 威海 in 2014), with a note saying so.
+//! Names are read in the names of their report's year: the GB/T 2260 revisions 2002–2016 (the
+//! `gb2260` crate, read by build.rs) date today's names and give former ones, so a name shared
+//! by a division made after the report's year is not taken for it (龙华区 in a 2014 report is
+//! 海口's; 深圳's dates from late 2016).
 //! The prefix is the region chain without the province for cities and counties
 //! (威海市环翠区科学技术局, 福州市平潭县人民政府), the province (or municipality) alone for
 //! provincial agencies (山东省科学技术厅, 上海市人民政府办公厅), the municipality for its
@@ -36,6 +40,9 @@ use year::YearPatterns;
 const HEAD_LINES: usize = 60;
 /// See [`HEAD_LINES`].
 const TAIL_LINES: usize = 40;
+/// Two ideographic spaces: the indent that starts a paragraph, and so separates paragraphs a
+/// crawler joined into one line.
+const PARAGRAPH_GAP: &str = "\u{3000}\u{3000}";
 
 /// Everything normalization knows, loaded once from the files in `data/`.
 pub struct NameBook {
@@ -55,6 +62,8 @@ pub struct NameBook {
     /// Lines worth scanning wherever they are (labels, contact details):
     /// [`NameWords::label_line`].
     label_line: regex::Regex,
+    /// Pinyin that mirrors inject after characters (報(bào)告, 縣(xiàn)).
+    pinyin: regex::Regex,
 }
 
 impl std::fmt::Debug for NameBook {
@@ -84,6 +93,8 @@ impl NameBook {
             zones: data_file("special_zones.csv"),
             area_codes: data_file("area_codes.csv"),
             postal_prefixes: data_file("postal_prefixes.csv"),
+            history: data_file("gb2260_history.csv"),
+            confusables: data_file("confusable_chars.csv"),
         });
         let words = NameWords::parse(data_file(words::FILE));
         let agency = AgencyPatterns::new(
@@ -102,17 +113,30 @@ impl NameBook {
                 .ok(),
             traditional_marks: CharSet::new(&words.traditional_mark.concat()),
             label_line: compile(&words::alternatives(&words.label_line)),
+            pinyin: compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,8}[)）]"),
         }
     }
 
     /// The line in simplified characters (converted only when it shows traditional ones;
-    /// borrowed as it is otherwise, which is nearly always).
+    /// borrowed as it is otherwise, which is nearly always), without injected pinyin.
     fn simplified<'a>(&self, line: &'a str) -> Cow<'a, str> {
-        match &self.t2s {
+        let line = match &self.t2s {
             Some(cc) if self.traditional_marks.any_in(line) => Cow::Owned(cc.convert(line)),
             _ => Cow::Borrowed(line),
+        };
+        if has_pinyin_mark(&line) {
+            return Cow::Owned(self.pinyin.replace_all(&line, "").into_owned());
         }
+        line
     }
+}
+
+/// A cheap test before the pinyin pattern runs: an opening bracket followed by a Latin letter.
+fn has_pinyin_mark(line: &str) -> bool {
+    line.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'(' && (w[1].is_ascii_lowercase() || matches!(w[1], 0xC3..=0xC7)))
+        || line.contains("（")
 }
 
 /// 64 Ki bits indexed by a 16-bit number: 8 KB, which stays in the CPU's first-level cache.
@@ -240,13 +264,19 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
             }
         }
     }
-    let mut out: Vec<(usize, String)> = doc
-        .lines
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| wanted[*i])
-        .map(|(i, line)| (i + 1, squash(&book.simplified(line))))
-        .collect();
+    let mut out: Vec<(usize, String)> = Vec::new();
+    for (i, line) in doc.lines.iter().enumerate().filter(|(i, _)| wanted[*i]) {
+        // Paragraphs a crawler joined with ideographic indents (　　) are lines of their own.
+        if line.contains(PARAGRAPH_GAP) {
+            out.extend(
+                line.split(PARAGRAPH_GAP)
+                    .filter(|piece| !piece.trim().is_empty())
+                    .map(|piece| (i + 1, squash(&book.simplified(piece)))),
+            );
+        } else {
+            out.push((i + 1, squash(&book.simplified(line))));
+        }
+    }
     for table in &doc.tables {
         for row in &table.rows {
             let texts: Vec<&str> = row
@@ -284,18 +314,24 @@ pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity 
         &book.codes,
         lines.iter().map(|(_, l)| l.as_str()),
     );
+    let starts_with_region = |t: &str| {
+        book.gazetteer
+            .name_mentions(t)
+            .first()
+            .is_some_and(|m| m.start == 0)
+    };
     let candidates = agency::candidates(
         &book.agency,
         &book.years,
         &lines,
         title.as_deref(),
         source_path,
+        &starts_with_region,
     );
+    let timing = timing(book, &lines, title.as_deref(), &starts_with_region);
     if let Some(chosen) = choose(book, &candidates) {
-        name_and_place(book, &chosen, &ctx, &mut identity);
+        name_and_place(book, &chosen, &ctx, timing.year, &mut identity);
     }
-
-    let timing = timing(book, &lines, title.as_deref());
     identity.year = timing.year;
     identity.published = timing.published;
     identity.notes.extend(timing.notes);
@@ -307,7 +343,7 @@ pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity 
 fn choose(book: &NameBook, candidates: &[Candidate]) -> Option<Candidate> {
     let base = candidates.first()?;
     let unit_of = |c: &Candidate| {
-        let mentions = book.gazetteer.mentions(&c.raw);
+        let mentions = book.gazetteer.name_mentions(&c.raw);
         let end = leading_region_end(&mentions);
         (
             book.agency.expand_unit(c.raw.get(end..).unwrap_or("")),
@@ -340,11 +376,28 @@ fn leading_region_end(mentions: &[gazetteer::Mention]) -> usize {
 }
 
 /// Fills agency, region and level from the chosen candidate.
-fn name_and_place(book: &NameBook, chosen: &Candidate, ctx: &Context, identity: &mut Identity) {
+fn name_and_place(
+    book: &NameBook,
+    chosen: &Candidate,
+    ctx: &Context,
+    year: Option<i16>,
+    identity: &mut Identity,
+) {
     let g = &book.gazetteer;
-    let raw = chosen.raw.as_str();
-    identity.agency_raw = Some(raw.to_string());
-    let mentions = g.mentions(raw);
+    identity.agency_raw = Some(chosen.raw.clone());
+    let mut mentions = g.name_mentions(&chosen.raw);
+    let mut raw = chosen.raw.as_str();
+    let corrected;
+    if leading_region_end(&mentions) == 0
+        && let Some(fixed) = g.confusable_fix(raw, |d| ctx.admits(g, d))
+    {
+        identity.notes.push(format!(
+            "{raw} read as {fixed} (a character the division's name does not use)"
+        ));
+        corrected = fixed;
+        raw = corrected.as_str();
+        mentions = g.name_mentions(raw);
+    }
     let lead = leading_region_end(&mentions);
     let unit_raw = raw.get(lead..).unwrap_or("");
 
@@ -356,18 +409,40 @@ fn name_and_place(book: &NameBook, chosen: &Candidate, ctx: &Context, identity: 
         return;
     }
 
-    let mut resolved: Resolved = region::resolve(g, raw, &mentions, ctx);
+    let mut resolved: Resolved = region::resolve(g, raw, &mentions, ctx, year);
     let tier_hint = book.agency.tier_char(unit_raw);
     if mentions.is_empty() {
         resolved.division = region::from_context(g, ctx, tier_hint);
     }
-    let unit = book.agency.expand_unit(unit_raw);
+    let mut unit = book.agency.expand_unit(unit_raw);
+    if unit_raw.is_empty() && !mentions.is_empty() {
+        // A bare region (a title 平潭县2011年…, 平潭综合实验区2017年度…) is its government.
+        unit = if resolved.zone.is_some() {
+            book.agency.zone_unit.clone()
+        } else {
+            book.agency.division_unit.clone()
+        };
+    }
+    if matches!(
+        chosen.source,
+        agency::Source::Opening | agency::Source::Contact | agency::Source::Subject
+    ) && let Some(government) = book.agency.government_of_office(&unit)
+    {
+        // The government's office compiled the report or answers for it: the report is the
+        // government's (区管委会办公室编制完成了本报告).
+        unit = government.to_string();
+    }
     let township = book.agency.township(&unit);
 
     for (old, today, year) in &resolved.renamed {
         let d = &g.divisions[*today];
+        let when = if *year == 0 {
+            "after 2016".to_string()
+        } else {
+            year.to_string()
+        };
         identity.notes.push(format!(
-            "{old} is today's {} ({}, renamed {year}); the canonical name uses today's",
+            "{old} is today's {} ({}, renamed {when}); the canonical name uses today's",
             d.name, d.code
         ));
     }
@@ -436,7 +511,10 @@ fn zone_prefix(g: &Gazetteer, z: &gazetteer::Zone) -> String {
     };
     let parent_name = &g.divisions[parent].name;
     let short: String = parent_name.chars().take(2).collect();
-    if z.canonical.starts_with(&short) {
+    let province_short: String = g.divisions[div.province].name.chars().take(2).collect();
+    // A zone named with its province (福建省平潭综合实验区, run for the province) or its city
+    // keeps its own name.
+    if z.canonical.starts_with(&short) || z.canonical.starts_with(&province_short) {
         z.canonical.clone()
     } else {
         format!("{parent_name}{}", z.canonical)
@@ -461,7 +539,12 @@ fn fill_region(g: &Gazetteer, d: Option<usize>, identity: &mut Identity) {
 }
 
 /// Statistical year and publication date from the scanned lines and the container title.
-fn timing(book: &NameBook, lines: &[(usize, String)], title: Option<&str>) -> year::Timing {
+fn timing(
+    book: &NameBook,
+    lines: &[(usize, String)],
+    title: Option<&str>,
+    starts_with_region: &dyn Fn(&str) -> bool,
+) -> year::Timing {
     let yp = &book.years;
     let head: Vec<&(usize, String)> = lines
         .iter()
@@ -487,12 +570,21 @@ fn timing(book: &NameBook, lines: &[(usize, String)], title: Option<&str>) -> ye
     let period = lines.iter().find_map(|(_, l)| year::period_year(yp, l));
     let body_lines = lines.iter().take(HEAD_LINES).map(|(_, l)| l.as_str());
     let body = year::body_year(yp, body_lines);
-    year::decide(title_year, period, body, published(book, lines))
+    year::decide(
+        title_year,
+        period,
+        body,
+        published(book, lines, starts_with_region),
+    )
 }
 
 /// The publication date: the last date line under a signature, else the last standalone date
 /// line near the top or bottom, else a 填报日期 label.
-fn published(book: &NameBook, lines: &[(usize, String)]) -> Option<crate::model::Date> {
+fn published(
+    book: &NameBook,
+    lines: &[(usize, String)],
+    starts_with_region: &dyn Fn(&str) -> bool,
+) -> Option<crate::model::Date> {
     let yp = &book.years;
     let mut signed = None;
     let mut standalone = None;
@@ -521,6 +613,12 @@ fn published(book: &NameBook, lines: &[(usize, String)]) -> Option<crate::model:
     signed
         .or(standalone)
         .or_else(|| lines.iter().find_map(|(_, l)| year::labelled_date(yp, l)))
+        .or_else(|| {
+            // A signature run into the text around it.
+            agency::inline_signatures(&book.agency, starts_with_region, lines)
+                .last()
+                .and_then(|(_, date)| year::standalone_date(yp, date))
+        })
 }
 
 #[cfg(test)]

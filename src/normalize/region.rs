@@ -111,6 +111,16 @@ impl Context {
         }
     }
 
+    /// True when division `d` lies within every city and province the report names or codes
+    /// (trivially when it names none): a guess must not contradict the report.
+    pub fn admits(&self, g: &Gazetteer, d: usize) -> bool {
+        self.coded
+            .iter()
+            .chain(self.named.iter().map(|(e, _)| e))
+            .filter(|&&e| g.divisions[e].tier != Tier::County)
+            .all(|&e| g.contains(e, d))
+    }
+
     /// True when the evidence names the city or province of division `d`, or (from names only)
     /// another county of its city.
     fn supports(&self, g: &Gazetteer, d: usize, coded_only: bool) -> bool {
@@ -143,8 +153,17 @@ pub struct Resolved {
     pub zone: Option<usize>,
 }
 
-/// Resolves the mentions found in an agency string (`name`) against the context.
-pub fn resolve(g: &Gazetteer, name: &str, mentions: &[Mention], ctx: &Context) -> Resolved {
+/// Resolves the mentions found in an agency string (`name`) against the context, in the
+/// names of the report's `year` when it is known: a division whose name came into being after
+/// the year following the report's (reports are written the year after) is not what a shared
+/// name denotes while another division had it then.
+pub fn resolve(
+    g: &Gazetteer,
+    name: &str,
+    mentions: &[Mention],
+    ctx: &Context,
+    year: Option<i16>,
+) -> Resolved {
     let mut out = Resolved::default();
     let mut chosen: Vec<usize> = Vec::new();
     for m in mentions {
@@ -155,6 +174,21 @@ pub fn resolve(g: &Gazetteer, name: &str, mentions: &[Mention], ctx: &Context) -
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
+        if let Some(year) = year {
+            let of_their_year = |t: &Target| match *t {
+                Target::Division(d) => i32::from(g.divisions[d].since) <= i32::from(year) + 1,
+                _ => true,
+            };
+            let named_then: Vec<usize> = m
+                .targets
+                .iter()
+                .filter(|t| of_their_year(t))
+                .filter_map(|t| g.target_division(*t))
+                .collect();
+            if !named_then.is_empty() && named_then.len() < candidates.len() {
+                candidates.retain(|c| named_then.contains(c));
+            }
+        }
         let pick = single_out(g, &candidates, &chosen, ctx);
         match pick {
             Some(d) => {
@@ -309,12 +343,31 @@ mod tests {
         let name = "鼓楼区人民政府";
         let m = g.mentions(name);
         let ctx = Context::gather(g, &p, ["电话:0591-87654321"]);
-        let r = resolve(g, name, &m, &ctx);
+        let r = resolve(g, name, &m, &ctx, None);
         assert_eq!(
             r.division.map(|d| g.divisions[d].code.as_str()),
             Some("350102")
         );
-        let r = resolve(g, name, &m, &Context::default());
+        let r = resolve(g, name, &m, &Context::default(), None);
+        assert_eq!(r.division, None);
+        assert!(r.ambiguous_county);
+    }
+
+    /// 龙华区 is 海口's since 2002 and 深圳's since late 2016: a 2014 report means 海口's, a
+    /// 2019 one either (left open without other evidence).
+    #[test]
+    fn a_shared_name_is_read_in_the_names_of_its_year() {
+        let book = NameBook::embedded();
+        let g = &book.gazetteer;
+        let name = "龙华区人民政府";
+        let m = g.mentions(name);
+        let ctx = Context::default();
+        let r = resolve(g, name, &m, &ctx, Some(2014));
+        assert_eq!(
+            r.division.map(|d| g.divisions[d].code.as_str()),
+            Some("460106")
+        );
+        let r = resolve(g, name, &m, &ctx, Some(2019));
         assert_eq!(r.division, None);
         assert!(r.ambiguous_county);
     }
@@ -326,7 +379,7 @@ mod tests {
         let p = CodePatterns::default();
         let name = "朝阳区教育局";
         let ctx = Context::gather(g, &p, ["长春市朝阳区教育局办公室"]);
-        let r = resolve(g, name, &g.mentions(name), &ctx);
+        let r = resolve(g, name, &g.mentions(name), &ctx, None);
         assert_eq!(name_of(g, r.division), Some("朝阳区"));
         assert_eq!(
             r.division.map(|d| g.divisions[d].code.as_str()),

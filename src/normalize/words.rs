@@ -64,6 +64,27 @@ pub struct NameWords {
     pub date_label: Vec<String>,
     /// Second words of a date label (日期, 时间).
     pub date_label_end: Vec<String>,
+    /// Labels of a crawler's header line holding the page title (标题: ...).
+    pub title_label: Vec<String>,
+    /// Labels naming a contact unit (联系单位: XX局办公室): the name is cut like a contact
+    /// sentence's.
+    pub contact_label: Vec<String>,
+    /// Verbs after a clause-initial agency that compiled the report (XX编制了本报告).
+    pub compiled_verb: Vec<String>,
+    /// Words before the agency of such a clause, not part of its name (由XX编制).
+    pub compiled_lead: Vec<String>,
+    /// What may follow the year before the comma of a clause whose subject is the publisher
+    /// (2020年以来，XX厅坚持...).
+    pub subject_after_year: Vec<String>,
+    /// Units that are a region's government (人民政府, 管理委员会).
+    pub government_unit: Vec<String>,
+    /// Offices of a government that compile its report on its behalf (办公室, 办公厅).
+    pub government_office: Vec<String>,
+    /// The unit a bare division name stands for (人民政府): a title 平潭县2011年... is the
+    /// county government's.
+    pub division_unit: Vec<String>,
+    /// The unit a bare special-zone name stands for (管理委员会).
+    pub zone_unit: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,7 +139,7 @@ impl NameWords {
 type ListOf = fn(&mut NameWords) -> &mut Vec<String>;
 
 /// Every kind with its list, each of which must have words.
-const KINDS: [(&str, ListOf); 24] = [
+const KINDS: [(&str, ListOf); 33] = [
     ("agency_end", |w| &mut w.agency_end),
     ("not_name", |w| &mut w.not_name),
     ("topic", |w| &mut w.topic),
@@ -143,6 +164,15 @@ const KINDS: [(&str, ListOf); 24] = [
     ("period_word", |w| &mut w.period_word),
     ("date_label", |w| &mut w.date_label),
     ("date_label_end", |w| &mut w.date_label_end),
+    ("title_label", |w| &mut w.title_label),
+    ("contact_label", |w| &mut w.contact_label),
+    ("compiled_verb", |w| &mut w.compiled_verb),
+    ("compiled_lead", |w| &mut w.compiled_lead),
+    ("subject_after_year", |w| &mut w.subject_after_year),
+    ("government_unit", |w| &mut w.government_unit),
+    ("government_office", |w| &mut w.government_office),
+    ("division_unit", |w| &mut w.division_unit),
+    ("zone_unit", |w| &mut w.zone_unit),
 ];
 
 /// The words as the alternatives of a pattern, in order, each escaped (`局|委|\(盖章\)`).
