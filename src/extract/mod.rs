@@ -51,7 +51,7 @@ pub fn extract(doc: &Document, k: &Knowledge, year: Option<i16>) -> Extraction {
     let table_facts = sink.facts;
     out.notes = sink.notes;
     out.unmapped = sink.unmapped;
-    let text_facts = prose::read(doc, k);
+    let text_facts = prose::read(doc, k, template);
     let (facts, checks) = merge(table_facts, text_facts);
     out.template = match template {
         Some(t) if facts.iter().any(|f| f.method == Method::Table) => Some(t),

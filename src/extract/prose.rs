@@ -5,7 +5,8 @@
 //! a number taken by one rule is not taken again, which lets channel rules (政府网站公开…条)
 //! stand before the total they would otherwise be mistaken for. Only numbers anchored by an
 //! indicator's keyword and unit are read: dates, phone numbers, document numbers (〔2017〕30号)
-//! and unrelated counts (审批事项117件) match no rule.
+//! and unrelated counts (审批事项117件) match no rule, and approximate figures (400余条,
+//! 约300条) are not taken for the stated ones.
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
@@ -14,12 +15,28 @@ use serde::Deserialize;
 
 use super::value::{parse_number, to_wan_yuan};
 use crate::document::Document;
+use crate::document::layout::starts_with_numbering;
 use crate::document::text::{display_width_at_least, squash_into};
 use crate::knowledge::{Knowledge, parse_csv};
-use crate::model::{Fact, Method};
+use crate::model::{Fact, Method, Template};
 
-/// The number placeholder of the rule patterns.
+/// The number placeholder of the rule patterns (`{N}`).
 const NUMBER: &str = r"(?P<n>[0-9][0-9,]*(?:\.[0-9]+)?|[零〇○一二两三四五六七八九十百千万]+)";
+
+/// The placeholder `{T}`: what may stand between a channel named as a list item's heading and
+/// the verb of its figure (`政务微博。2016年发布信息300条`, `微信公众号，截至12月末发布…`): a
+/// sentence mark and a time phrase, nothing else.
+const TIME_GAP: &str = r"(?:[。：:，,\n]{1,2}(?:截至[0-9]{1,2}月(?:末|底)?|[0-9]{4}年度?(?:[0-9]{1,2}月)?|全年|本年度?|今年)?)?";
+
+/// Characters right before a figure that make it approximate (约300条, 近百条, 逾千条).
+const APPROXIMATE_BEFORE: &[char] = &['约', '近', '逾', '超'];
+
+/// Characters right after a figure that make it approximate (400余条, 300多条).
+const APPROXIMATE_AFTER: &[char] = &['余', '多'];
+
+/// Longest (in characters) a numbered list heading may be to lend its words to the sentence
+/// after it (`3、“河北工信”政务微博。2016年发布信息300条`).
+const MAX_HEADING_CHARS: usize = 20;
 
 #[derive(Debug, Clone, Deserialize)]
 struct RuleRow {
@@ -35,6 +52,51 @@ pub struct ProseRule {
     pub indicator: String,
     /// True for "none occurred" rules (value 0).
     pub zero: bool,
+    /// True when the number the rule reads stays free for later rules (a channel stated with
+    /// its total: 收到2份以信函形式提出的申请 is both the letters and the total).
+    pub shared: bool,
+    /// The earlier rule with the same pattern, if any: this one is its fallback, read only
+    /// when that one gave nothing (the same sentence is another indicator in another era).
+    fallback_of: Option<usize>,
+    /// The forms (`2021`…) of the reports the rule is read in; empty for all. Written after
+    /// the kind in the data file: `value@2021`.
+    forms: Vec<String>,
+    regex: Regex,
+}
+
+impl ProseRule {
+    /// True when the rule is read in a report whose tables follow `template` (`None`: no
+    /// table recognised).
+    fn applies(&self, template: Option<Template>) -> bool {
+        self.forms.is_empty()
+            || template.is_some_and(|t| self.forms.iter().any(|f| f == t.as_str()))
+    }
+}
+
+/// Splits a kind of the data file (`value@2021 2019`) into the kind and its forms.
+fn kind_and_forms(kind: &str) -> (&str, Vec<String>) {
+    match kind.split_once('@') {
+        Some((kind, forms)) => (kind, forms.split_whitespace().map(str::to_string).collect()),
+        None => (kind, Vec::new()),
+    }
+}
+
+/// What keeps an indicator's figure from being read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum VetoScope {
+    /// The clause says its figures are not about disclosure (共受理行政复议1起…没有因政府
+    /// 信息公开而被提起的行政复议): nothing of the indicator is read in it.
+    Clause,
+    /// The text right before a match names another channel with it (微信公众号、政务微博发布
+    /// 信息1378条 is the two channels' figure, not the microblog's): that match is not read.
+    Before,
+}
+
+/// A veto of `data/rules/prose.csv` (kinds `veto` and `not_after`).
+#[derive(Debug, Clone)]
+struct Veto {
+    indicator: String,
+    scope: VetoScope,
     regex: Regex,
 }
 
@@ -46,6 +108,7 @@ pub struct ProseRules {
     anchors: Anchors,
     /// Words of plans and estimates: a figure after one of them in its clause is not a fact.
     hedge: Option<Regex>,
+    vetoes: Vec<Veto>,
 }
 
 /// Words one of which every match of a rule contains (its anchors, worked out from the
@@ -198,19 +261,52 @@ impl ProseRules {
     pub fn parse(text: &str) -> ProseRules {
         let rows: Vec<RuleRow> = parse_csv("rules/prose.csv", text);
         let compile = |r: &RuleRow| {
-            let pattern = r.pattern.replace("{N}", NUMBER);
+            let pattern = r.pattern.replace("{N}", NUMBER).replace("{T}", TIME_GAP);
             Regex::new(&pattern).unwrap_or_else(|e| {
                 panic!("data/rules/prose.csv: bad pattern for {}: {e}", r.indicator)
             })
         };
         let hedge = rows.iter().find(|r| r.kind == "hedge").map(compile);
-        let rules: Vec<ProseRule> = rows
+        let vetoes = rows
             .iter()
-            .filter(|r| r.kind != "hedge")
-            .map(|r| ProseRule {
-                indicator: r.indicator.clone(),
-                zero: r.kind == "zero",
-                regex: compile(r),
+            .filter_map(|r| {
+                let scope = match r.kind.as_str() {
+                    "veto" => VetoScope::Clause,
+                    "not_after" => VetoScope::Before,
+                    _ => return None,
+                };
+                Some(Veto {
+                    indicator: r.indicator.clone(),
+                    scope,
+                    regex: compile(r),
+                })
+            })
+            .collect();
+        let kept: Vec<&RuleRow> = rows
+            .iter()
+            .filter(|r| !matches!(r.kind.as_str(), "hedge" | "veto" | "not_after"))
+            .collect();
+        let rules: Vec<ProseRule> = kept
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let (kind, forms) = kind_and_forms(&r.kind);
+                assert!(
+                    matches!(kind, "value" | "shared" | "zero"),
+                    "data/rules/prose.csv: unknown kind {:?} for {}",
+                    r.kind,
+                    r.indicator
+                );
+                ProseRule {
+                    indicator: r.indicator.clone(),
+                    zero: kind == "zero",
+                    shared: kind == "shared",
+                    fallback_of: kept[..i]
+                        .iter()
+                        .position(|e| e.pattern == r.pattern && e.indicator != r.indicator),
+                    forms,
+                    regex: compile(r),
+                }
             })
             .collect();
         let patterns: Vec<&str> = rules.iter().map(|r| r.regex.as_str()).collect();
@@ -219,12 +315,21 @@ impl ProseRules {
             rules,
             anchors,
             hedge,
+            vetoes,
         }
     }
 
     /// True when the clause text before a figure makes it a plan or an estimate.
     fn hedged(&self, before: &str) -> bool {
         self.hedge.as_ref().is_some_and(|h| h.is_match(before))
+    }
+
+    /// True when a veto of `scope` for `indicator` matches `text` (the clause, or the clause
+    /// up to a match).
+    fn vetoed(&self, indicator: &str, scope: VetoScope, text: &str) -> bool {
+        self.vetoes
+            .iter()
+            .any(|v| v.scope == scope && v.indicator == indicator && v.regex.is_match(text))
     }
 
     /// The rules in file order.
@@ -285,27 +390,70 @@ impl ProseText {
         }
     }
 
-    /// Clauses: (start offset, text) split at sentence ends and paragraph breaks.
+    /// Clauses: (start offset, text) split at sentence ends and paragraph breaks. A short
+    /// numbered heading (`3、政务微博。`) stays joined to the clause after it, marks
+    /// included, so that a figure stated under it (`2016年发布信息300条`) keeps its subject.
     fn clauses(&self) -> Vec<(usize, &str)> {
-        let mut out = Vec::new();
+        let text = self.text.as_str();
+        let mut out: Vec<(usize, &str)> = Vec::new();
+        // A heading clause (start, end) waiting for the clause it introduces.
+        let mut heading: Option<(usize, usize)> = None;
+        let mut push = |from: usize, to: usize| {
+            let first = heading.take().map_or(from, |(h, _)| h);
+            if is_list_heading(&text[from..to]) {
+                heading = Some((first, to));
+            } else {
+                out.push((first, &text[first..to]));
+            }
+        };
         let mut start = 0;
-        for (i, c) in self.text.char_indices() {
+        for (i, c) in text.char_indices() {
             if matches!(c, '。' | '；' | ';' | '！' | '!' | '？' | '?' | '\n') {
                 if i > start {
-                    out.push((start, &self.text[start..i]));
+                    push(start, i);
                 }
                 start = i + c.len_utf8();
             }
         }
-        if start < self.text.len() {
-            out.push((start, &self.text[start..]));
+        if start < text.len() {
+            push(start, text.len());
+        }
+        if let Some((first, end)) = heading {
+            out.push((first, &text[first..end]));
         }
         out
     }
 }
 
-/// Reads the figures stated in the document's sentences.
-pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
+/// True when a clause is a short numbered list heading with no figure of its own
+/// (`3、“河北工信”政务微博`, `（二）政府网站`).
+fn is_list_heading(clause: &str) -> bool {
+    if !starts_with_numbering(clause) || clause.chars().count() > MAX_HEADING_CHARS {
+        return false;
+    }
+    // Past the numbering (digits, Chinese numerals, brackets and the mark after them) no
+    // digit may follow: a heading with a figure is a sentence.
+    let body = clause.trim_start_matches(|c: char| {
+        c.is_ascii_digit() || "一二三四五六七八九十（）()、.．①②③④⑤⑥⑦⑧⑨⑩".contains(c)
+    });
+    !body.is_empty() && !body.chars().any(|c| c.is_ascii_digit())
+}
+
+/// True when the figure at `n_start..n_end` of `clause` is written as an approximation.
+fn approximate(clause: &str, n_start: usize, n_end: usize) -> bool {
+    clause[..n_start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| APPROXIMATE_BEFORE.contains(&c))
+        || clause[n_end..]
+            .chars()
+            .next()
+            .is_some_and(|c| APPROXIMATE_AFTER.contains(&c))
+}
+
+/// Reads the figures stated in the document's sentences; `template` is the form the report's
+/// tables follow, if any (rules written for one form are read only in its reports).
+pub fn read(doc: &Document, k: &Knowledge, template: Option<Template>) -> Vec<Fact> {
     let prose = ProseText::of(doc);
     let all_clauses = prose.clauses();
     // For each rule, the clauses (in text order) holding one of its anchors: the others
@@ -322,13 +470,23 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
     let mut claimed: Vec<(usize, usize)> = Vec::new();
     for (index, rule) in k.prose.rules().iter().enumerate().filter(|(_, r)| !r.zero) {
         let clauses = clauses_for(index);
-        if facts.iter().any(|f| f.indicator == rule.indicator) {
+        let fallback_unneeded = rule.fallback_of.is_some_and(|first| {
+            let first = &k.prose.rules[first].indicator;
+            facts.iter().any(|f| &f.indicator == first)
+        });
+        if fallback_unneeded
+            || facts.iter().any(|f| f.indicator == rule.indicator)
+            || !rule.applies(template)
+        {
             continue;
         }
         let Some(unit) = k.taxonomy.unit(&rule.indicator) else {
             continue;
         };
         'clauses: for (offset, clause) in clauses {
+            if k.prose.vetoed(&rule.indicator, VetoScope::Clause, clause) {
+                continue;
+            }
             for caps in rule.regex.captures_iter(clause) {
                 let (Some(whole), Some(n)) = (caps.get(0), caps.name("n")) else {
                     continue;
@@ -337,7 +495,11 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
                 if claimed.iter().any(|&(a, b)| a < span.1 && span.0 < b) {
                     continue;
                 }
-                if k.prose.hedged(&clause[..whole.start()]) {
+                let before = &clause[..whole.start()];
+                if k.prose.hedged(before)
+                    || k.prose.vetoed(&rule.indicator, VetoScope::Before, before)
+                    || approximate(clause, n.start(), n.end())
+                {
                     continue;
                 }
                 let Some(mut v) = parse_number(n.as_str()) else {
@@ -354,7 +516,9 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
                     };
                     v = to_wan_yuan(v, written);
                 }
-                claimed.push(span);
+                if !rule.shared {
+                    claimed.push(span);
+                }
                 facts.push(Fact {
                     indicator: rule.indicator.clone(),
                     value: Some(v),
@@ -368,7 +532,7 @@ pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
         }
     }
     for (index, rule) in k.prose.rules().iter().enumerate().filter(|(_, r)| r.zero) {
-        if facts.iter().any(|f| f.indicator == rule.indicator) {
+        if facts.iter().any(|f| f.indicator == rule.indicator) || !rule.applies(template) {
             continue;
         }
         let clauses = clauses_for(index);
@@ -401,7 +565,7 @@ mod tests {
     fn read_text(text: &str) -> Vec<(String, Option<f64>)> {
         let k = Knowledge::embedded();
         let doc = Document::from_text(text);
-        let mut v: Vec<(String, Option<f64>)> = read(&doc, &k)
+        let mut v: Vec<(String, Option<f64>)> = read(&doc, &k, None)
             .into_iter()
             .map(|f| (f.indicator, f.value))
             .collect();
