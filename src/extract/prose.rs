@@ -428,7 +428,10 @@ impl ProseText {
 /// True when a clause is a short numbered list heading with no figure of its own
 /// (`3、“河北工信”政务微博`, `（二）政府网站`).
 fn is_list_heading(clause: &str) -> bool {
-    if !starts_with_numbering(clause) || clause.chars().count() > MAX_HEADING_CHARS {
+    if !starts_with_numbering(clause)
+        || clause.starts_with("其中")
+        || clause.chars().count() > MAX_HEADING_CHARS
+    {
         return false;
     }
     // Past the numbering (digits, Chinese numerals, brackets and the mark after them) no
@@ -649,6 +652,191 @@ mod tests {
     fn fees_in_yuan_become_wan_yuan() {
         let got = read_text("全年收取政府信息公开信息处理费 3940 元。");
         assert_eq!(got, vec![("fees.collected".to_string(), Some(0.394))]);
+    }
+
+    fn read_in(text: &str, template: Option<Template>) -> Vec<(String, Option<f64>)> {
+        let k = Knowledge::embedded();
+        let mut v: Vec<(String, Option<f64>)> = read(&Document::from_text(text), &k, template)
+            .into_iter()
+            .map(|f| (f.indicator, f.value))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    fn fact(indicator: &str, value: f64) -> (String, Option<f64>) {
+        (indicator.to_string(), Some(value))
+    }
+
+    // Modelled on ../shared/corpus/real/reports/gh-002.txt and gh-003.txt (channel named
+    // after the verb; a channel named in a list heading above its figure).
+    #[test]
+    fn channels_named_after_the_verb_or_in_a_heading() {
+        assert_eq!(
+            read_text("开通了政务微博，全年共发布微博信息58条。"),
+            vec![fact("proactive.via.weibo", 58.0)]
+        );
+        assert_eq!(
+            read_text("2、“某某发布”政务微博。\n2015年发布信息412条，回复网民留言30余条。"),
+            vec![fact("proactive.via.weibo", 412.0)]
+        );
+        assert_eq!(
+            read_text("2015年6月开通微信公众号，截至12月底推送信息96条。"),
+            vec![fact("proactive.via.wechat", 96.0)]
+        );
+    }
+
+    // Modelled on gh-014.txt: one figure for two channels belongs to neither.
+    #[test]
+    fn a_figure_of_two_channels_is_neither() {
+        assert!(read_text("全年通过微信公众号、政务微博发布政务信息905条。").is_empty());
+        assert!(read_text("全年在政府网站和政务微博发布信息905条。").is_empty());
+    }
+
+    // Modelled on gh-018.txt and gh-017.txt.
+    #[test]
+    fn approximate_figures_are_not_taken() {
+        assert!(read_text("在局门户网站主动公开各类政府信息300余条。").is_empty());
+        assert!(read_text("政务微博发布信息600多条，微信公众号推送信息约90条。").is_empty());
+    }
+
+    // Modelled on the Hebei prose reports (gh-001, gh-006, gh-017, gh-019, gh-002).
+    #[test]
+    fn requests_received_in_other_words() {
+        for (text, n) in [
+            ("2016年度本厅收到申请事项2件，办理答复2件。", 2.0),
+            ("2016年，某某厅受理依申请信息公开5件，均依法答复。", 5.0),
+            ("2016年度我局共受理依申请公开事项3件。", 3.0),
+            ("2016年受理政府信息依申请公开41件，全部按期答复。", 41.0),
+        ] {
+            assert_eq!(
+                read_text(text),
+                vec![fact("requests.received.total", n)],
+                "{text}"
+            );
+        }
+        // Figure first, with its channel (gh-003, gh-004).
+        assert_eq!(
+            read_text("2016年，某某厅收到3份以信函形式提出的信息公开申请，已按时答复。"),
+            vec![
+                fact("requests.received.letter", 3.0),
+                fact("requests.received.total", 3.0)
+            ]
+        );
+    }
+
+    // The traps of 004.txt and gh-019.txt: counts of other things near the disclosure figures.
+    #[test]
+    fn counts_of_other_things_are_not_requests() {
+        let got = read_text(
+            "今年我局共受理审批事项86件，办结92件。回应网民关切，受理群众网上来信、留言等问题2210件。\
+             行政服务中心主动公开办理程序等信息，共受理1530件。\
+             其中办理减免税共计40件，共计减免金额118520.36元。",
+        );
+        assert!(got.is_empty(), "{got:?}");
+        assert!(read_text("本年度受理行政复议申请2件。").is_empty());
+    }
+
+    // gh-006.txt and gh-020.txt: a sentence counting all of an agency's cases, then saying
+    // none concerned disclosure, gives 0 (none about disclosure), never the count.
+    #[test]
+    fn review_counts_not_about_disclosure_are_not_taken() {
+        let got = read_text(
+            "2017年，某某厅共受理行政复议2起，行政诉讼4起，没有因政府信息公开而被提起的行政复议或行政诉讼。",
+        );
+        assert_eq!(
+            got,
+            vec![fact("litigation.total", 0.0), fact("review.total", 0.0)]
+        );
+        assert!(read_text("2017年，某某厅共受理行政复议2起，行政诉讼4起。").is_empty());
+        // A heading about disclosure does not make the sentence under it about disclosure.
+        assert!(
+            read_text("五、政府信息公开复议、诉讼情况\n2017年，某某厅共受理行政复议2起。")
+                .is_empty()
+        );
+    }
+
+    // Modelled on gh-002.txt, gh-003.txt and 004.txt.
+    #[test]
+    fn review_about_disclosure_in_other_words() {
+        assert_eq!(
+            read_text("本年度我厅首次受理政府信息公开行政复议2件，未受理行政诉讼案件。"),
+            vec![fact("litigation.total", 0.0), fact("review.total", 2.0)]
+        );
+        assert_eq!(
+            read_text("2016年，在依申请公开政府信息中，某某厅处理4件属维持具体行政行为的行政复议事项。"),
+            vec![fact("review.total", 4.0)]
+        );
+    }
+
+    #[test]
+    fn fees_none_in_other_words() {
+        for text in [
+            "2016年，某某厅在办理依申请公开工作中，均未向申请人收取费用。",
+            "2016年，我厅未收取和减免任何与政府信息公开相关的费用。",
+            "2016年，我厅全部免费为申请人提供政府信息。",
+            "2016年度没有关于信息公开的收费及减免情况。",
+        ] {
+            assert_eq!(
+                read_text(text),
+                vec![fact("fees.collected", 0.0)],
+                "{text}"
+            );
+        }
+    }
+
+    // Modelled on 008.txt, gh-001.txt and gh-004.txt.
+    #[test]
+    fn proactive_totals_in_other_words() {
+        assert_eq!(
+            read_text("今年，我区政府信息公开单位共公布政府信息1870条。"),
+            vec![fact("proactive.total", 1870.0)]
+        );
+        assert_eq!(
+            read_text("2016年我厅主动公开信息总数共计318条，其中规范性文件公开12条。"),
+            vec![
+                fact("proactive.normative_docs", 12.0),
+                fact("proactive.total", 318.0)
+            ]
+        );
+        // A running total since the regulation took effect is not the year's.
+        assert_eq!(
+            read_text("本区到年底累计主动公开政府信息6120条，其中本年度新增主动公开政府信息1340条。"),
+            vec![fact("proactive.total", 1340.0)]
+        );
+    }
+
+    // Modelled on gh-014.txt: the same sentence is 表二's cell in a 2021 report and the 2008
+    // form's 制发规范性文件总数 in an older one.
+    #[test]
+    fn rules_bound_to_a_form() {
+        let text = "全年制发厅规范性文件3件、废止2件。";
+        assert_eq!(
+            read_in(text, Some(Template::T2021)),
+            vec![fact("art20.normative_docs.issued", 3.0)]
+        );
+        assert_eq!(
+            read_in(text, None),
+            vec![fact("proactive.normative_docs_issued", 3.0)]
+        );
+    }
+
+    #[test]
+    fn list_headings_join_the_clause_after_them() {
+        let prose = ProseText::of(&Document::from_text(
+            "3、政务微博。\n全年发布信息9条。\n（四）其他\n一、总体情况。2016年，我局新增主动公开信息15条。",
+        ));
+        let clauses: Vec<&str> = prose.clauses().into_iter().map(|(_, c)| c).collect();
+        assert_eq!(
+            clauses,
+            vec![
+                "3、政务微博。\n全年发布信息9条",
+                // Width-folded: （） and ， become ASCII.
+                "(四)其他\n一、总体情况。2016年,我局新增主动公开信息15条"
+            ]
+        );
+        assert!(!is_list_heading("1、2016年度，我办受理申请3件"));
+        assert!(!is_list_heading("其中网站公开"));
     }
 
     #[test]
