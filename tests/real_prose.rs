@@ -34,6 +34,9 @@ fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
         .collect()
 }
 
+/// The values and methods of a report's facts of one indicator, by (file, indicator).
+type FactsByKey = HashMap<(String, String), Vec<(Option<f64>, Method)>>;
+
 fn same(got: Option<f64>, want: Option<f64>) -> bool {
     match (got, want) {
         (None, None) => true,
@@ -49,8 +52,7 @@ fn sentences_of_real_reports_are_read_and_never_misread() {
         return;
     };
     let k = Knowledge::embedded();
-    // (file, indicator) → (value, method)
-    let mut facts: HashMap<(String, String), Vec<(Option<f64>, Method)>> = HashMap::new();
+    let mut facts: FactsByKey = HashMap::new();
     for m in read_csv(&dir.join("manifest.csv")) {
         let file = &m["file"];
         let bytes = std::fs::read(dir.join("reports").join(file)).unwrap();
