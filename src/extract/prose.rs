@@ -684,6 +684,11 @@ mod tests {
             read_text("2015年6月开通微信公众号，截至12月底推送信息96条。"),
             vec![fact("proactive.via.wechat", 96.0)]
         );
+        // Modelled on a city's 2022 report (shanghai.gov.cn): 共 before the verb.
+        assert_eq!(
+            read_text("全年市政府网站共发布各类信息3120条。"),
+            vec![fact("proactive.via.website", 3120.0)]
+        );
     }
 
     // Modelled on gh-014.txt: one figure for two channels belongs to neither.
@@ -764,7 +769,9 @@ mod tests {
             vec![fact("litigation.total", 0.0), fact("review.total", 2.0)]
         );
         assert_eq!(
-            read_text("2016年，在依申请公开政府信息中，某某厅处理4件属维持具体行政行为的行政复议事项。"),
+            read_text(
+                "2016年，在依申请公开政府信息中，某某厅处理4件属维持具体行政行为的行政复议事项。"
+            ),
             vec![fact("review.total", 4.0)]
         );
     }
@@ -777,11 +784,7 @@ mod tests {
             "2016年，我厅全部免费为申请人提供政府信息。",
             "2016年度没有关于信息公开的收费及减免情况。",
         ] {
-            assert_eq!(
-                read_text(text),
-                vec![fact("fees.collected", 0.0)],
-                "{text}"
-            );
+            assert_eq!(read_text(text), vec![fact("fees.collected", 0.0)], "{text}");
         }
     }
 
@@ -801,7 +804,9 @@ mod tests {
         );
         // A running total since the regulation took effect is not the year's.
         assert_eq!(
-            read_text("本区到年底累计主动公开政府信息6120条，其中本年度新增主动公开政府信息1340条。"),
+            read_text(
+                "本区到年底累计主动公开政府信息6120条，其中本年度新增主动公开政府信息1340条。"
+            ),
             vec![fact("proactive.total", 1340.0)]
         );
     }
