@@ -176,17 +176,28 @@ fn could_hold_table(line: &str) -> bool {
 }
 
 /// True when two header words stand together (side by side, or with a short caption such as
-/// `2011年度` between them).
+/// `2011年度` between them). Words joined by a mark or a conjunction are a phrase of a sentence
+/// or a heading (`四、行政复议、行政诉讼情况`, `行政复议及行政诉讼`), not two header cells.
 fn has_header_row(pieces: &[Piece]) -> bool {
     pieces
         .windows(2)
         .any(|w| matches!(w, [Piece::Header(_), Piece::Header(_)]))
         || pieces.windows(3).any(|w| match w {
             [Piece::Header(_), Piece::Label(t), Piece::Header(_)] => {
-                t.chars().count() <= 8 && t.chars().any(|c| c.is_ascii_digit())
+                t.chars().count() <= 8
+                    && t.chars().any(|c| c.is_ascii_digit())
+                    && !t.chars().any(is_joining)
             }
             _ => false,
         })
+}
+
+/// Marks and conjunctions that join the words of a phrase.
+fn is_joining(c: char) -> bool {
+    matches!(
+        c,
+        '、' | '，' | ',' | '。' | '；' | ';' | '和' | '及' | '与' | '或'
+    )
 }
 
 fn is_value_text(s: &str) -> bool {
@@ -565,5 +576,14 @@ mod tests {
     fn prose_with_figures_is_not_a_table() {
         assert!(rows_of("全年收到申请12件，行政复议2起，其他0件，总计14件。").is_empty());
         assert!(rows_of("2021年行政许可3件、行政处罚5件、行政强制1件。").is_empty());
+        // A section heading run into its first sentence (modelled on the old-era outline of
+        // ../shared/corpus/real/reports/gh-002.txt and 004.txt, in other words and numbers).
+        assert!(
+            rows_of(
+                "四、行政复议、行政诉讼情况　　本年度收到政府信息公开行政复议2件，未发生行政诉讼。"
+            )
+            .is_empty()
+        );
+        assert!(rows_of("（三）行政复议及行政诉讼情况　　本年度处理4件行政复议事项。").is_empty());
     }
 }

@@ -70,7 +70,7 @@ pub fn extract_within(
     if deadline.expired("tables") {
         return out;
     }
-    let text_facts = prose::read_within(doc, k, deadline);
+    let text_facts = prose::read_within(doc, k, template, deadline);
     let (facts, checks) = merge(table_facts, text_facts);
     let read_tables = facts.iter().any(|f| f.method == Method::Table);
     let unread = if read_tables {

@@ -5,7 +5,8 @@
 //! a number taken by one rule is not taken again, which lets channel rules (政府网站公开…条)
 //! stand before the total they would otherwise be mistaken for. Only numbers anchored by an
 //! indicator's keyword and unit are read: dates, phone numbers, document numbers (〔2017〕30号)
-//! and unrelated counts (审批事项117件) match no rule.
+//! and unrelated counts (审批事项117件) match no rule, and approximate figures (400余条,
+//! 约300条) are not taken for the stated ones.
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
@@ -15,12 +16,28 @@ use serde::Deserialize;
 use super::value::{parse_number, to_wan_yuan};
 use crate::budget::{Deadline, Every};
 use crate::document::Document;
+use crate::document::layout::starts_with_numbering;
 use crate::document::text::{display_width_at_least, squash_into};
 use crate::knowledge::{Knowledge, parse_csv};
-use crate::model::{Fact, Method};
+use crate::model::{Fact, Method, Template};
 
-/// The number placeholder of the rule patterns.
+/// The number placeholder of the rule patterns (`{N}`).
 const NUMBER: &str = r"(?P<n>[0-9][0-9,]*(?:\.[0-9]+)?|[零〇○一二两三四五六七八九十百千万]+)";
+
+/// The placeholder `{T}`: what may stand between a channel named as a list item's heading and
+/// the verb of its figure (`政务微博。2016年发布信息300条`, `微信公众号，截至12月末发布…`): a
+/// sentence mark and a time phrase, nothing else.
+const TIME_GAP: &str = r"(?:[。：:，,\n]{1,2}(?:截至[0-9]{1,2}月(?:末|底)?|[0-9]{4}年度?(?:[0-9]{1,2}月)?|全年|本年度?|今年)?)?";
+
+/// Characters right before a figure that make it approximate (约300条, 近百条, 逾千条).
+const APPROXIMATE_BEFORE: &[char] = &['约', '近', '逾', '超'];
+
+/// Characters right after a figure that make it approximate (400余条, 300多条).
+const APPROXIMATE_AFTER: &[char] = &['余', '多'];
+
+/// Longest (in characters) a numbered list heading may be to lend its words to the sentence
+/// after it (`3、“河北工信”政务微博。2016年发布信息300条`).
+const MAX_HEADING_CHARS: usize = 20;
 
 #[derive(Debug, Clone, Deserialize)]
 struct RuleRow {
@@ -36,6 +53,51 @@ pub struct ProseRule {
     pub indicator: String,
     /// True for "none occurred" rules (value 0).
     pub zero: bool,
+    /// True when the number the rule reads stays free for later rules (a channel stated with
+    /// its total: 收到2份以信函形式提出的申请 is both the letters and the total).
+    pub shared: bool,
+    /// The earlier rule with the same pattern, if any: this one is its fallback, read only
+    /// when that one gave nothing (the same sentence is another indicator in another era).
+    fallback_of: Option<usize>,
+    /// The forms (`2021`…) of the reports the rule is read in; empty for all. Written after
+    /// the kind in the data file: `value@2021`.
+    forms: Vec<String>,
+    regex: Regex,
+}
+
+impl ProseRule {
+    /// True when the rule is read in a report whose tables follow `template` (`None`: no
+    /// table recognised).
+    fn applies(&self, template: Option<Template>) -> bool {
+        self.forms.is_empty()
+            || template.is_some_and(|t| self.forms.iter().any(|f| f == t.as_str()))
+    }
+}
+
+/// Splits a kind of the data file (`value@2021 2019`) into the kind and its forms.
+fn kind_and_forms(kind: &str) -> (&str, Vec<String>) {
+    match kind.split_once('@') {
+        Some((kind, forms)) => (kind, forms.split_whitespace().map(str::to_string).collect()),
+        None => (kind, Vec::new()),
+    }
+}
+
+/// What keeps an indicator's figure from being read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum VetoScope {
+    /// The clause says its figures are not about disclosure (共受理行政复议1起…没有因政府
+    /// 信息公开而被提起的行政复议): nothing of the indicator is read in it.
+    Clause,
+    /// The text right before a match names another channel with it (微信公众号、政务微博发布
+    /// 信息1378条 is the two channels' figure, not the microblog's): that match is not read.
+    Before,
+}
+
+/// A veto of `data/rules/prose.csv` (kinds `veto` and `not_after`).
+#[derive(Debug, Clone)]
+struct Veto {
+    indicator: String,
+    scope: VetoScope,
     regex: Regex,
 }
 
@@ -47,6 +109,7 @@ pub struct ProseRules {
     anchors: Anchors,
     /// Words of plans and estimates: a figure after one of them in its clause is not a fact.
     hedge: Option<Regex>,
+    vetoes: Vec<Veto>,
 }
 
 /// Words one of which every match of a rule contains (its anchors, worked out from the
@@ -199,19 +262,52 @@ impl ProseRules {
     pub fn parse(text: &str) -> ProseRules {
         let rows: Vec<RuleRow> = parse_csv("rules/prose.csv", text);
         let compile = |r: &RuleRow| {
-            let pattern = r.pattern.replace("{N}", NUMBER);
+            let pattern = r.pattern.replace("{N}", NUMBER).replace("{T}", TIME_GAP);
             Regex::new(&pattern).unwrap_or_else(|e| {
                 panic!("data/rules/prose.csv: bad pattern for {}: {e}", r.indicator)
             })
         };
         let hedge = rows.iter().find(|r| r.kind == "hedge").map(compile);
-        let rules: Vec<ProseRule> = rows
+        let vetoes = rows
             .iter()
-            .filter(|r| r.kind != "hedge")
-            .map(|r| ProseRule {
-                indicator: r.indicator.clone(),
-                zero: r.kind == "zero",
-                regex: compile(r),
+            .filter_map(|r| {
+                let scope = match r.kind.as_str() {
+                    "veto" => VetoScope::Clause,
+                    "not_after" => VetoScope::Before,
+                    _ => return None,
+                };
+                Some(Veto {
+                    indicator: r.indicator.clone(),
+                    scope,
+                    regex: compile(r),
+                })
+            })
+            .collect();
+        let kept: Vec<&RuleRow> = rows
+            .iter()
+            .filter(|r| !matches!(r.kind.as_str(), "hedge" | "veto" | "not_after"))
+            .collect();
+        let rules: Vec<ProseRule> = kept
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let (kind, forms) = kind_and_forms(&r.kind);
+                assert!(
+                    matches!(kind, "value" | "shared" | "zero"),
+                    "data/rules/prose.csv: unknown kind {:?} for {}",
+                    r.kind,
+                    r.indicator
+                );
+                ProseRule {
+                    indicator: r.indicator.clone(),
+                    zero: kind == "zero",
+                    shared: kind == "shared",
+                    fallback_of: kept[..i]
+                        .iter()
+                        .position(|e| e.pattern == r.pattern && e.indicator != r.indicator),
+                    forms,
+                    regex: compile(r),
+                }
             })
             .collect();
         let patterns: Vec<&str> = rules.iter().map(|r| r.regex.as_str()).collect();
@@ -220,6 +316,7 @@ impl ProseRules {
             rules,
             anchors,
             hedge,
+            vetoes,
         }
     }
 
@@ -235,6 +332,14 @@ impl ProseRules {
         self.hedge
             .as_ref()
             .is_some_and(|h| h.is_match(&before[from..]))
+    }
+
+    /// True when a veto of `scope` for `indicator` matches `text` (the clause, or the clause
+    /// up to a match).
+    fn vetoed(&self, indicator: &str, scope: VetoScope, text: &str) -> bool {
+        self.vetoes
+            .iter()
+            .any(|v| v.scope == scope && v.indicator == indicator && v.regex.is_match(text))
     }
 
     /// The rules in file order.
@@ -295,20 +400,36 @@ impl ProseText {
         }
     }
 
-    /// Clauses: (start offset, text) split at sentence ends and paragraph breaks.
+    /// Clauses: (start offset, text) split at sentence ends and paragraph breaks. A short
+    /// numbered heading (`3、政务微博。`) stays joined to the clause after it, marks
+    /// included, so that a figure stated under it (`2016年发布信息300条`) keeps its subject.
     fn clauses(&self) -> Vec<(usize, &str)> {
-        let mut out = Vec::new();
+        let text = self.text.as_str();
+        let mut out: Vec<(usize, &str)> = Vec::new();
+        // A heading clause (start, end) waiting for the clause it introduces.
+        let mut heading: Option<(usize, usize)> = None;
+        let mut push = |from: usize, to: usize| {
+            let first = heading.take().map_or(from, |(h, _)| h);
+            if is_list_heading(&text[from..to]) {
+                heading = Some((first, to));
+            } else {
+                out.push((first, &text[first..to]));
+            }
+        };
         let mut start = 0;
-        for (i, c) in self.text.char_indices() {
+        for (i, c) in text.char_indices() {
             if matches!(c, '。' | '；' | ';' | '！' | '!' | '？' | '?' | '\n') {
                 if i > start {
-                    out.push((start, &self.text[start..i]));
+                    push(start, i);
                 }
                 start = i + c.len_utf8();
             }
         }
-        if start < self.text.len() {
-            out.push((start, &self.text[start..]));
+        if start < text.len() {
+            push(start, text.len());
+        }
+        if let Some((first, end)) = heading {
+            out.push((first, &text[first..end]));
         }
         out
     }
@@ -318,13 +439,48 @@ impl ProseText {
 /// Chinese characters.
 const HEDGE_WINDOW: usize = 512;
 
-/// Reads the figures stated in the document's sentences.
-pub fn read(doc: &Document, k: &Knowledge) -> Vec<Fact> {
-    read_within(doc, k, &Deadline::none())
+/// True when a clause is a short numbered list heading with no figure of its own
+/// (`3、“河北工信”政务微博`, `（二）政府网站`).
+fn is_list_heading(clause: &str) -> bool {
+    if !starts_with_numbering(clause)
+        || clause.starts_with("其中")
+        || clause.chars().count() > MAX_HEADING_CHARS
+    {
+        return false;
+    }
+    // Past the numbering (digits, Chinese numerals, brackets and the mark after them) no
+    // digit may follow: a heading with a figure is a sentence.
+    let body = clause.trim_start_matches(|c: char| {
+        c.is_ascii_digit() || "一二三四五六七八九十（）()、.．①②③④⑤⑥⑦⑧⑨⑩".contains(c)
+    });
+    !body.is_empty() && !body.chars().any(|c| c.is_ascii_digit())
+}
+
+/// True when the figure at `n_start..n_end` of `clause` is written as an approximation.
+fn approximate(clause: &str, n_start: usize, n_end: usize) -> bool {
+    clause[..n_start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| APPROXIMATE_BEFORE.contains(&c))
+        || clause[n_end..]
+            .chars()
+            .next()
+            .is_some_and(|c| APPROXIMATE_AFTER.contains(&c))
+}
+
+/// Reads the figures stated in the document's sentences; `template` is the form the report's
+/// tables follow, if any (rules written for one form are read only in its reports).
+pub fn read(doc: &Document, k: &Knowledge, template: Option<Template>) -> Vec<Fact> {
+    read_within(doc, k, template, &Deadline::none())
 }
 
 /// [`read`], stopping at `deadline` (looked at once per rule and every few clauses).
-pub fn read_within(doc: &Document, k: &Knowledge, deadline: &Deadline) -> Vec<Fact> {
+pub fn read_within(
+    doc: &Document,
+    k: &Knowledge,
+    template: Option<Template>,
+    deadline: &Deadline,
+) -> Vec<Fact> {
     let mut every = Every::new(64);
     let prose = ProseText::of(doc);
     let all_clauses = prose.clauses();
@@ -342,7 +498,14 @@ pub fn read_within(doc: &Document, k: &Knowledge, deadline: &Deadline) -> Vec<Fa
     let mut claimed: Vec<(usize, usize)> = Vec::new();
     for (index, rule) in k.prose.rules().iter().enumerate().filter(|(_, r)| !r.zero) {
         let clauses = clauses_for(index);
-        if facts.iter().any(|f| f.indicator == rule.indicator) {
+        let fallback_unneeded = rule.fallback_of.is_some_and(|first| {
+            let first = &k.prose.rules[first].indicator;
+            facts.iter().any(|f| &f.indicator == first)
+        });
+        if fallback_unneeded
+            || facts.iter().any(|f| f.indicator == rule.indicator)
+            || !rule.applies(template)
+        {
             continue;
         }
         let Some(unit) = k.taxonomy.unit(&rule.indicator) else {
@@ -352,6 +515,9 @@ pub fn read_within(doc: &Document, k: &Knowledge, deadline: &Deadline) -> Vec<Fa
             if every.expired(deadline, "prose") {
                 return facts;
             }
+            if k.prose.vetoed(&rule.indicator, VetoScope::Clause, clause) {
+                continue;
+            }
             for caps in rule.regex.captures_iter(clause) {
                 let (Some(whole), Some(n)) = (caps.get(0), caps.name("n")) else {
                     continue;
@@ -360,7 +526,11 @@ pub fn read_within(doc: &Document, k: &Knowledge, deadline: &Deadline) -> Vec<Fa
                 if claimed.iter().any(|&(a, b)| a < span.1 && span.0 < b) {
                     continue;
                 }
-                if k.prose.hedged(&clause[..whole.start()]) {
+                let before = &clause[..whole.start()];
+                if k.prose.hedged(before)
+                    || k.prose.vetoed(&rule.indicator, VetoScope::Before, before)
+                    || approximate(clause, n.start(), n.end())
+                {
                     continue;
                 }
                 let Some(mut v) = parse_number(n.as_str()) else {
@@ -377,7 +547,9 @@ pub fn read_within(doc: &Document, k: &Knowledge, deadline: &Deadline) -> Vec<Fa
                     };
                     v = to_wan_yuan(v, written);
                 }
-                claimed.push(span);
+                if !rule.shared {
+                    claimed.push(span);
+                }
                 facts.push(Fact {
                     indicator: rule.indicator.clone(),
                     value: Some(v),
@@ -391,7 +563,7 @@ pub fn read_within(doc: &Document, k: &Knowledge, deadline: &Deadline) -> Vec<Fa
         }
     }
     for (index, rule) in k.prose.rules().iter().enumerate().filter(|(_, r)| r.zero) {
-        if facts.iter().any(|f| f.indicator == rule.indicator) {
+        if facts.iter().any(|f| f.indicator == rule.indicator) || !rule.applies(template) {
             continue;
         }
         let clauses = clauses_for(index);
@@ -424,7 +596,7 @@ mod tests {
     fn read_text(text: &str) -> Vec<(String, Option<f64>)> {
         let k = Knowledge::embedded();
         let doc = Document::from_text(text);
-        let mut v: Vec<(String, Option<f64>)> = read(&doc, &k)
+        let mut v: Vec<(String, Option<f64>)> = read(&doc, &k, None)
             .into_iter()
             .map(|f| (f.indicator, f.value))
             .collect();
@@ -508,6 +680,196 @@ mod tests {
     fn fees_in_yuan_become_wan_yuan() {
         let got = read_text("全年收取政府信息公开信息处理费 3940 元。");
         assert_eq!(got, vec![("fees.collected".to_string(), Some(0.394))]);
+    }
+
+    fn read_in(text: &str, template: Option<Template>) -> Vec<(String, Option<f64>)> {
+        let k = Knowledge::embedded();
+        let mut v: Vec<(String, Option<f64>)> = read(&Document::from_text(text), &k, template)
+            .into_iter()
+            .map(|f| (f.indicator, f.value))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    fn fact(indicator: &str, value: f64) -> (String, Option<f64>) {
+        (indicator.to_string(), Some(value))
+    }
+
+    // Modelled on ../shared/corpus/real/reports/gh-002.txt and gh-003.txt (channel named
+    // after the verb; a channel named in a list heading above its figure).
+    #[test]
+    fn channels_named_after_the_verb_or_in_a_heading() {
+        assert_eq!(
+            read_text("开通了政务微博，全年共发布微博信息58条。"),
+            vec![fact("proactive.via.weibo", 58.0)]
+        );
+        assert_eq!(
+            read_text("2、“某某发布”政务微博。\n2015年发布信息412条，回复网民留言30余条。"),
+            vec![fact("proactive.via.weibo", 412.0)]
+        );
+        assert_eq!(
+            read_text("2015年6月开通微信公众号，截至12月底推送信息96条。"),
+            vec![fact("proactive.via.wechat", 96.0)]
+        );
+        // Modelled on a city's 2022 report (shanghai.gov.cn): 共 before the verb.
+        assert_eq!(
+            read_text("全年市政府网站共发布各类信息3120条。"),
+            vec![fact("proactive.via.website", 3120.0)]
+        );
+    }
+
+    // Modelled on gh-014.txt: one figure for two channels belongs to neither.
+    #[test]
+    fn a_figure_of_two_channels_is_neither() {
+        assert!(read_text("全年通过微信公众号、政务微博发布政务信息905条。").is_empty());
+        assert!(read_text("全年在政府网站和政务微博发布信息905条。").is_empty());
+    }
+
+    // Modelled on gh-018.txt and gh-017.txt.
+    #[test]
+    fn approximate_figures_are_not_taken() {
+        assert!(read_text("在局门户网站主动公开各类政府信息300余条。").is_empty());
+        assert!(read_text("政务微博发布信息600多条，微信公众号推送信息约90条。").is_empty());
+    }
+
+    // Modelled on the Hebei prose reports (gh-001, gh-006, gh-017, gh-019, gh-002).
+    #[test]
+    fn requests_received_in_other_words() {
+        for (text, n) in [
+            ("2016年度本厅收到申请事项2件，办理答复2件。", 2.0),
+            ("2016年，某某厅受理依申请信息公开5件，均依法答复。", 5.0),
+            ("2016年度我局共受理依申请公开事项3件。", 3.0),
+            ("2016年受理政府信息依申请公开41件，全部按期答复。", 41.0),
+        ] {
+            assert_eq!(
+                read_text(text),
+                vec![fact("requests.received.total", n)],
+                "{text}"
+            );
+        }
+        // Figure first, with its channel (gh-003, gh-004).
+        assert_eq!(
+            read_text("2016年，某某厅收到3份以信函形式提出的信息公开申请，已按时答复。"),
+            vec![
+                fact("requests.received.letter", 3.0),
+                fact("requests.received.total", 3.0)
+            ]
+        );
+    }
+
+    // The traps of 004.txt and gh-019.txt: counts of other things near the disclosure figures.
+    #[test]
+    fn counts_of_other_things_are_not_requests() {
+        let got = read_text(
+            "今年我局共受理审批事项86件，办结92件。回应网民关切，受理群众网上来信、留言等问题2210件。\
+             行政服务中心主动公开办理程序等信息，共受理1530件。\
+             其中办理减免税共计40件，共计减免金额118520.36元。",
+        );
+        assert!(got.is_empty(), "{got:?}");
+        assert!(read_text("本年度受理行政复议申请2件。").is_empty());
+    }
+
+    // gh-006.txt and gh-020.txt: a sentence counting all of an agency's cases, then saying
+    // none concerned disclosure, gives 0 (none about disclosure), never the count.
+    #[test]
+    fn review_counts_not_about_disclosure_are_not_taken() {
+        let got = read_text(
+            "2017年，某某厅共受理行政复议2起，行政诉讼4起，没有因政府信息公开而被提起的行政复议或行政诉讼。",
+        );
+        assert_eq!(
+            got,
+            vec![fact("litigation.total", 0.0), fact("review.total", 0.0)]
+        );
+        assert!(read_text("2017年，某某厅共受理行政复议2起，行政诉讼4起。").is_empty());
+        // A heading about disclosure does not make the sentence under it about disclosure.
+        assert!(
+            read_text("五、政府信息公开复议、诉讼情况\n2017年，某某厅共受理行政复议2起。")
+                .is_empty()
+        );
+    }
+
+    // Modelled on gh-002.txt, gh-003.txt and 004.txt.
+    #[test]
+    fn review_about_disclosure_in_other_words() {
+        assert_eq!(
+            read_text("本年度我厅首次受理政府信息公开行政复议2件，未受理行政诉讼案件。"),
+            vec![fact("litigation.total", 0.0), fact("review.total", 2.0)]
+        );
+        assert_eq!(
+            read_text(
+                "2016年，在依申请公开政府信息中，某某厅处理4件属维持具体行政行为的行政复议事项。"
+            ),
+            vec![fact("review.total", 4.0)]
+        );
+    }
+
+    #[test]
+    fn fees_none_in_other_words() {
+        for text in [
+            "2016年，某某厅在办理依申请公开工作中，均未向申请人收取费用。",
+            "2016年，我厅未收取和减免任何与政府信息公开相关的费用。",
+            "2016年，我厅全部免费为申请人提供政府信息。",
+            "2016年度没有关于信息公开的收费及减免情况。",
+        ] {
+            assert_eq!(read_text(text), vec![fact("fees.collected", 0.0)], "{text}");
+        }
+    }
+
+    // Modelled on 008.txt, gh-001.txt and gh-004.txt.
+    #[test]
+    fn proactive_totals_in_other_words() {
+        assert_eq!(
+            read_text("今年，我区政府信息公开单位共公布政府信息1870条。"),
+            vec![fact("proactive.total", 1870.0)]
+        );
+        assert_eq!(
+            read_text("2016年我厅主动公开信息总数共计318条，其中规范性文件公开12条。"),
+            vec![
+                fact("proactive.normative_docs", 12.0),
+                fact("proactive.total", 318.0)
+            ]
+        );
+        // A running total since the regulation took effect is not the year's.
+        assert_eq!(
+            read_text(
+                "本区到年底累计主动公开政府信息6120条，其中本年度新增主动公开政府信息1340条。"
+            ),
+            vec![fact("proactive.total", 1340.0)]
+        );
+    }
+
+    // Modelled on gh-014.txt: the same sentence is 表二's cell in a 2021 report and the 2008
+    // form's 制发规范性文件总数 in an older one.
+    #[test]
+    fn rules_bound_to_a_form() {
+        let text = "全年制发厅规范性文件3件、废止2件。";
+        assert_eq!(
+            read_in(text, Some(Template::T2021)),
+            vec![fact("art20.normative_docs.issued", 3.0)]
+        );
+        assert_eq!(
+            read_in(text, None),
+            vec![fact("proactive.normative_docs_issued", 3.0)]
+        );
+    }
+
+    #[test]
+    fn list_headings_join_the_clause_after_them() {
+        let prose = ProseText::of(&Document::from_text(
+            "3、政务微博。\n全年发布信息9条。\n（四）其他\n一、总体情况。2016年，我局新增主动公开信息15条。",
+        ));
+        let clauses: Vec<&str> = prose.clauses().into_iter().map(|(_, c)| c).collect();
+        assert_eq!(
+            clauses,
+            vec![
+                "3、政务微博。\n全年发布信息9条",
+                // Width-folded: （） and ， become ASCII.
+                "(四)其他\n一、总体情况。2016年,我局新增主动公开信息15条"
+            ]
+        );
+        assert!(!is_list_heading("1、2016年度，我办受理申请3件"));
+        assert!(!is_list_heading("其中网站公开"));
     }
 
     #[test]
