@@ -124,6 +124,8 @@ struct PendingRow {
     columns: Vec<String>,
     /// Every split, as cells in column order.
     candidates: Vec<Vec<Cell>>,
+    /// The note that says the row could not be split (withdrawn when the columns split it).
+    note: String,
 }
 
 /// Most splits of one glued row kept for the column check, and most combinations tried.
@@ -243,6 +245,7 @@ fn resolve_by_columns(t3: &Table3, sink: &mut FactSink) {
         for (col, cell) in columns.iter().zip(chosen) {
             sink.add_cell(indicator.with(col), cell, None);
         }
+        sink.notes.retain(|n| n != &p.note);
     }
 }
 
@@ -523,13 +526,14 @@ fn table3_row(
                     key: row_key.clone(),
                     columns: columns.to_vec(),
                     candidates: all_splits(&values[0], columns.len()),
+                    note: String::new(),
                 });
                 let total = columns.iter().position(|c| c == "total");
                 let read_total = match (total, certain_total(&values[0], columns.len())) {
                     (Some(_), Some(cell)) => sink.add_cell(indicator.with("total"), &cell, None),
                     _ => false,
                 };
-                sink.note(format!(
+                let note = format!(
                     "表三 row {} {}: glued digits {} cannot be split uniquely",
                     label.text.trim(),
                     if read_total {
@@ -538,7 +542,11 @@ fn table3_row(
                         "left out"
                     },
                     values[0].text
-                ));
+                );
+                if let Some(p) = ctx.pending.last_mut() {
+                    p.note = note.clone();
+                }
+                sink.note(note);
                 return Some(row_key);
             }
             Split::NotGlued => values,
@@ -1107,5 +1115,93 @@ mod tests {
         assert!(placed[0].is_none() && placed[1].is_none());
         assert_eq!(placed[2].map(|c| c.text.as_str()), Some("5"));
         assert!(place_cells(&partial, 3, None).is_none());
+    }
+
+    /// 表三 with every row but 予以公开 in cells, and 予以公开 glued as `140010116`, which its
+    /// own total reads two ways (14|0|0|1|0|1|16 and 1|4|0|0|10|1|16): the outcome rows must add
+    /// up to （七）总计 in every column, which only the first does.
+    fn table3_with_granted_glued(with_total_row: bool) -> Document {
+        let k = crate::knowledge::Knowledge::embedded();
+        let row = |texts: Vec<String>| {
+            crate::document::Row::new(texts.into_iter().map(|t| Cell::new(t, 1)).collect())
+        };
+        let figures = |label: &str, f: [u32; 7]| {
+            let mut v = vec![label.to_string()];
+            v.extend(f.iter().map(u32::to_string));
+            v
+        };
+        let mut rows = vec![row([
+            "申请人情况",
+            "自然人",
+            "商业企业",
+            "科研机构",
+            "社会公益组织",
+            "法律服务机构",
+            "其他",
+            "总计",
+        ]
+        .map(str::to_string)
+        .to_vec())];
+        rows.push(row(figures(
+            "一、本年新收政府信息公开申请数量",
+            [14, 0, 0, 1, 0, 1, 16],
+        )));
+        rows.push(row(figures("二、上年结转政府信息公开申请数量", [0; 7])));
+        for key in k.labels.form_keys("t3", "row") {
+            if !is_outcome_row(&key, Template::T2021) {
+                continue;
+            }
+            let label = k
+                .labels
+                .form_terms
+                .iter()
+                .find(|t| t.table == "t3" && t.key == key)
+                .map(|t| t.pattern.clone())
+                .unwrap();
+            if key == "granted" {
+                rows.push(row(vec![label, "140010116".to_string()]));
+            } else {
+                rows.push(row(figures(&label, [0; 7])));
+            }
+        }
+        if with_total_row {
+            rows.push(row(figures("（七）总计", [14, 0, 0, 1, 0, 1, 16])));
+        }
+        rows.push(row(figures("四、结转下年度继续办理", [0; 7])));
+        let mut doc = Document::default();
+        doc.tables.push(crate::document::Table {
+            rows,
+            line_span: (1, 1),
+            from_text: true,
+        });
+        doc
+    }
+
+    fn granted(doc: &Document) -> (Vec<(String, Option<f64>)>, Vec<String>) {
+        let k = crate::knowledge::Knowledge::embedded();
+        let mut sink = FactSink::new(&k);
+        read(doc, &k, Template::T2021, &mut sink, &Deadline::none());
+        sink.finish();
+        let facts = sink
+            .facts
+            .iter()
+            .filter(|f| f.indicator.starts_with("requests.granted."))
+            .map(|f| (f.indicator.clone(), f.value))
+            .collect();
+        (facts, sink.notes.clone())
+    }
+
+    #[test]
+    fn glued_rows_are_split_by_the_columns_arithmetic() {
+        let (facts, notes) = granted(&table3_with_granted_glued(true));
+        assert!(facts.contains(&("requests.granted.natural_person".into(), Some(14.0))));
+        assert!(facts.contains(&("requests.granted.nonprofit".into(), Some(1.0))));
+        assert!(facts.contains(&("requests.granted.total".into(), Some(16.0))));
+        assert_eq!(facts.len(), 7);
+        assert!(notes.is_empty(), "{notes:?}");
+        // Without the 总计 row nothing decides between the two splits: the total alone, said.
+        let (facts, notes) = granted(&table3_with_granted_glued(false));
+        assert_eq!(facts, [("requests.granted.total".to_string(), Some(16.0))]);
+        assert!(notes.iter().any(|n| n.contains("140010116")), "{notes:?}");
     }
 }
