@@ -29,6 +29,9 @@ use crate::knowledge::parse_csv;
 #[derive(Debug, Clone)]
 pub struct GluedWords {
     headers: AhoCorasick,
+    /// The same words, searched only for whether a line holds one (a faster automaton: most
+    /// lines of most reports hold none, and this is asked of every line).
+    any_header: AhoCorasick,
     marks: AhoCorasick,
     captions: Vec<String>,
     /// 表二's row labels, each of which starts a row wherever it stands.
@@ -70,7 +73,9 @@ impl GluedWords {
                 .build(words)
                 .expect("cell words build an automaton")
         };
+        let any_header = AhoCorasick::new(&headers).expect("cell words build an automaton");
         GluedWords {
+            any_header,
             headers: build(&headers),
             marks: build(&marks),
             captions,
@@ -118,13 +123,27 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         values: bool,
         marked: bool,
     }
+    // A cheap pass first: only lines with two header words, and lines of figures with a row
+    // mark that follow such a line closely, are cut into pieces.
+    let mask = doc.table_line_mask();
+    let mut candidate = vec![false; doc.lines.len()];
+    for (i, line) in doc.lines.iter().enumerate() {
+        if mask[i] || !could_hold_table(line) {
+            continue;
+        }
+        let headers = words.any_header.is_match(line.as_str())
+            && words.headers.find_iter(line.as_str()).take(2).count() >= 2;
+        let near = (i.saturating_sub(3)..i).any(|j| candidate[j]);
+        candidate[i] = headers
+            || (near && line.bytes().any(|b| b.is_ascii_digit()) && words.marks.is_match(line));
+    }
     let seen: Vec<Option<Seen>> = doc
         .lines
         .iter()
         .enumerate()
         .map(|(i, line)| {
             let no = i as u32 + 1;
-            if doc.is_table_line(no) || !could_hold_table(line) {
+            if !candidate[i] {
                 return None;
             }
             let pieces = pieces(line, words);

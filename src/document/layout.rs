@@ -28,6 +28,9 @@ pub fn find_tables(doc: &mut Document) {
 pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
     super::reline::break_long_lines(doc);
     let mut found = Vec::new();
+    // A region of short lines that failed as a cell-per-line table fails from any later start
+    // within it too (fewer cells, fewer values): it is not scanned again.
+    let mut no_blank_table_before = 0;
     let mut i = 0;
     while i < doc.lines.len() {
         if deadline.expired("layout") {
@@ -39,11 +42,18 @@ pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
             continue;
         }
         let floor = found.last().map_or(0, |t: &Table| t.line_span.1 as usize);
-        if let Some((table, next)) = tab_table(&doc.lines, i)
+        let found_here = tab_table(&doc.lines, i)
             .or_else(|| pipe_table(&doc.lines, i))
             .or_else(|| aligned_table(&doc.lines, i, floor))
-            .or_else(|| blank_separated_table(&doc.lines, i))
-        {
+            .or_else(|| {
+                if i < no_blank_table_before {
+                    return None;
+                }
+                blank_separated_table(&doc.lines, i)
+                    .map_err(|end| no_blank_table_before = end)
+                    .ok()
+            });
+        if let Some((table, next)) = found_here {
             found.push(table);
             i = next.max(i + 1);
         } else {
@@ -310,7 +320,8 @@ const MIN_LINE_TABLE_VALUES: usize = 6;
 /// blank cells alone) as its length divides; a shorter gap joins a wrapped cell's lines.
 /// Blank cells go to the end of the row before them when the next cell is a label (a row
 /// begins with its label), to the start of the next row otherwise (a row of bare values).
-fn blank_separated_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
+/// `Err(end)` when there is none, `end` the index where the region of short lines ended.
+fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize), usize> {
     // The region: short lines, none a sentence, with blank runs between.
     let mut cells: Vec<(usize, usize)> = Vec::new(); // (line index, newlines before it)
     let mut i = start;
@@ -338,9 +349,11 @@ fn blank_separated_table(lines: &[String], start: usize) -> Option<(Table, usize
         .filter(|&&(l, _)| is_value_token(&lines[l]))
         .count();
     if values < MIN_LINE_TABLE_VALUES || cells.len() < 2 * MIN_LINE_TABLE_VALUES {
-        return None;
+        return Err(i);
     }
-    let (cell_gap, row_gap) = commonest_gaps(&cells)?;
+    let Some((cell_gap, row_gap)) = commonest_gaps(&cells) else {
+        return Err(start + 1);
+    };
     // Rows with the blank cells found at the break before them, not yet placed.
     let mut rows: Vec<(Vec<Cell>, usize)> = Vec::new();
     let mut row: Vec<Cell> = Vec::new();
@@ -375,13 +388,13 @@ fn blank_separated_table(lines: &[String], start: usize) -> Option<(Table, usize
         rows.push((row, pending));
     }
     let rows = place_break_blanks(rows);
-    let last = cells.last()?.0;
+    let last = cells.last().map_or(start, |c| c.0);
     let table = Table {
         rows,
         line_span: (start as u32 + 1, last as u32 + 1),
         from_text: true,
     };
-    Some((table, last + 1))
+    Ok((table, last + 1))
 }
 
 /// Places the blank cells found at each row break: a row starts with its label, so before a
