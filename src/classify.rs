@@ -124,6 +124,18 @@ pub fn is_annual_report(
             "not an annual information-disclosure report: {kind}"
         ));
     }
+    // A notice that sends out the reports' format quotes the whole outline and the forms'
+    // labels: its own title (关于…的通知) near the top says what it is.
+    if let Some(kind) = lines
+        .iter()
+        .take(OPENING_LINES)
+        .filter(|l| l.contains("关于"))
+        .find_map(|l| notice_kind(l, rules))
+    {
+        return Err(format!(
+            "not an annual information-disclosure report: {kind}"
+        ));
+    }
     let listed: BTreeSet<&String> = lines
         .iter()
         .filter(|l| is_report_title(l, false, rules))
@@ -338,6 +350,19 @@ mod tests {
             classify(&report, None).is_ok(),
             "a report quoting past titles"
         );
+    }
+
+    // Modelled on a crawled page of the 2021 notice that sent out the reports' format
+    // (search corpus `pages`, 275167.com …/2277958.html): metadata rows, the notice's title,
+    // then the format's outline and the forms' labels with no figures.
+    #[test]
+    fn a_notice_quoting_the_format_is_not_a_report() {
+        let page = "索引号 | 0001/2021-00013 | 组配分类 | 公开制度\n信息名称 | 某某办公室关于印发《政府信息公开工作年度报告格式》的通知\n政府信息公开工作年度报告格式\n一、总体情况\n二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n四、政府信息公开行政复议、行政诉讼情况\n五、存在的主要问题及改进情况\n六、其他需要报告的事项";
+        let r = classify(page, None);
+        assert!(r.is_err_and(|r| r.contains("通知")), "notice");
+        // The same outline under a report's own opening is a report.
+        let report = "本报告根据《条例》编制，统计期限为2021年1月1日至12月31日。\n一、总体情况\n二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况";
+        assert!(classify(report, None).is_ok());
     }
 
     #[test]
