@@ -7,19 +7,17 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use arrow_array::{Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+mod common;
+use common::real_set;
+
 /// Files (of 29) whose field must equal the manifest's: agency, province, city.
 const FLOORS: [(&str, usize); 3] = [("agency", 28), ("province", 28), ("city", 29)];
-
-fn real_set() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
-    dir.join("manifest.csv").exists().then_some(dir)
-}
 
 /// `reports.parquet` as file name → column → value.
 fn reports(out: &Path) -> HashMap<String, HashMap<String, Option<String>>> {
@@ -58,10 +56,7 @@ fn reports(out: &Path) -> HashMap<String, HashMap<String, Option<String>>> {
 
 #[test]
 fn identity_on_the_real_reports_stays_at_its_level() {
-    let Some(dir) = real_set() else {
-        eprintln!("skipped: ../shared/corpus/real is absent");
-        return;
-    };
+    let Some(dir) = real_set() else { return };
     let out = tempfile::tempdir().unwrap();
     let status = Command::new(env!("CARGO_BIN_EXE_xxgk"))
         .arg("run")

@@ -4,8 +4,11 @@
 //! may contradict a hand-checked value of its report (a misread is worse than a miss). Skips,
 //! saying so, where `../shared` is absent (a user's machine).
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+
+use common::{read_csv, real_set, same};
 
 use xxgk::knowledge::Knowledge;
 use xxgk::model::Method;
@@ -14,43 +17,12 @@ use xxgk::pipeline::process_bytes;
 /// Floor of the `text` measure, in per cent (raise it as the build improves; never lower).
 const MIN_TEXT: f64 = 97.0;
 
-fn real_set() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
-    dir.join("expected.csv").exists().then_some(dir)
-}
-
-fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let headers = rdr.headers().unwrap().clone();
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
 /// The values and methods of a report's facts of one indicator, by (file, indicator).
 type FactsByKey = HashMap<(String, String), Vec<(Option<f64>, Method)>>;
 
-fn same(got: Option<f64>, want: Option<f64>) -> bool {
-    match (got, want) {
-        (None, None) => true,
-        (Some(a), Some(b)) => (a - b).abs() < 1e-6 * b.abs().max(1.0),
-        _ => false,
-    }
-}
-
 #[test]
 fn sentences_of_real_reports_are_read_and_never_misread() {
-    let Some(dir) = real_set() else {
-        eprintln!("skipped: ../shared/corpus/real is absent (it ships with the project's CI)");
-        return;
-    };
+    let Some(dir) = real_set() else { return };
     let k = Knowledge::embedded();
     let mut facts: FactsByKey = HashMap::new();
     for m in read_csv(&dir.join("manifest.csv")) {

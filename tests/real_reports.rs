@@ -7,8 +7,11 @@
 //! indicator with that value (null for a blank cell); a report counts as kept when it is not
 //! written off as not_report / unreadable / failed.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+
+use common::{read_csv, real_set, same};
 
 use xxgk::knowledge::Knowledge;
 use xxgk::model::{Method, Status};
@@ -20,26 +23,6 @@ const MIN_TEXT: f64 = 97.0;
 const MIN_KEPT: f64 = 100.0;
 const MIN_YEAR: f64 = 96.0;
 
-fn real_set() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
-    dir.join("expected.csv").exists().then_some(dir)
-}
-
-fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let headers = rdr.headers().unwrap().clone();
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
 fn pct(hit: usize, all: usize) -> f64 {
     if all == 0 {
         100.0
@@ -50,10 +33,7 @@ fn pct(hit: usize, all: usize) -> f64 {
 
 #[test]
 fn real_reports_keep_their_floors() {
-    let Some(dir) = real_set() else {
-        eprintln!("skipped: ../shared/corpus/real is absent (it ships with the project's CI)");
-        return;
-    };
+    let Some(dir) = real_set() else { return };
     let k = Knowledge::embedded();
     let manifest = read_csv(&dir.join("manifest.csv"));
     let expected = read_csv(&dir.join("expected.csv"));
@@ -76,13 +56,7 @@ fn real_reports_keep_their_floors() {
     for e in &expected {
         let want: Option<f64> = e["value"].trim().parse().ok();
         let got = values.get(&(e["file"].clone(), e["indicator"].clone()));
-        let hit = got.is_some_and(|g| {
-            g.iter().any(|v| match (v, want) {
-                (None, None) => true,
-                (Some(a), Some(b)) => (a - b).abs() < 1e-6 * b.abs().max(1.0),
-                _ => false,
-            })
-        });
+        let hit = got.is_some_and(|g| g.iter().any(|&v| same(v, want)));
         let bucket = if e["method"] == "text" {
             &mut text
         } else {

@@ -36,6 +36,9 @@ pub struct GluedWords {
     captions: Vec<String>,
     /// 表二's row labels, each of which starts a row wherever it stands.
     rows: AhoCorasick,
+    /// Units split off a label's end wherever they stand, and only after a count word.
+    units_any: Vec<String>,
+    units_after_count: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,11 +56,15 @@ impl GluedWords {
         let mut headers: Vec<String> = Vec::new();
         let mut captions: Vec<String> = Vec::new();
         let mut rows: Vec<String> = Vec::new();
+        let mut units_any: Vec<String> = Vec::new();
+        let mut units_after_count: Vec<String> = Vec::new();
         for r in parse_csv::<CellRow>("rules/cells.csv", cells_csv) {
             match r.kind.as_str() {
                 "header" => headers.push(r.text),
                 "caption" => captions.push(r.text),
                 "row" => rows.push(r.text),
+                "unit_any" => units_any.push(r.text),
+                "unit_after_count" => units_after_count.push(r.text),
                 other => panic!("rules/cells.csv: unknown kind {other:?}"),
             }
         }
@@ -80,6 +87,8 @@ impl GluedWords {
             marks: build(&marks),
             captions,
             rows: build(&rows),
+            units_any,
+            units_after_count,
         }
     }
 
@@ -250,7 +259,7 @@ fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
         // A unit glued after a 2008 label and before its numbers (`行政复议数条00`).
         let added = out.len() > before;
         if let Some(Piece::Label(label)) = out.last_mut().filter(|_| added) {
-            if let Some((head, unit)) = split_unit(label) {
+            if let Some((head, unit)) = split_unit(label, words) {
                 let unit = unit.to_string();
                 *label = head.to_string();
                 out.push(Piece::Unit(unit));
@@ -261,25 +270,22 @@ fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
 }
 
 /// A trailing unit of a 2008 count label: `主动公开信息数条` → (`主动公开信息数`, `条`),
-/// `网站公开条`, `接受培训人员数人次`. Only the units of that form's counts, and other than 条
-/// only after 数 / 量 or a closing bracket, so that `行政规范性文件` keeps its 件 and
-/// `其他对外管理服务事项` its 项.
-fn split_unit(label: &str) -> Option<(&str, &str)> {
-    for unit in ["人次", "万元"] {
-        if let Some(head) = label.strip_suffix(unit) {
-            return (!head.is_empty()).then_some((head, &label[head.len()..]));
-        }
-    }
-    let (i, last) = label.char_indices().last()?;
-    if !matches!(last, '条' | '件' | '个' | '次' | '人') || i == 0 {
-        return None;
-    }
-    let head = &label[..i];
-    let after_count = head
-        .chars()
-        .last()
-        .is_some_and(|p| matches!(p, '数' | '量' | '）' | ')'));
-    (last == '条' || after_count).then_some((head, &label[i..]))
+/// `网站公开条`, `接受培训人员数人次` (the units of `rules/cells.csv`; the longest that fits wins).
+fn split_unit<'a>(label: &'a str, words: &GluedWords) -> Option<(&'a str, &'a str)> {
+    let after_count = |head: &str| {
+        head.chars()
+            .last()
+            .is_some_and(|p| matches!(p, '数' | '量' | '）' | ')'))
+    };
+    let any = words.units_any.iter().map(|u| (u, false));
+    let counted = words.units_after_count.iter().map(|u| (u, true));
+    any.chain(counted)
+        .filter_map(|(unit, needs_count)| {
+            let head = label.strip_suffix(unit.as_str())?;
+            (!head.is_empty() && (!needs_count || after_count(head))).then_some(head)
+        })
+        .min_by_key(|head| head.len())
+        .map(|head| (head, &label[head.len()..]))
 }
 
 /// Splits a text run at header words; header words only count where two or more stand

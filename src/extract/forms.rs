@@ -273,8 +273,7 @@ fn table3_by_row<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Optio
     let label = view.label()?;
     let key = k.labels.match_form("t3", "row", &label.text)?;
     // Words shared with other tables (总计, 其他) do not start 表三.
-    if matches!(key, "processed" | "other" | "other.misc")
-        || k.labels.match_form("t2", "row", &label.text).is_some()
+    if k.labels.is_shared_row("t3", key) || k.labels.match_form("t2", "row", &label.text).is_some()
     {
         return None;
     }

@@ -163,6 +163,13 @@ impl LabelBook {
             .map(|(t, _)| t.key.as_str())
     }
 
+    /// True for a row of `table` whose words other tables share (`shared_row` in `forms.csv`).
+    pub fn is_shared_row(&self, table: &str, key: &str) -> bool {
+        self.form_terms
+            .iter()
+            .any(|t| t.table == table && t.kind == "shared_row" && t.key == key)
+    }
+
     /// The texts that mark a row label of any form: the 2019/2021 row patterns and the
     /// 2008-era labels (squashed, as matched).
     pub fn row_marks(&self) -> Vec<String> {

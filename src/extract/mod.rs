@@ -124,7 +124,7 @@ fn unread_form_rows(doc: &Document, k: &Knowledge) -> Vec<String> {
         let form = k
             .labels
             .match_form("t3", "row", &key)
-            .filter(|r| !matches!(*r, "processed" | "other" | "other.misc"))
+            .filter(|r| !k.labels.is_shared_row("t3", r))
             .map(|r| format!("t3.{r}"));
         let old = || {
             k.labels
