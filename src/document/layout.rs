@@ -147,8 +147,9 @@ fn next_nonblank(lines: &[String], from: usize) -> Option<(usize, usize)> {
         .map(|j| (j, j - from))
 }
 
-/// A non-tab line inside a tab table that continues the previous cell (a wrapped label).
-fn is_continuation(lines: &[String], i: usize) -> bool {
+/// A short non-tab line between tab rows (the previous one at most a line away, the next
+/// after at most one blank line): a wrapped label or a heading row of its own.
+fn is_inner_line(lines: &[String], i: usize) -> bool {
     let line = &lines[i];
     if has_tab(line) || is_blank(line) || display_width_at_least(line.trim(), 81) {
         return false;
@@ -162,6 +163,27 @@ fn is_continuation(lines: &[String], i: usize) -> bool {
         Some((n, skipped)) => has_tab(&lines[n]) && skipped <= 1,
         None => false,
     }
+}
+
+/// A non-tab line inside a tab table that continues the previous cell (a wrapped label): not
+/// after a figure (a number does not wrap into words) and not an outline heading of its own
+/// (`二、回应解读情况` between the rows of a 2008 统计表 written a row per line).
+fn is_continuation(lines: &[String], i: usize) -> bool {
+    is_inner_line(lines, i) && !is_inner_heading(lines, i)
+}
+
+/// A non-tab line between tab rows that is a row of one cell: it starts with an outline number,
+/// or the row before it ends with a figure.
+fn is_inner_heading(lines: &[String], i: usize) -> bool {
+    if !is_inner_line(lines, i) {
+        return false;
+    }
+    let prev = (0..i).rev().find(|&j| !is_blank(&lines[j]));
+    let after_figure = prev.is_some_and(|p| {
+        let last = lines[p].trim_end().rsplit('\t').next().unwrap_or("");
+        lines[p].trim_end().contains('\t') && is_value_token(last)
+    });
+    after_figure || starts_with_numbering(lines[i].trim())
 }
 
 /// Longest line read as a table row, in bytes: a report's widest row is a few hundred
@@ -192,7 +214,7 @@ fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
                 Some((n, skipped))
                     if skipped <= 3
                         && (has_tab(&lines[n])
-                            || is_continuation(lines, n)
+                            || is_inner_line(lines, n)
                             || is_page_furniture(&lines[n])) =>
                 {
                     i += 1;
@@ -205,6 +227,15 @@ fn tab_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
             break;
         }
         if !has_tab(line) {
+            if is_inner_heading(lines, i) {
+                if !pending.is_empty() {
+                    rows.push(Row::new(std::mem::take(&mut pending)));
+                }
+                rows.push(Row::new(vec![Cell::new(clean_cell(line), no)]));
+                last_table_line = i;
+                i += 1;
+                continue;
+            }
             if is_continuation(lines, i) {
                 let piece = line.trim().trim_matches('\u{3000}');
                 if let Some(c) = pending.last_mut() {

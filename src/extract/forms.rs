@@ -724,7 +724,7 @@ fn place_cells<'c>(
     n: usize,
     anchors: Option<&[u32]>,
 ) -> Option<Vec<Option<&'c Cell>>> {
-    let values = without_trailing_blanks(values, n);
+    let values = without_leading_blanks(without_trailing_blanks(values, n), n);
     if values.len() == n {
         return Some(values.iter().map(Some).collect());
     }
@@ -757,6 +757,16 @@ fn without_trailing_blanks(values: &[Cell], n: usize) -> &[Cell] {
         end -= 1;
     }
     &values[..end]
+}
+
+/// Drops empty cells between a row's label and its figures past the `n` columns: a label
+/// spanning several columns written out as itself and blanks (`一、本年新收… | | | 44 | …`).
+fn without_leading_blanks(values: &[Cell], n: usize) -> &[Cell] {
+    let mut start = 0;
+    while values.len() - start > n && values[start].text.trim().is_empty() {
+        start += 1;
+    }
+    &values[start..]
 }
 
 /// The outcome of splitting a glued run of digits.

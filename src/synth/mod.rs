@@ -7,6 +7,7 @@
 //! a few byte-identical copies, nested `site/column/yyyy/` directories. Everything is drawn
 //! from a small xorshift generator, so the same `--seed` always gives the same bytes.
 
+pub mod layouts;
 mod render;
 mod seeds;
 

@@ -1,0 +1,137 @@
+//! Every form of every era in every layout crawlers leave tables in.
+//!
+//! The bases are reports whose facts other tests check by hand, cell by cell: the seeds of
+//! `data/sample/` (2008–2018 统计表, 2021 form; `tests/sample.rs`) and fixtures of
+//! `tests/fixtures/eras/` (2019 form with row spans, 2008 table with 历年累计; `tests/eras.rs`).
+//! Each is read, its tables written again in each [`Layout`] (`xxgk::synth::layouts`, the text
+//! around them unchanged) and the result read as a crawler's text file. A layout that keeps
+//! every cell must give exactly the base's table facts. A layout that loses cell boundaries or
+//! blanks (glued digits, a page on one line, PDF text) must never give a value the base
+//! contradicts, and every cell it leaves out must leave the report `partial`.
+
+use std::collections::BTreeMap;
+
+use xxgk::knowledge::Knowledge;
+use xxgk::model::{Method, Status, Template};
+use xxgk::pipeline::process_bytes;
+use xxgk::synth::layouts::{Layout, render};
+
+/// A base report: its path under the crate and its form.
+const BASES: &[(&str, Template)] = &[
+    ("data/sample/001_8ce2c52a2533517f.txt", Template::T2008),
+    ("data/sample/002_2d814c7af621a11d.txt", Template::T2008),
+    ("tests/fixtures/eras/2008_chengxiang_cumulative.txt", Template::T2008),
+    ("tests/fixtures/eras/2019_huangpu_rowspan.html", Template::T2019),
+    ("data/sample/003_32627ba4512e0993.txt", Template::T2021),
+];
+
+type Facts = BTreeMap<String, Option<f64>>;
+
+struct Read {
+    status: Status,
+    template: Option<Template>,
+    reason: String,
+    table: Facts,
+}
+
+fn read(name: &str, bytes: &[u8], k: &Knowledge) -> (Read, Option<xxgk::document::Document>) {
+    let p = process_bytes(name, bytes, k);
+    let table = p
+        .record
+        .facts
+        .iter()
+        .filter(|f| f.method == Method::Table)
+        .map(|f| (f.indicator.clone(), f.value))
+        .collect();
+    (
+        Read {
+            status: p.record.status,
+            template: p.record.template,
+            reason: p.record.reason.unwrap_or_default(),
+            table,
+        },
+        p.doc,
+    )
+}
+
+/// What one layout of one base gave, compared with the base.
+#[derive(Default)]
+struct Outcome {
+    missing: Vec<String>,
+    wrong: Vec<String>,
+    extra: Vec<String>,
+    read: usize,
+}
+
+fn compare(base: &Facts, got: &Facts) -> Outcome {
+    let mut o = Outcome::default();
+    for (id, want) in base {
+        match got.get(id) {
+            None => o.missing.push(id.clone()),
+            Some(v) if v == want => o.read += 1,
+            Some(v) => o.wrong.push(format!("{id}: {v:?} instead of {want:?}")),
+        }
+    }
+    for (id, v) in got {
+        if !base.contains_key(id) {
+            o.extra.push(format!("{id}: {v:?}"));
+        }
+    }
+    o
+}
+
+#[test]
+fn every_layout_of_every_form() {
+    let k = Knowledge::embedded();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut failures = Vec::new();
+    let mut summary = String::new();
+    for (path, template) in BASES {
+        let bytes = std::fs::read(format!("{root}/{path}")).unwrap();
+        let (base, doc) = read(path, &bytes, &k);
+        assert_eq!(base.template, Some(*template), "{path}: base form");
+        assert!(!base.table.is_empty(), "{path}: base has no table facts");
+        let doc = doc.unwrap();
+        for layout in Layout::ALL {
+            let text = render(&doc, layout);
+            let name = format!("{}.{}.txt", path.rsplit('/').next().unwrap(), layout.name());
+            if let Ok(dir) = std::env::var("XXGK_MATRIX_DIR") {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(format!("{dir}/{name}"), &text).unwrap();
+            }
+            let (got, _) = read(&name, text.as_bytes(), &k);
+            let o = compare(&base.table, &got.table);
+            summary.push_str(&format!(
+                "{:<48} {:<20} {:>4}/{:<4} wrong {:>3} extra {:>3} {:?} {:?}\n",
+                path.rsplit('/').next().unwrap(),
+                layout.name(),
+                o.read,
+                base.table.len(),
+                o.wrong.len(),
+                o.extra.len(),
+                got.status,
+                got.template,
+            ));
+            let lossless = layout.is_lossless();
+            if got.template != Some(*template) {
+                failures.push(format!("{name}: template {:?}", got.template));
+            }
+            if !o.wrong.is_empty() || !o.extra.is_empty() {
+                failures.push(format!("{name}: wrong {:?} extra {:?}", o.wrong, o.extra));
+            }
+            if lossless && !o.missing.is_empty() {
+                failures.push(format!("{name}: missing {:?}", o.missing));
+            }
+            if !lossless && !o.missing.is_empty() && got.status != Status::Partial {
+                failures.push(format!(
+                    "{name}: {} cells left out but status {:?} ({})",
+                    o.missing.len(),
+                    got.status,
+                    got.reason
+                ));
+            }
+        }
+    }
+    eprintln!("{summary}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
