@@ -27,6 +27,7 @@ pub fn find_tables(doc: &mut Document) {
 /// [`find_tables`], stopping at `deadline` (the line being looked at is the clock's step).
 pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
     super::reline::break_long_lines(doc);
+    let tab_view = ideographic_rows_as_tabs(&doc.lines);
     let mut found = Vec::new();
     // A region of short lines that failed as a cell-per-line table fails from any later start
     // within it too (fewer cells, fewer values): it is not scanned again.
@@ -42,7 +43,7 @@ pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
             continue;
         }
         let floor = found.last().map_or(0, |t: &Table| t.line_span.1 as usize);
-        let found_here = tab_table(&doc.lines, i)
+        let found_here = tab_table(tab_view.as_deref().unwrap_or(&doc.lines), i)
             .or_else(|| pipe_table(&doc.lines, i))
             .or_else(|| aligned_table(&doc.lines, i, floor))
             .or_else(|| {
@@ -67,6 +68,74 @@ pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
 // ---------------------------------------------------------------------------------------------
 // Tab layouts
 // ---------------------------------------------------------------------------------------------
+
+/// The lines with every row written between ideographic spaces (U+3000) rewritten with tabs,
+/// so that the tab layouts read them; `None` when the document has no such row (the usual
+/// case: no copy is made).
+///
+/// A crawler joining an HTML row's cells with U+3000 writes `规章　0　0　0`, a blank cell as
+/// nothing between two separators. U+3000 is also a paragraph's indent (`　　一、概述`) and
+/// spaces out a short heading letter by letter (`统　计　指　标`): the indent is dropped, and a
+/// run of single characters between single separators is one word. A line is a row when one
+/// of its cells is a figure, or when it is a line of cells without clauses next to such a row
+/// (a header, a row of blanks).
+fn ideographic_rows_as_tabs(lines: &[String]) -> Option<Vec<String>> {
+    if !lines.iter().any(|l| l.contains('\u{3000}')) {
+        return None;
+    }
+    let cells: Vec<Option<Vec<String>>> = lines.iter().map(|l| ideographic_cells(l)).collect();
+    let is_figure_row = |c: &Option<Vec<String>>| {
+        c.as_ref()
+            .is_some_and(|cells| cells.iter().any(|x| is_value_token(x)))
+    };
+    let mut view: Option<Vec<String>> = None;
+    for (i, c) in cells.iter().enumerate() {
+        let Some(row) = c else { continue };
+        let near_figures = is_figure_row(c)
+            || (i.saturating_sub(3)..(i + 4).min(lines.len())).any(|j| is_figure_row(&cells[j]));
+        let clause = row.iter().any(|x| x.contains(['，', '；', ',']));
+        if is_figure_row(c) || (near_figures && !clause) {
+            view.get_or_insert_with(|| lines.to_vec())[i] = row.join("\t");
+        }
+    }
+    view
+}
+
+/// The cells of a line written between ideographic spaces, or `None` when it has no inner
+/// U+3000, holds tabs, or reads as a sentence.
+fn ideographic_cells(line: &str) -> Option<Vec<String>> {
+    if has_tab(line) {
+        return None;
+    }
+    let body = line
+        .trim_start_matches(|c: char| c == '\u{3000}' || c == ' ')
+        .trim_end_matches([' ', '\r']);
+    if !body.contains('\u{3000}') || body.contains('。') || body.len() > MAX_ROW_BYTES {
+        return None;
+    }
+    let parts: Vec<&str> = body.split('\u{3000}').map(|p| p.trim()).collect();
+    let mut cells: Vec<String> = Vec::with_capacity(parts.len());
+    let mut k = 0;
+    while k < parts.len() {
+        // A run of two or more single characters: one word spaced out.
+        let run = parts[k..]
+            .iter()
+            .take_while(|p| p.chars().count() == 1 && !p.chars().all(|c| c.is_ascii_digit()))
+            .count();
+        if run >= 2 {
+            cells.push(parts[k..k + run].concat());
+            k += run;
+        } else {
+            cells.push(parts[k].to_string());
+            k += 1;
+        }
+    }
+    let filled = cells.iter().filter(|c| !c.is_empty()).count();
+    if filled < 2 || cells.iter().any(|c| c.chars().count() > 80) {
+        return None;
+    }
+    Some(cells)
+}
 
 fn is_blank(line: &str) -> bool {
     // A line holding only a tab is an empty cell, not a blank line.
@@ -392,14 +461,23 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
     for (k, &(l, before)) in cells.iter().enumerate() {
         let no = l as u32 + 1;
         let text = clean_cell(&lines[l]);
+        let label_next = text.chars().any(super::text::is_han) && !is_value_token(&text);
+        let mut short_gap = false;
         if k > 0 && before < cell_gap {
-            if let Some(last) = row.last_mut() {
-                last.text.push_str(&text);
-                continue;
+            // Only words wrap: a figure neither continues a label nor is continued by one.
+            match row.last_mut() {
+                Some(last) if label_next && !is_value_token(&last.text) => {
+                    last.text.push_str(&text);
+                    continue;
+                }
+                Some(_) => short_gap = true,
+                None => {}
             }
         }
-        let label_next = text.chars().any(super::text::is_han) && !is_value_token(&text);
         let (breaks, blanks) = match decode_gap(before, cell_gap, row_gap, k == 0) {
+            // A label right after a figure, closer than cells are: a row of its own (a heading
+            // after the table's last row); a figure so close: the next cell.
+            _ if short_gap => (label_next, 0),
             // A label after a gap as long as a row's starts a row, whatever else the gap
             // holds (a heading set off by an odd number of blank lines).
             (false, _) if label_next && before >= row_gap => (true, 0),

@@ -141,8 +141,8 @@ fn table_lines(table: &Table, layout: Layout) -> Vec<String> {
             .collect(),
         Layout::Markdown => markdown(&rows),
         Layout::MarkdownSplit => markdown_split(&rows),
-        Layout::CellPerLine => cell_per_line(&rows, "", 2, 4),
-        Layout::CellPerLineTight => cell_per_line(&rows, "  ", 0, 1),
+        Layout::CellPerLine => set_off(cell_per_line(&rows, "", 2, 4), 6),
+        Layout::CellPerLineTight => set_off(cell_per_line(&rows, "  ", 0, 1), 2),
         Layout::Ideographic => rows.iter().map(|r| r.join("\u{3000}")).collect(),
         Layout::Glued | Layout::OneLine => rows.iter().map(|r| r.concat()).collect(),
         Layout::OneLineSpaced => rows
@@ -254,6 +254,15 @@ fn markdown_split(rows: &[Vec<&str>]) -> Vec<String> {
     out
 }
 
+/// `lines` with `n` empty lines before and after: a crawler sets a table off from the
+/// paragraphs around it by more than it separates the table's rows.
+fn set_off(lines: Vec<String>, n: usize) -> Vec<String> {
+    let mut out = vec![String::new(); n];
+    out.extend(lines);
+    out.extend(std::iter::repeat_n(String::new(), n));
+    out
+}
+
 fn cell_per_line(rows: &[Vec<&str>], blank: &str, cell_gap: usize, row_gap: usize) -> Vec<String> {
     let mut out = Vec::new();
     for (i, r) in rows.iter().enumerate() {
@@ -344,7 +353,7 @@ mod tests {
     fn cell_per_line_gaps() {
         assert_eq!(
             render(&doc(), Layout::CellPerLine),
-            "标题\nA\n\n\n1\n\n\n\n\n\n\n\n\n\n\n2\n\n\n3\n结尾\n"
+            "标题\n\n\n\n\n\n\nA\n\n\n1\n\n\n\n\n\n\n\n\n\n\n2\n\n\n3\n\n\n\n\n\n\n结尾\n"
         );
     }
 
