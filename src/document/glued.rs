@@ -373,6 +373,7 @@ fn runs(line: &str) -> Vec<(String, bool)> {
     };
     let digit = |k: usize| chars.get(k).is_some_and(|&c| fold_char(c).is_ascii_digit());
     let mut k = 0;
+    let mut open_brackets = 0usize;
     while k < chars.len() {
         let c = chars[k];
         if is_separator(&chars, k) {
@@ -381,6 +382,17 @@ fn runs(line: &str) -> Vec<(String, bool)> {
             continue;
         }
         if !digit(k) {
+            match c {
+                '（' | '(' => open_brackets += 1,
+                '）' | ')' => open_brackets = open_brackets.saturating_sub(1),
+                _ => {}
+            }
+            text.push(c);
+            k += 1;
+            continue;
+        }
+        // Digits inside a label's brackets are words of the label (`（…相同信息计1条）`).
+        if open_brackets > 0 && closes_soon(&chars, k) {
             text.push(c);
             k += 1;
             continue;
@@ -399,7 +411,11 @@ fn runs(line: &str) -> Vec<(String, bool)> {
             }
         }
         let next = chars.get(end).copied();
-        let after = chars.get(end + 1).copied();
+        // The first character after the mark, past spaces (`2. 政府网站…`).
+        let after = chars[(end + 1).min(chars.len())..]
+            .iter()
+            .copied()
+            .find(|c| *c != ' ');
         // A date or a count in a sentence-like phrase: text.
         if next.is_some_and(|n| "年月日号时".contains(n)) {
             text.extend(&chars[start..end]);
@@ -432,6 +448,16 @@ fn runs(line: &str) -> Vec<(String, bool)> {
     }
     flush_text(&mut text, &mut out);
     out
+}
+
+/// True when a closing bracket follows `k` within a label's reach, before any opening one: the
+/// digits at `k` stand inside brackets.
+fn closes_soon(chars: &[char], k: usize) -> bool {
+    chars[k..]
+        .iter()
+        .take(40)
+        .find(|c| matches!(c, '（' | '(' | '）' | ')'))
+        .is_some_and(|c| matches!(c, '）' | ')'))
 }
 
 /// A cell boundary: a tab, an ideographic space, a pipe, or two or more spaces.

@@ -78,12 +78,25 @@ pub fn parse_arabic(s: &str) -> Option<f64> {
     {
         return None;
     }
-    if body.matches('.').count() > 1 {
+    if body.matches('.').count() > 1 || !well_grouped(body) {
         return None;
     }
     let digits: String = body.chars().filter(|&c| c != ',' && c != '，').collect();
     let v: f64 = digits.parse().ok()?;
     Some(if neg { -v } else { v })
+}
+
+/// True when the thousands separators of an Arabic number stand where they belong: one to
+/// three digits, then groups of exactly three. `3562,104` is two glued cells (356 | 2,104 or
+/// another split), never the number 3562104.
+fn well_grouped(body: &str) -> bool {
+    let int = body.split('.').next().unwrap_or(body);
+    if !int.contains([',', '，']) {
+        return true;
+    }
+    let mut groups = int.split([',', '，']);
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
 }
 
 /// Reads a number written in Arabic or Chinese numerals (`120`, `一百二十`, `两`, `十五`).
@@ -168,6 +181,15 @@ mod tests {
         assert_eq!(parse_cell("（一）主动公开"), Value::NotAValue);
         assert_eq!(parse_cell("12a"), Value::NotAValue);
         assert_eq!(parse_cell("1.2.3"), Value::NotAValue);
+    }
+
+    #[test]
+    fn misplaced_thousands_separators_are_not_a_number() {
+        assert_eq!(parse_arabic("2,104"), Some(2104.0));
+        assert_eq!(parse_arabic("12,873.5"), Some(12873.5));
+        assert_eq!(parse_arabic("3562,104"), None);
+        assert_eq!(parse_arabic("1,23"), None);
+        assert_eq!(parse_cell("3562,104"), Value::NotAValue);
     }
 
     #[test]
