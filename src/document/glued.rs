@@ -254,19 +254,41 @@ fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
             out.push(Piece::Header(text));
             continue;
         }
-        let before = out.len();
-        split_headers(&text, words, &mut out);
-        // A unit glued after a 2008 label and before its numbers (`行政复议数条00`).
-        let added = out.len() > before;
-        if let Some(Piece::Label(label)) = out.last_mut().filter(|_| added) {
-            if let Some((head, unit)) = split_unit(label, words) {
-                let unit = unit.to_string();
-                *label = head.to_string();
-                out.push(Piece::Unit(unit));
+        for part in rows_without_values(&text, words) {
+            let before = out.len();
+            split_headers(part, words, &mut out);
+            // A unit glued after a 2008 label and before its numbers (`行政复议数条00`).
+            let added = out.len() > before;
+            if let Some(Piece::Label(label)) = out.last_mut().filter(|_| added) {
+                if let Some((head, unit)) = split_unit(label, words) {
+                    let unit = unit.to_string();
+                    *label = head.to_string();
+                    out.push(Piece::Unit(unit));
+                }
             }
         }
     }
     out
+}
+
+/// Cuts a text run after every 2008 label that ends with its unit and is followed by the next
+/// numbered label (`1.专职人员数（…）人2.兼职人员数人`): the first row's value was a blank
+/// cell, lost with the separators. Without the cut the two labels read as one, and the second
+/// row's figure would go to the first.
+fn rows_without_values<'t>(text: &'t str, words: &GluedWords) -> Vec<&'t str> {
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for (i, _) in text.char_indices().skip(1) {
+        if i <= at || !crate::document::layout::starts_with_numbering(&text[i..]) {
+            continue;
+        }
+        if split_unit(&text[at..i], words).is_some() {
+            parts.push(&text[at..i]);
+            at = i;
+        }
+    }
+    parts.push(&text[at..]);
+    parts
 }
 
 /// A trailing unit of a 2008 count label: `主动公开信息数条` → (`主动公开信息数`, `条`),

@@ -26,6 +26,9 @@ pub fn parse_cell(raw: &str) -> Value {
     if cannot_be_value(raw) {
         return Value::NotAValue;
     }
+    if digits_apart(raw) {
+        return Value::NotAValue;
+    }
     let t: String = fold(raw).chars().filter(|c| !c.is_whitespace()).collect();
     if t.is_empty() || matches!(t.as_str(), "-" | "--" | "---" | "/" | "无" | "——" | "\\") {
         return Value::Blank;
@@ -36,6 +39,17 @@ pub fn parse_cell(raw: &str) -> Value {
         Some(v) => Value::Number(v, unit),
         None => Value::NotAValue,
     }
+}
+
+/// True when whitespace stands between two digits (`12 96`): two cells whose separator was
+/// lost, not one number.
+fn digits_apart(raw: &str) -> bool {
+    let chars: Vec<char> = raw.trim().chars().map(fold_char).collect();
+    chars.windows(3).any(|w| {
+        w[0].is_ascii_digit() && w[1].is_whitespace() && w[2].is_ascii_digit()
+    }) || chars.windows(4).any(|w| {
+        w[0].is_ascii_digit() && w[1].is_whitespace() && w[2].is_whitespace() && w[3].is_ascii_digit()
+    })
 }
 
 /// Every character a value or a blank mark may be written with, once width-folded: digits,
@@ -190,6 +204,7 @@ mod tests {
         assert_eq!(parse_arabic("3562,104"), None);
         assert_eq!(parse_arabic("1,23"), None);
         assert_eq!(parse_cell("3562,104"), Value::NotAValue);
+        assert_eq!(parse_cell("12 96"), Value::NotAValue);
     }
 
     #[test]
