@@ -265,6 +265,9 @@ impl<'k> FactSink<'k> {
     /// into 电子邮件 and 网上): the values are summed, the raw texts joined with `+`, blanks
     /// ignored unless every part is blank.
     pub fn add_cell_summed(&mut self, indicator: &str, cell: &Cell) -> bool {
+        if self.claimed.iter().any(|c| c == indicator) {
+            return false;
+        }
         let Some(i) = self.facts.iter().position(|f| f.indicator == indicator) else {
             let added = self.add_cell(indicator, cell, None);
             if added {
@@ -296,6 +299,21 @@ impl<'k> FactSink<'k> {
         if self.k.taxonomy.position(indicator).is_some() {
             self.blanks.push((indicator.to_string(), cell.clone()));
         }
+    }
+
+    /// Marks an indicator as stated by a row that could not be read and drops a sum already
+    /// begun for it: an indicator several rows add up to (电子邮件 + 网上) is wrong, not
+    /// partial, when one of its rows is missing.
+    pub fn spoil_sum(&mut self, indicator: &str) {
+        if let Some(i) = self.facts.iter().position(|f| f.indicator == indicator) {
+            if self.summed.iter().any(|s| s == indicator) {
+                self.facts.remove(i);
+                if let Some(p) = self.k.taxonomy.position(indicator) {
+                    self.present[p] = false;
+                }
+            }
+        }
+        self.claim(indicator);
     }
 
     /// Marks an indicator as stated by a row that could not be read (glued digits with no

@@ -126,6 +126,9 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink, deadline: &Deadl
                         Some(&glued)
                     }
                     GluedPair::Ambiguous => {
+                        if rule.combine == "sum" {
+                            sink.spoil_sum(&rule.indicator);
+                        }
                         sink.note(format!(
                             "统计表 row {} left out: {} holds this year's figure and the running total glued together, with no unique split",
                             label.text.trim(),
