@@ -27,7 +27,8 @@ pub enum Layout {
     Markdown,
     /// A PDF converter's markdown: every row with figures as a small table of its own under
     /// generic headers (`| 类别 | 数据1 | … |`), its group labels as `###` headings, rows
-    /// without figures as headings.
+    /// without figures as headings (tables of three figures or more; a narrower one is plain
+    /// markdown).
     MarkdownSplit,
     /// One cell per line, two empty lines between cells, four between rows, a blank cell as an
     /// empty line (a crawler's text of an HTML table).
@@ -223,6 +224,15 @@ fn labels_and_figures<'a>(row: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
 }
 
 fn markdown_split(rows: &[Vec<&str>]) -> Vec<String> {
+    // Converters split wide grids (表三's seven columns), not a list of one figure per row.
+    let widest = rows
+        .iter()
+        .map(|r| labels_and_figures(r).1.len())
+        .max()
+        .unwrap_or(0);
+    if widest < 3 {
+        return markdown(rows);
+    }
     let mut out = Vec::new();
     let mut groups: Vec<&str> = Vec::new();
     for r in rows {
@@ -364,7 +374,23 @@ mod tests {
 
     #[test]
     fn markdown_split_has_generic_headers() {
+        // Narrow tables stay one markdown table.
         let s = render(&doc(), Layout::MarkdownSplit);
-        assert!(s.contains("| 类别 | 数据1 | 总计 |\n|---|---|---|\n| A | 1 |  |"), "{s}");
+        assert!(s.contains("| A | 1 |  |\n|---|---|---|\n|  | 2 | 3 |"), "{s}");
+        let mut wide = Document::from_text("G\tA\t1\t2\t3");
+        wide.tables.push(Table {
+            rows: vec![Row::new(
+                ["G", "A", "1", "2", "3"]
+                    .iter()
+                    .map(|t| Cell::new(*t, 1))
+                    .collect(),
+            )],
+            line_span: (1, 1),
+            from_text: true,
+        });
+        assert_eq!(
+            render(&wide, Layout::MarkdownSplit),
+            "### G\n| 类别 | 数据1 | 数据2 | 总计 |\n|---|---|---|---|\n| A | 1 | 2 | 3 |\n\n"
+        );
     }
 }
