@@ -27,7 +27,7 @@ pub enum Layout {
     Markdown,
     /// A PDF converter's markdown: every row with figures as a small table of its own under
     /// generic headers (`| 类别 | 数据1 | … |`), its group labels as `###` headings, rows
-    /// without figures as headings (tables of three figures or more; a narrower one is plain
+    /// without figures as headings (grids of five figures or more; a narrower one is plain
     /// markdown).
     MarkdownSplit,
     /// One cell per line, two empty lines between cells, four between rows, a blank cell as an
@@ -224,13 +224,13 @@ fn labels_and_figures<'a>(row: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
 }
 
 fn markdown_split(rows: &[Vec<&str>]) -> Vec<String> {
-    // Converters split wide grids (表三's seven columns), not a list of one figure per row.
+    // Converters split the wide grids (表三, 表四), not 表二 or the 2008 list.
     let widest = rows
         .iter()
         .map(|r| labels_and_figures(r).1.len())
         .max()
         .unwrap_or(0);
-    if widest < 3 {
+    if widest < 5 {
         return markdown(rows);
     }
     let mut out = Vec::new();
@@ -377,10 +377,10 @@ mod tests {
         // Narrow tables stay one markdown table.
         let s = render(&doc(), Layout::MarkdownSplit);
         assert!(s.contains("| A | 1 |  |\n|---|---|---|\n|  | 2 | 3 |"), "{s}");
-        let mut wide = Document::from_text("G\tA\t1\t2\t3");
+        let mut wide = Document::from_text("G\tA\t1\t2\t3\t4\t10");
         wide.tables.push(Table {
             rows: vec![Row::new(
-                ["G", "A", "1", "2", "3"]
+                ["G", "A", "1", "2", "3", "4", "10"]
                     .iter()
                     .map(|t| Cell::new(*t, 1))
                     .collect(),
@@ -390,7 +390,7 @@ mod tests {
         });
         assert_eq!(
             render(&wide, Layout::MarkdownSplit),
-            "### G\n| 类别 | 数据1 | 数据2 | 总计 |\n|---|---|---|---|\n| A | 1 | 2 | 3 |\n\n"
+            "### G\n| 类别 | 数据1 | 数据2 | 数据3 | 数据4 | 总计 |\n|---|---|---|---|---|---|\n| A | 1 | 2 | 3 | 4 | 10 |\n\n"
         );
     }
 }
