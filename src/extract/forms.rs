@@ -298,7 +298,7 @@ fn is_table4_row(view: &RowView, k: &Knowledge, blocks: &mut Vec<Cell>) -> bool 
         return false;
     }
     let n = k.labels.form4.len();
-    let values = without_trailing_blanks(view.values(), n);
+    let values = without_leading_blanks(without_trailing_blanks(view.values(), n), n);
     let block = n / 3;
     let cells: Vec<Cell> = match values {
         [one] => match split_groups(one, n, block) {
