@@ -682,6 +682,18 @@ mod tests {
         );
     }
 
+    /// Modelled on the sample `data/sample/105_no_title_cell_per_line_2008.txt`: 计划生育
+    /// (family planning, in the names of health agencies) is not the hedge 计划 (a plan).
+    #[test]
+    fn family_planning_is_not_a_plan() {
+        let got = read_text(
+            "2016年，我局围绕计划生育服务管理，完善公开目录，全年主动公开政府信息612条。",
+        );
+        assert_eq!(got, vec![("proactive.total".to_string(), Some(612.0))]);
+        let got = read_text("2017年计划主动公开政府信息600条。");
+        assert!(got.is_empty(), "{got:?}");
+    }
+
     #[test]
     fn chinese_numerals_and_spaces() {
         let got =
