@@ -568,9 +568,21 @@ fn seeds_converted_to_each_format_keep_their_numbers() {
         .collect();
     seeds.sort();
     let mut checked = 0;
+    // The seeds (`000_<hash>.txt` …), whose tables are tab rows; the layout samples beside
+    // them (`100_pipes_2021.txt` …) are read by tests/sample.rs.
+    let is_seed = |p: &&PathBuf| {
+        p.file_stem().is_some_and(|s| {
+            s.to_str()
+                .and_then(|s| s.split_once('_'))
+                .is_some_and(|(n, h)| {
+                    n.len() == 3 && h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit())
+                })
+        })
+    };
     for path in seeds
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .filter(is_seed)
     {
         let name = path
             .file_name()

@@ -27,11 +27,23 @@ fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
 }
 
+/// True for a seed report's name (`000_<16 hex digits>.txt`), not a layout sample's
+/// (`100_pipes_2021.txt`, some of which are `partial` by design).
+fn is_seed(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .and_then(|s| s.split_once('_'))
+        .is_some_and(|(n, h)| {
+            n.len() == 3 && h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit())
+        })
+}
+
 /// The seed reports, as (file name, text).
 fn seeds() -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = std::fs::read_dir(sample_dir())
         .expect("data/sample")
         .map(|e| e.expect("entry").path())
+        .filter(|p| is_seed(p))
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             (name, std::fs::read_to_string(&p).expect("seed text"))

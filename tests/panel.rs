@@ -170,6 +170,70 @@ fn a_prose_report_by_hand() {
     );
 }
 
+/// The markdown sample (2019 form), 绵阳市生态环境局 2020: 表三's rows as written; 表四 复议
+/// 2 + 1 + 0 + 0 = 3, 直接起诉 1 + 0 + 0 + 1 = 2, 复议后起诉 0 + 0 + 0 + 1 = 1. No sentence states
+/// a 主动公开 total. 实质公开率 (23 + 4) / 50; 复议纠错率 1 / (3 − 0); 综合纠错率
+/// (1 + 0) / (3 + 3 − 0 − 2).
+#[test]
+fn the_markdown_sample_by_hand() {
+    check(
+        "data/sample/101_markdown_2019.md",
+        "2019",
+        &[
+            ("received", 49.0),
+            ("carried_in", 4.0),
+            ("handled", 50.0),
+            ("granted", 23.0),
+            ("partial", 4.0),
+            ("denied", 3.0),
+            ("unavailable", 14.0),
+            ("not_processed", 4.0),
+            ("other", 2.0),
+            ("carried_out", 3.0),
+            ("review_total", 3.0),
+            ("review_corrected", 1.0),
+            ("review_pending", 0.0),
+            ("litigation_total", 3.0),
+            ("litigation_corrected", 0.0),
+            ("litigation_pending", 2.0),
+        ],
+        [
+            Some(27.0 / 50.0),
+            Some(23.0 / 50.0),
+            Some(1.0 / 3.0),
+            Some(0.25),
+        ],
+    );
+}
+
+/// The cell-per-line sample (2019 form), 桃源县市场监督管理局 2019: whole rows of 表三 blank (not
+/// stated: 不予公开 and 其他处理 stay null), 表四 with only its three 总计 cells, 0: the blanks
+/// beside a stated 0 total are proved 0, and a 0 denominator has no rate.
+#[test]
+fn the_cell_per_line_sample_by_hand() {
+    check(
+        "data/sample/102_cell_per_line_2019.txt",
+        "2019",
+        &[
+            ("received", 13.0),
+            ("carried_in", 0.0),
+            ("handled", 12.0),
+            ("granted", 7.0),
+            ("partial", 1.0),
+            ("unavailable", 3.0),
+            ("not_processed", 1.0),
+            ("carried_out", 1.0),
+            ("review_total", 0.0),
+            ("review_corrected", 0.0),
+            ("review_pending", 0.0),
+            ("litigation_total", 0.0),
+            ("litigation_corrected", 0.0),
+            ("litigation_pending", 0.0),
+        ],
+        [Some(8.0 / 12.0), Some(7.0 / 12.0), None, None],
+    );
+}
+
 /// A dataset of the sample: one panel row per report, and `xxgk rates` pools it as worked
 /// out by hand from the rows above.
 #[test]
@@ -178,7 +242,8 @@ fn sample_panel_and_rates() {
     let out = dir.path().join("out");
     let k = Knowledge::embedded();
     let s = pipeline::run(&RunOptions::new(root().join("data/sample"), &out), &k).unwrap();
-    assert_eq!(s.files, 5);
+    // The five seeds and the six layout samples.
+    assert_eq!(s.files, 11);
     let csv = Command::new(env!("CARGO_BIN_EXE_xxgk"))
         .args(["rates", "--format", "csv", "--by", "province,year"])
         .arg(&out)
@@ -194,7 +259,35 @@ fn sample_panel_and_rates() {
             .find(|r| r[0] == p && r[1] == y)
             .unwrap_or_else(|| panic!("{p} {y} in {text}"))
     };
-    assert_eq!(rows.len(), 5, "{text}");
+    // A header and ten groups: the seeds' four, one per layout sample.
+    assert_eq!(rows.len(), 11, "{text}");
+    let rate = |r: &Vec<&str>, name: &str| r[col(name)].parse::<f64>().ok();
+    // 四川省 2020 (101): (23 + 4) / 50; 复议纠错率 1 / 3.
+    let sc = row("四川省", "2020");
+    assert_eq!(rate(sc, "disclosure_rate"), Some(27.0 / 50.0));
+    assert_eq!(rate(sc, "review_correction_rate"), Some(1.0 / 3.0));
+    // 湖南省 2019 (102): (7 + 1) / 12; 复议 0 of 0: no correction rate, its denominator stated.
+    let hn = row("湖南省", "2019");
+    assert_eq!(rate(hn, "disclosure_rate"), Some(8.0 / 12.0));
+    assert_eq!(hn[col("review_correction_rate")], "");
+    assert_eq!(hn[col("review_correction_rate_stated")], "1");
+    // 河南省 2022 (100): (8 + 2) / 17; 甘肃省 2023 (103): (10 + 1) / 18, 复议 1 of 4 − 1 pending.
+    assert_eq!(
+        rate(row("河南省", "2022"), "disclosure_rate"),
+        Some(10.0 / 17.0)
+    );
+    let gs = row("甘肃省", "2023");
+    assert_eq!(rate(gs, "disclosure_rate"), Some(11.0 / 18.0));
+    assert_eq!(rate(gs, "review_correction_rate"), Some(1.0 / 3.0));
+    // 江西省 2011 (104) and 山西省 2016 (105), 2008 tables: 同意公开 2 of 3 and 3 of 6; no
+    // 尚未审结, so no correction rate.
+    assert_eq!(
+        rate(row("江西省", "2011"), "disclosure_rate"),
+        Some(2.0 / 3.0)
+    );
+    let sx = row("山西省", "2016");
+    assert_eq!(rate(sx, "disclosure_rate"), Some(0.5));
+    assert_eq!(sx[col("review_correction_rate_stated")], "0");
     // 山东省 2017: 环翠 answered 0 (stated, nothing to pool), 中小企业局 0 of 3.
     let sd = row("山东省", "2017");
     assert_eq!(sd[col("reports")], "2");

@@ -1,11 +1,14 @@
 //! End to end over `data/sample`: the binary is run as a user runs it, the Parquet it writes is
-//! read back, and every fact is compared with `tests/data/sample_expected.tsv`, written by hand
-//! from reading the five seed reports.
+//! read back, and every fact is compared with what was written by hand from reading each report:
+//! the five seed reports (`000`–`004`) row by row in `tests/data/sample_expected.tsv`, the
+//! layout samples (`100`–`105`, written for the project, see `docs/sample.md`) one file each in
+//! `tests/data/samples/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use arrow_array::{
     Array, BooleanArray, Float64Array, Int16Array, Int32Array, RecordBatch, StringArray,
@@ -18,6 +21,23 @@ fn xxgk() -> Command {
 
 fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample")
+}
+
+/// The five seed reports the project was founded on; the other files of the sample are the
+/// layout samples, each with its own expectations.
+const SEEDS: [&str; 5] = [
+    "000_3ea8ee1128555582.txt",
+    "001_8ce2c52a2533517f.txt",
+    "002_2d814c7af621a11d.txt",
+    "003_32627ba4512e0993.txt",
+    "004_028974a2b2ad95f8.txt",
+];
+
+/// Files in `data/sample` (seeds and layout samples).
+const SAMPLE_FILES: usize = 11;
+
+fn is_seed(path: &str) -> bool {
+    SEEDS.contains(&path)
 }
 
 /// Runs `xxgk run data/sample -o DIR` and returns DIR.
@@ -135,7 +155,7 @@ fn every_fact_of_the_seeds_as_written_by_hand() {
         floats(&facts, "value"),
     );
     let mut got: BTreeMap<FactKey, String> = BTreeMap::new();
-    for i in 0..facts.num_rows() {
+    for i in (0..facts.num_rows()).filter(|&i| is_seed(paths[i].as_deref().unwrap())) {
         let key = (
             paths[i].clone().unwrap(),
             inds[i].clone().unwrap(),
@@ -276,7 +296,8 @@ fn who_and_when_of_each_seed() {
         ],
     ];
     let want_years = [2017, 2017, 2017, 2021, 2017];
-    assert_eq!(reports.num_rows(), 5);
+    assert_eq!(reports.num_rows(), SAMPLE_FILES);
+    // reports.parquet is sorted by source_path: the seeds come first.
     for (i, w) in want.iter().enumerate() {
         assert_eq!(row(i), w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert_eq!(years[i], Some(want_years[i]));
@@ -330,6 +351,7 @@ fn failed_identities_are_recorded_not_repaired() {
     .into_iter()
     .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c, d))
     .collect();
+    // The layout samples add up everywhere: none of their checks fails.
     assert_eq!(failed, want);
     // 003's 表三 balances in every column; 000's blank budget means staffing checks still run.
     assert!(
@@ -337,7 +359,7 @@ fn failed_identities_are_recorded_not_repaired() {
             .any(|n| n.as_deref() == Some("requests.balance.natural_person"))
     );
     let reports_failed = int32s(&reports, "checks_failed");
-    assert_eq!(reports_failed, vec![0, 2, 2, 0, 0]);
+    assert_eq!(reports_failed, vec![0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
 }
 
 #[test]
@@ -383,7 +405,9 @@ fn exit_status_tells_bad_arguments_from_unwritable_output() {
     assert_eq!(summary.status.code(), Some(0));
     let err = String::from_utf8_lossy(&summary.stderr);
     assert!(
-        err.contains("5 files") && err.contains("facts") && err.contains("MB/s"),
+        err.contains(&format!("{SAMPLE_FILES} files"))
+            && err.contains("facts")
+            && err.contains("MB/s"),
         "{err}"
     );
     // No temporary files are left next to the dataset.
@@ -421,4 +445,235 @@ fn inspect_shows_identity_facts_and_checks() {
     assert_eq!(value("handled"), "0");
     assert_eq!(value("carried_in"), "–");
     assert_eq!(value("disclosure_rate"), "–");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The layout samples: each report's facts and identity as written by hand in
+// tests/data/samples/<file stem>.tsv
+// ---------------------------------------------------------------------------------------------
+
+/// 表三's columns, in the form's order: the last segment of a row's ids.
+const APPLICANTS: [&str; 7] = [
+    "natural_person",
+    "business",
+    "research",
+    "nonprofit",
+    "legal_services",
+    "other_org",
+    "total",
+];
+
+/// 表四's fifteen cells, in the form's order.
+const FORM4: [&str; 15] = [
+    "review.upheld",
+    "review.corrected",
+    "review.other",
+    "review.pending",
+    "review.total",
+    "litigation.direct.upheld",
+    "litigation.direct.corrected",
+    "litigation.direct.other",
+    "litigation.direct.pending",
+    "litigation.direct.total",
+    "litigation.after_review.upheld",
+    "litigation.after_review.corrected",
+    "litigation.after_review.other",
+    "litigation.after_review.pending",
+    "litigation.after_review.total",
+];
+
+/// Identity fields of reports.parquet a sample's file states (`year` read apart).
+const IDENTITY: [&str; 9] = [
+    "agency",
+    "province",
+    "city",
+    "county",
+    "division_code",
+    "level",
+    "template",
+    "status",
+    "year",
+];
+
+/// What a layout sample's expectation file says.
+#[derive(Default)]
+struct Expected {
+    /// Identity field → value (`-` for none).
+    identity: BTreeMap<String, String>,
+    /// Words the report's reason must hold.
+    reasons: Vec<String>,
+    /// (indicator, method) → value as text (`null` for a blank cell).
+    facts: BTreeMap<(String, String), String>,
+}
+
+fn hand_value(v: &str) -> String {
+    if v == "-" { "null".into() } else { v.into() }
+}
+
+/// Reads `tests/data/samples/<stem>.tsv`: identity lines, `reason` lines, fact lines
+/// (`ID VALUE [METHOD]`), `row ID` + 表三's seven cells, `form4` + 表四's fifteen.
+fn expected_sample(file: &str) -> Expected {
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/samples/{stem}.tsv"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut want = Expected::default();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        let table = |id: String, v: &str| ((id, "table".to_string()), hand_value(v));
+        match f[0] {
+            "reason" => want.reasons.push(f[1].to_string()),
+            key if IDENTITY.contains(&key) => {
+                want.identity.insert(key.to_string(), f[1].to_string());
+            }
+            "row" => {
+                let cells: Vec<&str> = f[2].split(' ').collect();
+                assert_eq!(cells.len(), 7, "{stem}: {line}");
+                want.facts.extend(
+                    APPLICANTS
+                        .iter()
+                        .zip(cells)
+                        .map(|(col, v)| table(format!("{}.{col}", f[1]), v)),
+                );
+            }
+            "form4" => {
+                let cells: Vec<&str> = f[1].split(' ').collect();
+                assert_eq!(cells.len(), 15, "{stem}: {line}");
+                want.facts.extend(
+                    FORM4
+                        .iter()
+                        .zip(cells)
+                        .map(|(id, v)| table(id.to_string(), v)),
+                );
+            }
+            id => {
+                let method = f.get(2).copied().unwrap_or("table");
+                want.facts
+                    .insert((id.to_string(), method.to_string()), hand_value(f[1]));
+            }
+        }
+    }
+    want
+}
+
+/// The sample run once for all the layout tests of this binary.
+fn sample_output() -> &'static Path {
+    static RUN: OnceLock<tempfile::TempDir> = OnceLock::new();
+    RUN.get_or_init(|| run_sample("2")).path()
+}
+
+/// Compares what xxgk wrote for `file` of data/sample with its hand-written expectations:
+/// every fact (none missing, none wrong, none extra), the identity, the status and its reason.
+fn check_layout_sample(file: &str) {
+    let want = expected_sample(file);
+    let out = sample_output();
+    let facts = read(&out.join("facts.parquet"));
+    let (paths, inds, methods, values) = (
+        strings(&facts, "source_path"),
+        strings(&facts, "indicator"),
+        strings(&facts, "method"),
+        floats(&facts, "value"),
+    );
+    let got: BTreeMap<(String, String), String> = (0..facts.num_rows())
+        .filter(|&i| paths[i].as_deref() == Some(file))
+        .map(|i| {
+            (
+                (inds[i].clone().unwrap(), methods[i].clone().unwrap()),
+                fmt_value(values[i]),
+            )
+        })
+        .collect();
+    let wrong: Vec<_> = want
+        .facts
+        .iter()
+        .filter(|(k, v)| got.get(*k) != Some(v))
+        .map(|(k, v)| format!("{} ({}): want {v}, got {:?}", k.0, k.1, got.get(k)))
+        .collect();
+    let extra: Vec<_> = got
+        .iter()
+        .filter(|(k, _)| !want.facts.contains_key(*k))
+        .map(|(k, v)| format!("{} ({}) = {v}", k.0, k.1))
+        .collect();
+
+    let reports = read(&out.join("reports.parquet"));
+    let row = strings(&reports, "source_path")
+        .iter()
+        .position(|p| p.as_deref() == Some(file))
+        .unwrap_or_else(|| panic!("{file} not in reports.parquet"));
+    let mut identity: BTreeMap<String, String> = IDENTITY
+        .iter()
+        .filter(|c| **c != "year")
+        .map(|c| {
+            let v = strings(&reports, c)[row].clone();
+            (c.to_string(), v.unwrap_or_else(|| "-".into()))
+        })
+        .collect();
+    let year = int16s(&reports, "year")[row].map_or("-".into(), |y| y.to_string());
+    identity.insert("year".into(), year);
+    let reason = strings(&reports, "reason")[row].clone().unwrap_or_default();
+    let reason_misses: Vec<_> = want
+        .reasons
+        .iter()
+        .filter(|w| !reason.contains(*w))
+        .collect();
+
+    assert!(
+        wrong.is_empty()
+            && extra.is_empty()
+            && identity == want.identity
+            && reason_misses.is_empty(),
+        "{file}\nmissing or wrong ({}): {wrong:#?}\nnot expected ({}): {extra:#?}\n\
+         identity: got {identity:?}\n          want {:?}\nreason {reason:?} lacks {reason_misses:?}",
+        wrong.len(),
+        extra.len(),
+        want.identity,
+    );
+}
+
+#[test]
+fn sample_100_pipe_rows_2021() {
+    check_layout_sample("100_pipes_2021.txt");
+}
+
+#[test]
+fn sample_101_markdown_one_table_per_row_2019() {
+    check_layout_sample("101_markdown_2019.md");
+}
+
+#[test]
+fn sample_102_a_cell_per_line_2019() {
+    check_layout_sample("102_cell_per_line_2019.txt");
+}
+
+#[test]
+fn sample_103_glued_digits_2021() {
+    check_layout_sample("103_glued_2021.txt");
+}
+
+#[test]
+fn sample_104_glued_to_running_totals_2008() {
+    check_layout_sample("104_glued_2008.txt");
+}
+
+#[test]
+fn sample_105_no_title_a_cell_per_line_2008() {
+    check_layout_sample("105_no_title_cell_per_line_2008.txt");
+}
+
+#[test]
+fn every_file_of_the_sample_has_its_expectations() {
+    let mut files: Vec<String> = std::fs::read_dir(sample_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), SAMPLE_FILES);
+    for f in files.iter().filter(|f| !is_seed(f)) {
+        let stem = f.rsplit_once('.').map_or(f.as_str(), |(s, _)| s);
+        let tsv =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/samples/{stem}.tsv"));
+        assert!(tsv.exists(), "{f} has no {}", tsv.display());
+    }
 }

@@ -479,8 +479,15 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
             // after the table's last row); a figure so close: the next cell.
             _ if short_gap => (label_next, 0),
             // A label after a gap as long as a row's starts a row, whatever else the gap
-            // holds (a heading set off by an odd number of blank lines).
+            // holds (a heading set off by an odd number of blank lines); so does one after a
+            // gap longer than a cell's that no count of blank cells explains (the section
+            // heading three blank lines after a table's last row of values).
             (false, _) if label_next && before >= row_gap => (true, 0),
+            (false, 0)
+                if label_next && before > cell_gap && (before - cell_gap) % cell_gap != 0 =>
+            {
+                (true, 0)
+            }
             decoded => decoded,
         };
         if breaks {
@@ -1163,5 +1170,27 @@ mod tests {
         // Blanks after a label end its row; blanks before values start the next one.
         assert_eq!(rows[at + 2], ["行政许可", "", "", ""]);
         assert_eq!(rows[at + 3], ["", "", "0", "7"]);
+    }
+
+    // Modelled on the sample data/sample/102_cell_per_line_2019.txt: the section heading
+    // after 表四 stands three blank lines below its last value, a gap neither a cell's (two)
+    // nor a row's (four) and no count of blank cells: it starts a row, it is no 16th cell.
+    #[test]
+    fn a_heading_at_an_odd_gap_after_values_starts_a_row() {
+        let cells = |c: &[&str]| c.join("\n\n\n");
+        let text = [
+            cells(&["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]),
+            cells(&["", "", "", "", "0"]),
+            cells(&["1", "0", "0", "0", "1"]),
+        ]
+        .join("\n\n\n\n\n");
+        let mut doc = Document::from_text(&format!(
+            "四、行政复议情况\n\n\n\n\n{text}\n\n\n\n五、存在的主要问题及改进情况\n问题。"
+        ));
+        find_tables(&mut doc);
+        let rows = texts(&doc.tables[0]);
+        let at = rows.iter().position(|r| r[0] == "1").unwrap();
+        assert_eq!(rows[at], ["1", "0", "0", "0", "1"]);
+        assert!(rows[at + 1..].iter().all(|r| r.len() == 1), "{rows:?}");
     }
 }

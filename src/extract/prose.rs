@@ -654,6 +654,46 @@ mod tests {
         );
     }
 
+    /// Modelled on the markdown sample `data/sample/101_markdown_2019.md`: the headings
+    /// （四）无法提供 and （五）不予处理 join the clause after them, and a statement of none
+    /// must not reach from the 无 of one line to the 行政复议 of a heading two lines below.
+    #[test]
+    fn a_statement_of_none_stays_on_its_line() {
+        let got =
+            read_text("（四）无法提供\n（五）不予处理\n四、政府信息公开行政复议、行政诉讼情况");
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    /// Reviews caused by requests (因…申请引起的行政复议) say nothing about requests received.
+    #[test]
+    fn none_caused_by_requests_is_not_none_received() {
+        let got = read_text("本年度未发生因政府信息公开申请引起的行政复议和行政诉讼。");
+        assert_eq!(
+            got,
+            vec![
+                ("litigation.total".to_string(), Some(0.0)),
+                ("review.total".to_string(), Some(0.0))
+            ]
+        );
+        let got = read_text("本年度未收到政府信息公开申请。");
+        assert_eq!(
+            got,
+            vec![("requests.received.total".to_string(), Some(0.0))]
+        );
+    }
+
+    /// Modelled on the sample `data/sample/105_no_title_cell_per_line_2008.txt`: 计划生育
+    /// (family planning, in the names of health agencies) is not the hedge 计划 (a plan).
+    #[test]
+    fn family_planning_is_not_a_plan() {
+        let got = read_text(
+            "2016年，我局围绕计划生育服务管理，完善公开目录，全年主动公开政府信息612条。",
+        );
+        assert_eq!(got, vec![("proactive.total".to_string(), Some(612.0))]);
+        let got = read_text("2017年计划主动公开政府信息600条。");
+        assert!(got.is_empty(), "{got:?}");
+    }
+
     #[test]
     fn chinese_numerals_and_spaces() {
         let got =

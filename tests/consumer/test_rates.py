@@ -212,3 +212,11 @@ def test_sample_rates_by_province_by_hand(datasets):
     assert rows[("山东省", 2017)]["disclosure_rate_stated"] == 2
     assert rows[("浙江省", 2017)]["disclosure_rate"] is None
     assert rows[("山东省", 2021)]["disclosure_rate"] is None
+    # The layout samples, one per province and year: (予以公开 + 部分公开) / （七）总计, or
+    # (同意公开 + 同意部分公开) / 申请答复数 on the 2008 tables.
+    assert rows[("四川省", 2020)]["disclosure_rate"] == pytest.approx(27 / 50)
+    assert rows[("湖南省", 2019)]["disclosure_rate"] == pytest.approx(8 / 12)
+    assert rows[("江西省", 2011)]["disclosure_rate"] == pytest.approx(2 / 3)
+    # 湖南 2019 states 复议 0 (its blank parts proved 0 by that total): a stated 0, no rate.
+    assert rows[("湖南省", 2019)]["review_correction_rate"] is None
+    assert rows[("湖南省", 2019)]["review_correction_rate_stated"] == 1
