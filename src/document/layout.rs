@@ -93,8 +93,7 @@ fn ideographic_rows_as_tabs(lines: &[String]) -> Option<Vec<String>> {
         let Some(row) = c else { continue };
         let near_figures = is_figure_row(c)
             || (i.saturating_sub(3)..(i + 4).min(lines.len())).any(|j| is_figure_row(&cells[j]));
-        let clause = row.iter().any(|x| x.contains(['，', '；', ',']));
-        if is_figure_row(c) || (near_figures && !clause) {
+        if is_figure_row(c) || near_figures {
             view.get_or_insert_with(|| lines.to_vec())[i] = row.join("\t");
         }
     }
@@ -113,7 +112,7 @@ fn ideographic_cells(line: &str) -> Option<Vec<String>> {
     if !body.contains('\u{3000}') || body.contains('。') || body.len() > MAX_ROW_BYTES {
         return None;
     }
-    let parts: Vec<&str> = body.split('\u{3000}').map(|p| p.trim()).collect();
+    let parts = ideographic_parts(body);
     let mut cells: Vec<String> = Vec::with_capacity(parts.len());
     let mut k = 0;
     while k < parts.len() {
@@ -131,10 +130,53 @@ fn ideographic_cells(line: &str) -> Option<Vec<String>> {
         }
     }
     let filled = cells.iter().filter(|c| !c.is_empty()).count();
-    if filled < 2 || cells.iter().any(|c| c.chars().count() > 80) {
+    // A row has a few cells and no clauses; a page or a whole table kept on one line is left
+    // to the glued-table reader.
+    if filled < 2
+        || cells.len() > MAX_IDEOGRAPHIC_CELLS
+        || cells
+            .iter()
+            .any(|c| c.chars().count() > 80 || c.contains(['，', '；', ',']))
+    {
         return None;
     }
     Some(cells)
+}
+
+/// Most cells a row between ideographic spaces is taken to have (表四 has fifteen figures).
+const MAX_IDEOGRAPHIC_CELLS: usize = 24;
+
+/// The texts between the ideographic spaces of `body`. Crawlers separate cells by one U+3000
+/// or by a fixed run of them (`规章　　0　　0`): the commonest run is one separator, and each
+/// further run's worth of U+3000 is a blank cell.
+fn ideographic_parts(body: &str) -> Vec<&str> {
+    let mut pieces: Vec<(&str, usize)> = Vec::new(); // (text, U+3000 run after it)
+    let mut rest = body;
+    while let Some(p) = rest.find('\u{3000}') {
+        let text = &rest[..p];
+        let after = &rest[p..];
+        let run = after.chars().take_while(|&c| c == '\u{3000}').count();
+        pieces.push((text.trim(), run));
+        rest = &after[run * '\u{3000}'.len_utf8()..];
+    }
+    pieces.push((rest.trim(), 0));
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for &(_, run) in &pieces {
+        if run > 0 {
+            *counts.entry(run).or_default() += 1;
+        }
+    }
+    let unit = counts
+        .iter()
+        .max_by_key(|&(&r, &n)| (n, std::cmp::Reverse(r)))
+        .map_or(1, |(&r, _)| r);
+    let mut parts = Vec::with_capacity(pieces.len());
+    for (text, run) in pieces {
+        parts.push(text);
+        let blanks = (run / unit).saturating_sub(1);
+        parts.extend(std::iter::repeat_n("", blanks));
+    }
+    parts
 }
 
 fn is_blank(line: &str) -> bool {
