@@ -61,3 +61,61 @@ fn no_case_lost_is_not_no_case() {
         &[("review.total", Some(0.0)), ("litigation.total", Some(0.0))],
     );
 }
+
+/// A cell per line, each closed by a pipe, a blank cell a lone `|`, the spare cells of a
+/// spanned cell a line of pipes where its row ends; no other mark of the rows. Modelled on the
+/// 2023 report of a district 统计局 crawled as
+/// http://61.150.65.235/zfxxgk/zfxxgknb/bmxxgknb/1906985018193408001.html (search tool,
+/// `pages`), where nothing was read before.
+#[test]
+fn a_pipe_closed_cell_per_line_2021() {
+    let r = read("pipe_cells_2021.txt");
+    assert_eq!(r.status, Status::Ok, "{}", r.reason);
+    assert_facts(
+        &r,
+        &[
+            ("art20.rules.issued", None),
+            ("art20.normative_docs.issued", Some(2.0)),
+            ("art20.normative_docs.repealed", Some(1.0)),
+            ("art20.normative_docs.in_force", Some(9.0)),
+            ("art20.licensing.decisions", Some(14.0)),
+            ("art20.penalty.decisions", Some(7.0)),
+            ("art20.enforcement.decisions", Some(0.0)),
+            ("art20.fees.amount", Some(0.0)),
+            ("requests.received.natural_person", Some(5.0)),
+            ("requests.received.business", Some(1.0)),
+            ("requests.received.research", None),
+            ("requests.received.total", Some(6.0)),
+            ("requests.carried_in.natural_person", None),
+            ("requests.carried_in.total", Some(0.0)),
+            ("requests.granted.natural_person", Some(3.0)),
+            ("requests.granted.business", None),
+            ("requests.granted.total", Some(3.0)),
+            ("requests.partial.business", Some(1.0)),
+            ("requests.partial.total", Some(2.0)),
+            ("requests.unavailable.not_held.total", Some(1.0)),
+            ("requests.processed.total", Some(6.0)),
+            ("requests.carried_out.other_org", Some(0.0)),
+        ],
+    );
+}
+
+/// The same layout with the 2008 统计表's unit column: the unit is not a label, the header
+/// cells before the first row are a row of their own.
+#[test]
+fn a_pipe_closed_cell_per_line_2008() {
+    let r = read("pipe_cells_2008.txt");
+    assert_eq!(r.status, Status::Ok, "{}", r.reason);
+    assert_facts(
+        &r,
+        &[
+            ("proactive.total", Some(134.0)),
+            ("proactive.via.website", Some(130.0)),
+            ("proactive.via.gazette", None),
+            ("requests.received.total", Some(3.0)),
+            ("requests.answered.total", Some(3.0)),
+            ("review.total", Some(0.0)),
+            ("litigation.total", Some(0.0)),
+        ],
+    );
+}

@@ -43,6 +43,7 @@ pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
         }
         let floor = found.last().map_or(0, |t: &Table| t.line_span.1 as usize);
         let found_here = tab_table(&doc.lines, i)
+            .or_else(|| pipe_cell_table(&doc.lines, i))
             .or_else(|| pipe_table(&doc.lines, i))
             .or_else(|| aligned_table(&doc.lines, i, floor))
             .or_else(|| {
@@ -303,6 +304,109 @@ fn pipe_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
         from_text: true,
     };
     Some((table, i))
+}
+
+// ---------------------------------------------------------------------------------------------
+// A cell per line, each ending in a pipe (an HTML table flattened cell by cell: `规章 |`, a
+// blank cell `|`, the spare cells of a spanned one a line of pipes `|||`)
+// ---------------------------------------------------------------------------------------------
+
+/// Cell lines a region needs to be such a table.
+const MIN_PIPE_CELL_LINES: usize = 8;
+
+/// One line of a cell-per-line pipe region.
+#[derive(Debug, Clone, PartialEq)]
+enum PipeCellLine {
+    /// `text |`: a cell.
+    Cell(String),
+    /// `|`: a blank cell.
+    Blank,
+    /// `||`, `|||`…: the spare cells of a spanned cell, written where its row ends.
+    RowEnd,
+}
+
+fn pipe_cell_line(line: &str) -> Option<PipeCellLine> {
+    let t = line.trim();
+    if t.is_empty() || !t.ends_with('|') {
+        return None;
+    }
+    let pipes = t.matches('|').count();
+    if t.chars().all(|c| c == '|' || c.is_whitespace()) {
+        return Some(if pipes == 1 {
+            PipeCellLine::Blank
+        } else {
+            PipeCellLine::RowEnd
+        });
+    }
+    let text = clean_cell(t.strip_suffix('|').unwrap_or(t));
+    (pipes == 1 && text.chars().count() <= MAX_CELL_CHARS).then_some(PipeCellLine::Cell(text))
+}
+
+/// A row label: text that is neither a value nor a unit.
+fn is_label_cell(text: &str) -> bool {
+    text.chars().any(super::text::is_han) && !is_value_token(text) && !is_unit_token(text)
+}
+
+/// Reads a table written one cell per line, each cell closed by a pipe, starting at line index
+/// `start`. Rows have no mark of their own, so they are rebuilt from what the cells are:
+/// a line of pipes ends a row; a label after a value or a blank cell starts one; and of the
+/// labels that open a row before its values, all but the last are a header row of their own
+/// (`信息内容 | 本年制发件数 | … | 规章 | 0 |`: the header cells, then the row 规章).
+fn pipe_cell_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
+    if !matches!(pipe_cell_line(&lines[start]), Some(PipeCellLine::Cell(_))) {
+        return None;
+    }
+    let mut end = start;
+    while end < lines.len() && pipe_cell_line(&lines[end]).is_some() {
+        end += 1;
+    }
+    let cell_lines = (start..end)
+        .filter(|&i| matches!(pipe_cell_line(&lines[i]), Some(PipeCellLine::Cell(_))))
+        .count();
+    if cell_lines < MIN_PIPE_CELL_LINES {
+        return None;
+    }
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut row: Vec<Cell> = Vec::new();
+    for (i, line) in lines.iter().enumerate().take(end).skip(start) {
+        let no = i as u32 + 1;
+        match pipe_cell_line(line) {
+            Some(PipeCellLine::RowEnd) => {
+                if !row.is_empty() {
+                    rows.push(std::mem::take(&mut row));
+                }
+            }
+            Some(PipeCellLine::Blank) => row.push(Cell::new("", no)),
+            Some(PipeCellLine::Cell(text)) => {
+                let after_values = row.iter().any(|c| !is_label_cell(&c.text));
+                if is_label_cell(&text) && after_values {
+                    rows.push(std::mem::take(&mut row));
+                }
+                row.push(Cell::new(text, no));
+            }
+            None => {}
+        }
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    let mut out: Vec<Row> = Vec::with_capacity(rows.len());
+    for mut cells in rows {
+        let labels = cells.iter().take_while(|c| is_label_cell(&c.text)).count();
+        if labels >= 2 && labels < cells.len() {
+            let data = cells.split_off(labels - 1);
+            out.push(Row::new(cells));
+            out.push(Row::new(data));
+        } else {
+            out.push(Row::new(cells));
+        }
+    }
+    let table = Table {
+        rows: out,
+        line_span: (start as u32 + 1, end as u32),
+        from_text: true,
+    };
+    Some((table, end))
 }
 
 // ---------------------------------------------------------------------------------------------
