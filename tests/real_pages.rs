@@ -119,3 +119,26 @@ fn a_pipe_closed_cell_per_line_2008() {
         ],
     );
 }
+
+/// Rows written `|` first and closed `0 | |`, a spanned caption `第二十条第(一)项 | ||||`.
+/// Modelled on the 2020 report of 湖口县大垅乡 crawled as
+/// https://www.hukou.gov.cn/dlx/zfxxgknb_171215/202101/t20210116_4743388.html (`pages`).
+#[test]
+fn a_pipe_closed_cell_per_line_with_row_edges_2019() {
+    let r = read("pipe_cells_row_edges_2019.txt");
+    assert_eq!(r.status, Status::Ok, "{}", r.reason);
+    assert_facts(
+        &r,
+        &[
+            ("art20.rules.made", Some(0.0)),
+            ("art20.normative_docs.made", Some(3.0)),
+            ("art20.normative_docs.published", Some(3.0)),
+            ("art20.normative_docs.published_total", Some(17.0)),
+            ("art20.licensing.prior_items", Some(12.0)),
+            ("art20.licensing.change", Some(2.0)),
+            ("art20.licensing.decisions", Some(9.0)),
+            ("art20.fees.prior_items", Some(2.0)),
+            ("art20.fees.change", Some(0.0)),
+        ],
+    );
+}
