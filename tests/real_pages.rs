@@ -142,3 +142,37 @@ fn a_pipe_closed_cell_per_line_with_row_edges_2019() {
         ],
     );
 }
+
+/// A cell per line with one blank line between every two cells, rows and cells alike, and
+/// header cells cut at their line break (`本年新` / `制作数量` as two cells). Modelled on the
+/// 2020 reports of 会昌县中村乡
+/// (http://www.huichang.gov.cn/hcxxxgk/hc1554/202101/157a95c3e64f41039bb3beb14dbc7638.shtml)
+/// and 通榆县团结乡 (http://xxgk.tongyu.gov.cn/zsjg/jgsw_98122/ndbg/202101/t20210129_890439.html),
+/// whose 表二 was not found at all before.
+#[test]
+fn a_cell_per_line_with_even_gaps_2019() {
+    let r = read("uniform_gap_cells_2019.txt");
+    assert_ne!(r.status, Status::NotReport, "{}", r.reason);
+    assert!(!r.reason.contains("left out"), "{}", r.reason);
+    assert_facts(
+        &r,
+        &[
+            ("art20.rules.made", Some(0.0)),
+            ("art20.rules.published_total", Some(0.0)),
+            ("art20.normative_docs.made", Some(4.0)),
+            ("art20.normative_docs.published", Some(4.0)),
+            ("art20.normative_docs.published_total", Some(11.0)),
+            ("art20.licensing.prior_items", Some(6.0)),
+            ("art20.licensing.change", Some(-1.0)),
+            ("art20.licensing.decisions", Some(5.0)),
+            ("art20.penalty.prior_items", Some(2.0)),
+            ("art20.penalty.change", Some(1.0)),
+            ("art20.penalty.decisions", Some(3.0)),
+            ("art20.enforcement.decisions", Some(0.0)),
+            ("art20.fees.prior_items", Some(1.0)),
+            ("art20.fees.change", Some(0.0)),
+            ("art20.procurement.items", Some(2.0)),
+            ("art20.procurement.amount", Some(15600.0)),
+        ],
+    );
+}

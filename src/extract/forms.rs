@@ -360,9 +360,8 @@ fn header_mode<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Option<
         .iter()
         .position(|t| HeaderWords::any(&h.content_column, t))
     {
-        let columns = view.cells[pos + 1..]
+        let columns = join_wrapped_columns(&view.cells[pos + 1..], k)
             .iter()
-            .filter(|c| !c.text.trim().is_empty())
             .map(|c| {
                 let key = k
                     .labels
@@ -404,6 +403,32 @@ fn header_mode<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Option<
         });
     }
     None
+}
+
+/// 表二's column header cells, blanks dropped, a header a crawler cut at its line break
+/// (`本年新` | `制作数量`) joined again: two neighbours that name no column alone but do
+/// together are one cell.
+fn join_wrapped_columns(cells: &[Cell], k: &Knowledge) -> Vec<Cell> {
+    let names = |t: &str| k.labels.match_form("t2", "column", t).is_some();
+    let mut out: Vec<Cell> = Vec::new();
+    let mut rest = cells
+        .iter()
+        .filter(|c| !c.text.trim().is_empty())
+        .peekable();
+    while let Some(c) = rest.next() {
+        if let Some(next) = rest.peek() {
+            let joined = format!("{}{}", c.text.trim(), next.text.trim());
+            if !names(&c.text) && names(&joined) {
+                let mut cell = (*next).clone();
+                cell.text = joined;
+                out.push(cell);
+                rest.next();
+                continue;
+            }
+        }
+        out.push(c.clone());
+    }
+    out
 }
 
 fn table2_row(
