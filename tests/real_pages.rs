@@ -11,6 +11,7 @@ use xxgk::pipeline::process_bytes;
 
 struct Read {
     status: Status,
+    agency: Option<String>,
     facts: HashMap<String, Option<f64>>,
     reason: String,
 }
@@ -24,6 +25,7 @@ fn read(name: &str) -> Read {
     let p = process_bytes(name, &bytes, &Knowledge::embedded());
     Read {
         status: p.record.status,
+        agency: p.record.identity.agency.clone(),
         facts: p
             .record
             .facts
@@ -175,4 +177,24 @@ fn a_cell_per_line_with_even_gaps_2019() {
             ("art20.procurement.amount", Some(15600.0)),
         ],
     );
+}
+
+/// A site's menu line (登录 | 注册) or breadcrumb (… > 政务信息公开年报) just above a title that
+/// has its own year is not the start of the title; and a clause of the opening sentence
+/// (省、市、县有关文件规定进行编制) is not the publisher. Modelled on the 2020 reports of
+/// 通榆县团结乡 (http://xxgk.tongyu.gov.cn/zsjg/jgsw_98122/ndbg/202101/t20210129_890439.html, read
+/// 注册团结乡 before), 会昌县中村乡
+/// (http://www.huichang.gov.cn/hcxxxgk/hc1554/202101/157a95c3e64f41039bb3beb14dbc7638.shtml, read
+/// 县有关文件规定进行) and 太平乡 (http://ls-art.com/hjs/c123149/202101/521e332afc43461cb8898522a57ef023.shtml,
+/// spam in its 信息来源, no agency before).
+#[test]
+fn menus_and_breadcrumbs_above_the_title_are_not_the_publisher() {
+    for name in [
+        "menu_above_title_2020.txt",
+        "breadcrumb_above_title_2020.txt",
+    ] {
+        let r = read(name);
+        assert_ne!(r.status, Status::NotReport, "{name}: {}", r.reason);
+        assert_eq!(r.agency.as_deref(), Some("石门乡人民政府"), "{name}");
+    }
 }
