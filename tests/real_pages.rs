@@ -198,3 +198,26 @@ fn menus_and_breadcrumbs_above_the_title_are_not_the_publisher() {
         assert_eq!(r.agency.as_deref(), Some("石门乡人民政府"), "{name}");
     }
 }
+
+/// A 本年增/减 glued to the count before it (`行政事业性收费35-15`): a minus between digits is a
+/// cut as sure as a space, so a row of two columns splits (35 | -15); with three columns
+/// (`行政处罚2648-18538`) one more cut is open and the row is left out. Modelled on the 2020
+/// report of 平潭综合实验区 (changwu/pingtan-gov-zwgk-archive,
+/// pingtan/zwgk/zfxxgk/zfxxgknb/202103/80595_平潭综合实验区2020年度政府信息公开工作年度报告/page.txt).
+#[test]
+fn a_signed_change_glued_to_its_count_2019() {
+    let r = read("glued_signed_change_2019.txt");
+    assert_ne!(r.status, Status::NotReport, "{}", r.reason);
+    assert_facts(
+        &r,
+        &[
+            ("art20.fees.prior_items", Some(12.0)),
+            ("art20.fees.change", Some(-3.0)),
+            ("art20.rules.made", Some(0.0)),
+            ("art20.rules.published_total", Some(0.0)),
+        ],
+    );
+    assert_eq!(r.facts.get("art20.penalty.change"), None);
+    assert_eq!(r.facts.get("art20.penalty.decisions"), None);
+    assert!(r.reason.contains("行政处罚"), "{}", r.reason);
+}

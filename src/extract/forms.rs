@@ -888,16 +888,25 @@ fn split_groups(cell: &Cell, n: usize, block: usize) -> Split {
     if n < 2
         || block == 0
         || n % block != 0
-        || !text.chars().all(|c| c.is_ascii_digit() || c == ' ')
+        || !text.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+        // A sign only where no arithmetic runs (the sums below are of counts).
+        || text.contains('-') && block != 1
+        || text.starts_with('-') && !text[1..].contains(['-', ' '])
     {
         return Split::NotGlued;
     }
     let mut digits = Vec::with_capacity(text.len());
     let mut forced = Vec::new();
+    // Where a number written with a minus starts (本年增/减 `35-15` = 35 | -15): a sign
+    // between digits is a cut as sure as a space.
+    let mut negative = Vec::new();
     for c in text.chars() {
-        if c == ' ' {
-            if forced.last() != Some(&digits.len()) {
+        if c == ' ' || c == '-' {
+            if !digits.is_empty() && forced.last() != Some(&digits.len()) {
                 forced.push(digits.len());
+            }
+            if c == '-' {
+                negative.push(digits.len());
             }
         } else {
             digits.push(c as u8);
@@ -929,7 +938,8 @@ fn split_groups(cell: &Cell, n: usize, block: usize) -> Split {
     let mut start = 0;
     for &end in &search.found[0] {
         let mut c = cell.clone();
-        c.text = String::from_utf8_lossy(&digits[start..end]).into_owned();
+        let sign = if negative.contains(&start) { "-" } else { "" };
+        c.text = format!("{sign}{}", String::from_utf8_lossy(&digits[start..end]));
         c.x = None;
         cells.push(c);
         start = end;
