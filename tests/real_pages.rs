@@ -221,3 +221,22 @@ fn a_signed_change_glued_to_its_count_2019() {
     assert_eq!(r.facts.get("art20.penalty.decisions"), None);
     assert!(r.reason.contains("行政处罚"), "{}", r.reason);
 }
+
+/// Fujian's 统计表 names its total `主动公开文件数` (then 政府网站公开数, 政府公报公开数): the row
+/// is the total, not an unknown label. Modelled on the 2018 report of 平潭综合实验区
+/// (changwu/pingtan-gov-zwgk-archive,
+/// pingtan/zwgk/zfxxgk/zfxxgknb/201901/80529_平潭综合实验区2018年度政府信息公开工作年度报告/page.txt).
+#[test]
+fn fujians_total_label_2008() {
+    let r = read("fujian_total_label_2008.txt");
+    assert_ne!(r.status, Status::NotReport, "{}", r.reason);
+    assert_facts(
+        &r,
+        &[
+            ("proactive.total", Some(318.0)),
+            ("proactive.via.website", Some(311.0)),
+            ("proactive.via.gazette", Some(7.0)),
+            ("requests.received.total", Some(4.0)),
+        ],
+    );
+}
