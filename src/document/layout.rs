@@ -44,6 +44,7 @@ pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
         }
         let floor = found.last().map_or(0, |t: &Table| t.line_span.1 as usize);
         let found_here = tab_table(tab_view.as_deref().unwrap_or(&doc.lines), i)
+            .or_else(|| pipe_cell_table(&doc.lines, i))
             .or_else(|| pipe_table(&doc.lines, i))
             .or_else(|| aligned_table(&doc.lines, i, floor))
             .or_else(|| {
@@ -448,6 +449,140 @@ fn pipe_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A cell per line, each ending in a pipe (an HTML table flattened cell by cell: `规章 |`, a
+// blank cell `|`, the spare cells of a spanned one a line of pipes `|||`)
+// ---------------------------------------------------------------------------------------------
+
+/// Cell lines a region needs to be such a table.
+const MIN_PIPE_CELL_LINES: usize = 8;
+
+/// One line of a cell-per-line pipe region.
+#[derive(Debug, Clone, PartialEq)]
+enum PipeCellLine {
+    /// `text |`: a cell; `text | |`: a cell that ends its row (the pipes after the cell's own
+    /// are spare cells of a span, or the row's closing edge).
+    Cell(String, bool),
+    /// `|`: a blank cell (or the opening edge of a row, when a row is written `|` first).
+    Blank,
+    /// `||`, `|||`…: the spare cells of a spanned cell, written where its row ends.
+    RowEnd,
+}
+
+fn pipe_cell_line(line: &str) -> Option<PipeCellLine> {
+    let t = line.trim();
+    let (text, rest) = t.split_once('|')?;
+    if !rest.chars().all(|c| c == '|' || c.is_whitespace()) {
+        return None;
+    }
+    let text = clean_cell(text);
+    if text.is_empty() {
+        return Some(if rest.contains('|') {
+            PipeCellLine::RowEnd
+        } else {
+            PipeCellLine::Blank
+        });
+    }
+    (text.chars().count() <= MAX_CELL_CHARS).then(|| PipeCellLine::Cell(text, rest.contains('|')))
+}
+
+/// A row label: text that is neither a value nor a unit.
+fn is_label_cell(text: &str) -> bool {
+    text.chars().any(super::text::is_han) && !is_value_token(text) && !is_unit_token(text)
+}
+
+/// A cell of a table whose rows carry no mark of their own, in reading order.
+enum LedItem {
+    /// A cell, and whether a mark after it ends its row.
+    Cell(Cell, bool),
+    /// A mark that ends the row.
+    End,
+}
+
+/// Rows rebuilt from cells in reading order when nothing but the cells says where rows end:
+/// a label after a value or a blank cell starts a row; of the labels that open a row before
+/// its values, all but the last are a header row of their own (`信息内容 | 本年制发件数 | … |
+/// 规章 | 0 |`: the header cells, then the row 规章); a row of nothing but blanks is dropped
+/// (the opening edge of the next one).
+fn label_led_rows(items: impl IntoIterator<Item = LedItem>) -> Vec<Row> {
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut row: Vec<Cell> = Vec::new();
+    for item in items {
+        match item {
+            LedItem::End => {
+                if !row.is_empty() {
+                    rows.push(std::mem::take(&mut row));
+                }
+            }
+            LedItem::Cell(cell, ends_row) => {
+                let after_values = row.iter().any(|c| !is_label_cell(&c.text));
+                if is_label_cell(&cell.text) && after_values {
+                    rows.push(std::mem::take(&mut row));
+                }
+                row.push(cell);
+                if ends_row {
+                    rows.push(std::mem::take(&mut row));
+                }
+            }
+        }
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    let mut out: Vec<Row> = Vec::with_capacity(rows.len());
+    for mut cells in rows {
+        if cells.iter().all(|c| c.text.is_empty()) {
+            continue;
+        }
+        let labels = cells.iter().take_while(|c| is_label_cell(&c.text)).count();
+        if labels >= 2 && labels < cells.len() {
+            let data = cells.split_off(labels - 1);
+            out.push(Row::new(cells));
+            out.push(Row::new(data));
+        } else {
+            out.push(Row::new(cells));
+        }
+    }
+    out
+}
+
+/// Reads a table written one cell per line, each cell closed by a pipe, starting at line index
+/// `start`: a line of pipes, or pipes after a cell's own, ends a row; otherwise rows are
+/// rebuilt from what the cells are ([`label_led_rows`]).
+fn pipe_cell_table(lines: &[String], start: usize) -> Option<(Table, usize)> {
+    if !matches!(
+        pipe_cell_line(&lines[start]),
+        Some(PipeCellLine::Cell(..) | PipeCellLine::Blank)
+    ) {
+        return None;
+    }
+    let mut end = start;
+    while end < lines.len() && pipe_cell_line(&lines[end]).is_some() {
+        end += 1;
+    }
+    let cell_lines = (start..end)
+        .filter(|&i| matches!(pipe_cell_line(&lines[i]), Some(PipeCellLine::Cell(..))))
+        .count();
+    if cell_lines < MIN_PIPE_CELL_LINES {
+        return None;
+    }
+    let items = (start..end).filter_map(|i| {
+        let no = i as u32 + 1;
+        Some(match pipe_cell_line(&lines[i])? {
+            PipeCellLine::RowEnd => LedItem::End,
+            PipeCellLine::Blank => LedItem::Cell(Cell::new("", no), false),
+            PipeCellLine::Cell(text, ends_row) => LedItem::Cell(Cell::new(text, no), ends_row),
+        })
+    });
+    let out = label_led_rows(items);
+    let table = Table {
+        rows: out,
+        line_span: (start as u32 + 1, end as u32),
+        from_text: true,
+    };
+    Some((table, end))
+}
+
+// ---------------------------------------------------------------------------------------------
 // A cell per line, blank lines between (an HTML table flattened by a crawler, no tabs)
 // ---------------------------------------------------------------------------------------------
 
@@ -494,7 +629,7 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
         return Err(i);
     }
     let Some((cell_gap, row_gap)) = commonest_gaps(&cells) else {
-        return Err(start + 1);
+        return uniform_gap_table(lines, &cells).ok_or(start + 1);
     };
     // Rows with the blank cells found at the break before them, not yet placed.
     let mut rows: Vec<(Vec<Cell>, usize)> = Vec::new();
@@ -553,6 +688,43 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
         from_text: true,
     };
     Ok((table, last + 1))
+}
+
+/// A cell per line with the same gap between every two cells (a blank line each, or none):
+/// the gaps say nothing of the rows, so they are rebuilt from what the cells are
+/// ([`label_led_rows`]); a shorter gap still joins a wrapped cell's lines (`本年新` / `制作数量`).
+fn uniform_gap_table(lines: &[String], cells: &[(usize, usize)]) -> Option<(Table, usize)> {
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for &(_, g) in cells.iter().skip(1) {
+        *counts.entry(g).or_default() += 1;
+    }
+    let cell_gap = counts
+        .iter()
+        .max_by_key(|&(&g, &n)| (n, std::cmp::Reverse(g)))
+        .map(|(&g, _)| g)?;
+    // Any longer gap would carry structure this reading ignores.
+    if counts.keys().any(|&g| g > cell_gap) {
+        return None;
+    }
+    let mut items: Vec<LedItem> = Vec::with_capacity(cells.len());
+    for (k, &(l, before)) in cells.iter().enumerate() {
+        let text = clean_cell(&lines[l]);
+        if k > 0 && before < cell_gap {
+            if let Some(LedItem::Cell(last, _)) = items.last_mut() {
+                last.text.push_str(&text);
+                continue;
+            }
+        }
+        items.push(LedItem::Cell(Cell::new(text, l as u32 + 1), false));
+    }
+    let first = cells.first()?.0;
+    let last = cells.last()?.0;
+    let table = Table {
+        rows: label_led_rows(items),
+        line_span: (first as u32 + 1, last as u32 + 1),
+        from_text: true,
+    };
+    Some((table, last + 1))
 }
 
 /// Places the blank cells found at each row break: a row starts with its label, so before a

@@ -360,9 +360,8 @@ fn header_mode<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Option<
         .iter()
         .position(|t| HeaderWords::any(&h.content_column, t))
     {
-        let columns = view.cells[pos + 1..]
+        let columns = join_wrapped_columns(&view.cells[pos + 1..], k)
             .iter()
-            .filter(|c| !c.text.trim().is_empty())
             .map(|c| {
                 let key = k
                     .labels
@@ -404,6 +403,32 @@ fn header_mode<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Option<
         });
     }
     None
+}
+
+/// 表二's column header cells, blanks dropped, a header a crawler cut at its line break
+/// (`本年新` | `制作数量`) joined again: two neighbours that name no column alone but do
+/// together are one cell.
+fn join_wrapped_columns(cells: &[Cell], k: &Knowledge) -> Vec<Cell> {
+    let names = |t: &str| k.labels.match_form("t2", "column", t).is_some();
+    let mut out: Vec<Cell> = Vec::new();
+    let mut rest = cells
+        .iter()
+        .filter(|c| !c.text.trim().is_empty())
+        .peekable();
+    while let Some(c) = rest.next() {
+        if let Some(next) = rest.peek() {
+            let joined = format!("{}{}", c.text.trim(), next.text.trim());
+            if !names(&c.text) && names(&joined) {
+                let mut cell = (*next).clone();
+                cell.text = joined;
+                out.push(cell);
+                rest.next();
+                continue;
+            }
+        }
+        out.push(c.clone());
+    }
+    out
 }
 
 fn table2_row(
@@ -873,16 +898,25 @@ fn split_groups(cell: &Cell, n: usize, block: usize) -> Split {
     if n < 2
         || block == 0
         || n % block != 0
-        || !text.chars().all(|c| c.is_ascii_digit() || c == ' ')
+        || !text.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+        // A sign only where no arithmetic runs (the sums below are of counts).
+        || text.contains('-') && block != 1
+        || text.starts_with('-') && !text[1..].contains(['-', ' '])
     {
         return Split::NotGlued;
     }
     let mut digits = Vec::with_capacity(text.len());
     let mut forced = Vec::new();
+    // Where a number written with a minus starts (本年增/减 `35-15` = 35 | -15): a sign
+    // between digits is a cut as sure as a space.
+    let mut negative = Vec::new();
     for c in text.chars() {
-        if c == ' ' {
-            if forced.last() != Some(&digits.len()) {
+        if c == ' ' || c == '-' {
+            if !digits.is_empty() && forced.last() != Some(&digits.len()) {
                 forced.push(digits.len());
+            }
+            if c == '-' {
+                negative.push(digits.len());
             }
         } else {
             digits.push(c as u8);
@@ -914,7 +948,8 @@ fn split_groups(cell: &Cell, n: usize, block: usize) -> Split {
     let mut start = 0;
     for &end in &search.found[0] {
         let mut c = cell.clone();
-        c.text = String::from_utf8_lossy(&digits[start..end]).into_owned();
+        let sign = if negative.contains(&start) { "-" } else { "" };
+        c.text = format!("{sign}{}", String::from_utf8_lossy(&digits[start..end]));
         c.x = None;
         cells.push(c);
         start = end;

@@ -452,8 +452,15 @@ fn title_candidates(
             });
             return;
         }
+        // A title wrapped before its topic (XX局2016年 / 政府信息公开工作年度报告) is joined;
+        // a line above a title that has its own year is a menu or breadcrumb (登录 | 注册,
+        // 当前位置：首页 > … > 年报), never the title's start.
         let joined = match first.get(i + 1) {
-            Some((_, next)) if !line.contains("报告") && next.contains("报告") => {
+            Some((_, next))
+                if !line.contains("报告")
+                    && next.contains("报告")
+                    && !p.title_year.is_match(next) =>
+            {
                 format!("{line}{next}")
             }
             _ => line.clone(),
