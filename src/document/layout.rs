@@ -137,11 +137,26 @@ fn ideographic_cells(line: &str) -> Option<Vec<String>> {
         || cells.len() > MAX_IDEOGRAPHIC_CELLS
         || cells
             .iter()
-            .any(|c| c.chars().count() > 80 || c.contains(['，', '；', ',']))
+            .any(|c| c.chars().count() > 80 || has_clause(c))
     {
         return None;
     }
     Some(cells)
+}
+
+/// True when a comma or semicolon stands outside brackets: a sentence's clause, not a label's
+/// note (`（二）部分公开（区分处理的，只计这一情形…）`) or a number's separator.
+fn has_clause(cell: &str) -> bool {
+    let mut depth = 0usize;
+    for c in cell.chars() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = depth.saturating_sub(1),
+            '，' | '；' if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Most cells a row between ideographic spaces is taken to have (表四 has fifteen figures).
