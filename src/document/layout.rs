@@ -84,7 +84,9 @@ fn ideographic_rows_as_tabs(lines: &[String]) -> Option<Vec<String>> {
     if !lines.iter().any(|l| l.contains('\u{3000}')) {
         return None;
     }
-    let cells: Vec<Option<Vec<String>>> = lines.iter().map(|l| ideographic_cells(l)).collect();
+    let unit = separator_run(lines);
+    let cells: Vec<Option<Vec<String>>> =
+        lines.iter().map(|l| ideographic_cells(l, unit)).collect();
     let is_figure_row = |c: &Option<Vec<String>>| {
         c.as_ref()
             .is_some_and(|cells| cells.iter().any(|x| is_value_token(x)))
@@ -103,7 +105,7 @@ fn ideographic_rows_as_tabs(lines: &[String]) -> Option<Vec<String>> {
 
 /// The cells of a line written between ideographic spaces, or `None` when it has no inner
 /// U+3000, holds tabs, or reads as a sentence.
-fn ideographic_cells(line: &str) -> Option<Vec<String>> {
+fn ideographic_cells(line: &str, unit: usize) -> Option<Vec<String>> {
     if has_tab(line) {
         return None;
     }
@@ -113,7 +115,7 @@ fn ideographic_cells(line: &str) -> Option<Vec<String>> {
     if !body.contains('\u{3000}') || body.contains('。') || body.len() > MAX_ROW_BYTES {
         return None;
     }
-    let parts = ideographic_parts(body);
+    let parts = ideographic_parts(body, unit);
     let mut cells: Vec<String> = Vec::with_capacity(parts.len());
     let mut k = 0;
     while k < parts.len() {
@@ -162,10 +164,32 @@ fn has_clause(cell: &str) -> bool {
 /// Most cells a row between ideographic spaces is taken to have (表四 has fifteen figures).
 const MAX_IDEOGRAPHIC_CELLS: usize = 24;
 
-/// The texts between the ideographic spaces of `body`. Crawlers separate cells by one U+3000
-/// or by a fixed run of them (`规章　　0　　0`): the commonest run is one separator, and each
-/// further run's worth of U+3000 is a blank cell.
-fn ideographic_parts(body: &str) -> Vec<&str> {
+/// The run of U+3000 that separates two cells in this document: crawlers write one or a fixed
+/// run of them (`规章　　0　　0`); the commonest run between two texts (indents not counted)
+/// over the whole document is the separator.
+fn separator_run(lines: &[String]) -> usize {
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for line in lines.iter().filter(|l| l.contains('\u{3000}')) {
+        let body = line.trim_start_matches(['\u{3000}', ' ']).trim_end();
+        let mut run = 0;
+        for c in body.chars() {
+            if c == '\u{3000}' {
+                run += 1;
+            } else if run > 0 {
+                *counts.entry(run).or_default() += 1;
+                run = 0;
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|&(&r, &n)| (n, std::cmp::Reverse(r)))
+        .map_or(1, |(&r, _)| r)
+}
+
+/// The texts between the ideographic spaces of `body`, `unit` of them making one separator:
+/// each further `unit` is a blank cell.
+fn ideographic_parts(body: &str, unit: usize) -> Vec<&str> {
     let mut pieces: Vec<(&str, usize)> = Vec::new(); // (text, U+3000 run after it)
     let mut rest = body;
     while let Some(p) = rest.find('\u{3000}') {
@@ -176,16 +200,7 @@ fn ideographic_parts(body: &str) -> Vec<&str> {
         rest = &after[run * '\u{3000}'.len_utf8()..];
     }
     pieces.push((rest.trim(), 0));
-    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
-    for &(_, run) in &pieces {
-        if run > 0 {
-            *counts.entry(run).or_default() += 1;
-        }
-    }
-    let unit = counts
-        .iter()
-        .max_by_key(|&(&r, &n)| (n, std::cmp::Reverse(r)))
-        .map_or(1, |(&r, _)| r);
+    let unit = unit.max(1);
     let mut parts = Vec::with_capacity(pieces.len());
     for (text, run) in pieces {
         parts.push(text);
@@ -1271,6 +1286,30 @@ fn attach_fragment(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rows_between_ideographic_spaces_become_tab_rows() {
+        let doc = |text: &str| {
+            let mut d = Document::from_text(text);
+            find_tables(&mut d);
+            d.tables
+                .iter()
+                .flat_map(|t| t.rows.iter())
+                .map(|r| r.cells.iter().map(|c| c.text.clone()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        // One U+3000 between cells, an empty one between two; letter-spaced heading joined.
+        let rows = doc("统　计　指　标\u{3000}单位\u{3000}数量\n　　行政许可\u{3000}件\u{3000}\u{3000}7\n行政处罚\u{3000}件\u{3000}3\u{3000}\n");
+        assert_eq!(rows[0], ["统计指标", "单位", "数量"]);
+        assert_eq!(rows[1], ["行政许可", "件", "", "7"]);
+        assert_eq!(rows[2], ["行政处罚", "件", "3", ""]);
+        // Two U+3000 as the separator: four are a blank cell.
+        let rows = doc("规章\u{3000}\u{3000}0\u{3000}\u{3000}1\u{3000}\u{3000}2\n规范性文件\u{3000}\u{3000}\u{3000}\u{3000}4\u{3000}\u{3000}5\n");
+        assert_eq!(rows[0], ["规章", "0", "1", "2"]);
+        assert_eq!(rows[1], ["规范性文件", "", "4", "5"]);
+        // A sentence with an indent and a clause is not a row.
+        assert!(doc("　　全年收到申请\u{3000}12件，办结\u{3000}12件\n").is_empty());
+    }
+
     use super::*;
 
     fn texts(t: &Table) -> Vec<Vec<String>> {
