@@ -1298,12 +1298,16 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         // One U+3000 between cells, an empty one between two; letter-spaced heading joined.
-        let rows = doc("统　计　指　标\u{3000}单位\u{3000}数量\n　　行政许可\u{3000}件\u{3000}\u{3000}7\n行政处罚\u{3000}件\u{3000}3\u{3000}\n");
+        let rows = doc(
+            "统　计　指　标\u{3000}单位\u{3000}数量\n　　行政许可\u{3000}件\u{3000}\u{3000}7\n行政处罚\u{3000}件\u{3000}3\u{3000}\n",
+        );
         assert_eq!(rows[0], ["统计指标", "单位", "数量"]);
         assert_eq!(rows[1], ["行政许可", "件", "", "7"]);
         assert_eq!(rows[2], ["行政处罚", "件", "3", ""]);
         // Two U+3000 as the separator: four are a blank cell.
-        let rows = doc("规章\u{3000}\u{3000}0\u{3000}\u{3000}1\u{3000}\u{3000}2\n规范性文件\u{3000}\u{3000}\u{3000}\u{3000}4\u{3000}\u{3000}5\n");
+        let rows = doc(
+            "规章\u{3000}\u{3000}0\u{3000}\u{3000}1\u{3000}\u{3000}2\n规范性文件\u{3000}\u{3000}\u{3000}\u{3000}4\u{3000}\u{3000}5\n",
+        );
         assert_eq!(rows[0], ["规章", "0", "1", "2"]);
         assert_eq!(rows[1], ["规范性文件", "", "4", "5"]);
         // A sentence with an indent and a clause is not a row.

@@ -45,11 +45,15 @@ pub fn parse_cell(raw: &str) -> Value {
 /// lost, not one number.
 fn digits_apart(raw: &str) -> bool {
     let chars: Vec<char> = raw.trim().chars().map(fold_char).collect();
-    chars.windows(3).any(|w| {
-        w[0].is_ascii_digit() && w[1].is_whitespace() && w[2].is_ascii_digit()
-    }) || chars.windows(4).any(|w| {
-        w[0].is_ascii_digit() && w[1].is_whitespace() && w[2].is_whitespace() && w[3].is_ascii_digit()
-    })
+    chars
+        .windows(3)
+        .any(|w| w[0].is_ascii_digit() && w[1].is_whitespace() && w[2].is_ascii_digit())
+        || chars.windows(4).any(|w| {
+            w[0].is_ascii_digit()
+                && w[1].is_whitespace()
+                && w[2].is_whitespace()
+                && w[3].is_ascii_digit()
+        })
 }
 
 /// Every character a value or a blank mark may be written with, once width-folded: digits,

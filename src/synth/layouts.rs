@@ -217,7 +217,10 @@ fn labels_and_figures<'a>(row: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
             row[i..].to_vec(),
         ),
         _ => (
-            row.iter().copied().filter(|c| !c.trim().is_empty()).collect(),
+            row.iter()
+                .copied()
+                .filter(|c| !c.trim().is_empty())
+                .collect(),
             Vec::new(),
         ),
     }
@@ -376,7 +379,10 @@ mod tests {
     fn markdown_split_has_generic_headers() {
         // Narrow tables stay one markdown table.
         let s = render(&doc(), Layout::MarkdownSplit);
-        assert!(s.contains("| A | 1 |  |\n|---|---|---|\n|  | 2 | 3 |"), "{s}");
+        assert!(
+            s.contains("| A | 1 |  |\n|---|---|---|\n|  | 2 | 3 |"),
+            "{s}"
+        );
         let mut wide = Document::from_text("G\tA\t1\t2\t3\t4\t10");
         wide.tables.push(Table {
             rows: vec![Row::new(
