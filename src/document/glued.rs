@@ -17,6 +17,8 @@
 //! `[label, (unit), values…]`, rows of bare values (表四's data row). A glued run stays one cell:
 //! only the extractor, which knows the row's columns and arithmetic, can split it.
 
+use std::borrow::Cow;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
@@ -136,18 +138,20 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     // mark that follow such a line closely, are cut into pieces.
     let mask = doc.table_line_mask();
     let mut candidate = vec![false; doc.lines.len()];
-    for (i, line) in doc.lines.iter().enumerate() {
+    let lines: Vec<Cow<str>> = doc.lines.iter().map(|l| join_spaced_letters(l)).collect();
+    for (i, line) in lines.iter().enumerate() {
         if mask[i] || !could_hold_table(line) {
             continue;
         }
-        let headers = words.any_header.is_match(line.as_str())
-            && words.headers.find_iter(line.as_str()).take(2).count() >= 2;
+        let headers = words.any_header.is_match(line.as_ref())
+            && words.headers.find_iter(line.as_ref()).take(2).count() >= 2;
         let near = (i.saturating_sub(3)..i).any(|j| candidate[j]);
         candidate[i] = headers
-            || (near && line.bytes().any(|b| b.is_ascii_digit()) && words.marks.is_match(line));
+            || (near
+                && line.bytes().any(|b| b.is_ascii_digit())
+                && words.marks.is_match(line.as_ref()));
     }
-    let seen: Vec<Option<Seen>> = doc
-        .lines
+    let seen: Vec<Option<Seen>> = lines
         .iter()
         .enumerate()
         .map(|(i, line)| {
@@ -195,6 +199,52 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     }
     doc.tables.extend(found);
     doc.tables.sort_by_key(|t| t.line_span);
+}
+
+/// The line with a heading spaced out letter by letter (`统　计　指　标`) written together: three
+/// or more single Han characters each followed by one ideographic space are one word, not cells.
+/// The line itself when it holds no ideographic space (most lines: no copy).
+fn join_spaced_letters(line: &str) -> Cow<'_, str> {
+    if !line.contains('\u{3000}') {
+        return Cow::Borrowed(line);
+    }
+    let chars: Vec<char> = line.chars().collect();
+    // Index k starts a spaced run when chars[k], chars[k+2], chars[k+4] are Han and
+    // chars[k+1], chars[k+3] are single U+3000 (not part of a longer run).
+    let single_space = |j: usize| {
+        chars.get(j) == Some(&'\u{3000}')
+            && chars.get(j + 1) != Some(&'\u{3000}')
+            && (j == 0 || chars[j - 1] != '\u{3000}')
+    };
+    let letter = |j: usize| {
+        chars.get(j).is_some_and(|&c| is_han(c))
+            && (j == 0 || !chars.get(j - 1).is_some_and(|&c| is_han(c)))
+            && !chars.get(j + 1).is_some_and(|&c| is_han(c))
+    };
+    let mut out = String::with_capacity(line.len());
+    let mut k = 0;
+    let mut changed = false;
+    while k < chars.len() {
+        let mut end = k;
+        while letter(end) && single_space(end + 1) && letter(end + 2) {
+            end += 2;
+        }
+        if end >= k + 4 {
+            for j in (k..=end).step_by(2) {
+                out.push(chars[j]);
+            }
+            changed = true;
+            k = end + 1;
+        } else {
+            out.push(chars[k]);
+            k += 1;
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(line)
+    }
 }
 
 /// A cheap first look: a line with a table glued into it has a digit or a header word's
