@@ -141,44 +141,56 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     // mark that follow such a line closely, are cut into pieces.
     let mask = doc.table_line_mask();
     let mut candidate = vec![false; doc.lines.len()];
+    // Whether some line may hold a header row: every table found starts with one.
+    let mut header_row_possible = false;
     for (i, line) in doc.lines.iter().enumerate() {
         if mask[i] || !could_hold_table(line) {
             continue;
         }
         let headers = words.any_header.is_match(line.as_str())
             && words.headers.find_iter(line.as_str()).take(2).count() >= 2;
+        header_row_possible = header_row_possible || (headers && close_header_words(line, words));
         let near = (i.saturating_sub(3)..i).any(|j| candidate[j]);
         candidate[i] = headers
             || (near && line.bytes().any(|b| b.is_ascii_digit()) && words.marks.is_match(line));
     }
-    let seen: Vec<Option<Seen>> = doc
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let no = i as u32 + 1;
-            if !candidate[i] {
-                return None;
-            }
-            let pieces = pieces(line, words);
-            let rows = group_rows(&pieces, no);
-            let marked = rows.iter().any(|r| {
-                r.cells.iter().any(|c| is_value_text(&c.text))
-                    && r.cells.first().is_some_and(|c| words.has_mark(&c.text))
-            });
-            Some(Seen {
-                header: has_header_row(&pieces),
-                values: pieces.iter().any(|p| matches!(p, Piece::Value(_))),
-                marked,
-                rows,
-            })
-        })
+    if !header_row_possible {
+        return;
+    }
+    let see = |i: usize| {
+        let no = i as u32 + 1;
+        let pieces = pieces(&doc.lines[i], words);
+        let rows = group_rows(&pieces, no);
+        let marked = rows.iter().any(|r| {
+            r.cells.iter().any(|c| is_value_text(&c.text))
+                && r.cells.first().is_some_and(|c| words.has_mark(&c.text))
+        });
+        Seen {
+            header: has_header_row(&pieces),
+            values: pieces.iter().any(|p| matches!(p, Piece::Value(_))),
+            marked,
+            rows,
+        }
+    };
+    // Lines with a digit first. A line without one holds no value and no mark: it is a
+    // table only as a header row above marked lines, so it is cut into pieces only when one
+    // of the next lines is marked (most candidates are headings such as 行政复议、行政诉讼
+    // 情况, with nothing under them).
+    let has_digit = |line: &str| line.chars().any(|c| fold_char(c).is_ascii_digit());
+    let mut seen: Vec<Option<Seen>> = (0..doc.lines.len())
+        .map(|i| (candidate[i] && has_digit(&doc.lines[i])).then(|| see(i)))
         .collect();
-    let next_marked = |i: usize| {
+    let marked_after = |seen: &[Option<Seen>], i: usize| {
         (i + 1..(i + 4).min(seen.len()))
             .filter_map(|j| seen[j].as_ref())
             .any(|s| s.marked)
     };
+    for i in 0..seen.len() {
+        if candidate[i] && seen[i].is_none() && marked_after(&seen, i) {
+            seen[i] = Some(see(i));
+        }
+    }
+    let next_marked = |i: usize| marked_after(&seen, i);
     let mut found: Vec<Table> = Vec::new();
     let mut last_table_line: Option<usize> = None;
     for (i, s) in seen.iter().enumerate() {
@@ -200,6 +212,32 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     }
     doc.tables.extend(found);
     doc.tables.sort_by_key(|t| t.line_span);
+}
+
+/// True when two header words of `line` stand close enough to be cells of one header row
+/// (see [`has_header_row`] and `split_headers`): with only separators between them, or at
+/// most 8 other characters, a digit among them (`计量单位2011年度历年累计`). A line without
+/// such a pair cuts into no header row; the words in it are a sentence's (`申请行政复议、提起
+/// 行政诉讼`), and a document without such a line has no glued table, so it is not cut into
+/// pieces at all.
+fn close_header_words(line: &str, words: &GluedWords) -> bool {
+    let mut last_end: Option<usize> = None;
+    for m in words.headers.find_iter(line) {
+        if let Some(end) = last_end {
+            let (mut others, mut digit) = (0, false);
+            for c in line[end..m.start()].chars() {
+                if !c.is_whitespace() && c != '|' {
+                    others += 1;
+                    digit = digit || c.is_ascii_digit();
+                }
+            }
+            if others == 0 || (others <= 8 && digit) {
+                return true;
+            }
+        }
+        last_end = Some(m.end());
+    }
+    false
 }
 
 /// A cheap first look: a line with a table glued into it has a digit or a header word's
