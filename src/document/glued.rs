@@ -147,9 +147,14 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         if mask[i] || !could_hold_table(line) {
             continue;
         }
-        let headers = words.any_header.is_match(line.as_str())
-            && words.headers.find_iter(line.as_str()).take(2).count() >= 2;
-        header_row_possible = header_row_possible || (headers && close_header_words(line, words));
+        // Two leftmost-first matches are needed for two leftmost-longest ones (the first
+        // ends no later), and most lines have fewer: the automaton with the prefilter first.
+        let (headers, close) = if words.any_header.find_iter(line.as_str()).nth(1).is_some() {
+            header_words(line, words)
+        } else {
+            (false, false)
+        };
+        header_row_possible = header_row_possible || close;
         let near = (i.saturating_sub(3)..i).any(|j| candidate[j]);
         candidate[i] = headers
             || (near && line.bytes().any(|b| b.is_ascii_digit()) && words.marks.is_match(line));
@@ -214,16 +219,18 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     doc.tables.sort_by_key(|t| t.line_span);
 }
 
-/// True when two header words of `line` stand close enough to be cells of one header row
-/// (see [`has_header_row`] and `split_headers`): with only separators between them, or at
-/// most 8 other characters, a digit among them (`计量单位2011年度历年累计`). A line without
-/// such a pair cuts into no header row; the words in it are a sentence's (`申请行政复议、提起
-/// 行政诉讼`), and a document without such a line has no glued table, so it is not cut into
-/// pieces at all.
-fn close_header_words(line: &str, words: &GluedWords) -> bool {
+/// Whether `line` holds two header words, and whether two of them stand close enough to be
+/// cells of one header row (see [`has_header_row`] and `split_headers`): with only
+/// separators between them, or at most 8 other characters, a digit among them
+/// (`计量单位2011年度历年累计`). A line without such a pair cuts into no header row; the words
+/// in it are a sentence's (`申请行政复议、提起行政诉讼`), and a document without such a line
+/// has no glued table, so it is not cut into pieces at all.
+fn header_words(line: &str, words: &GluedWords) -> (bool, bool) {
     let mut last_end: Option<usize> = None;
+    let mut two = false;
     for m in words.headers.find_iter(line) {
         if let Some(end) = last_end {
+            two = true;
             let (mut others, mut digit) = (0, false);
             for c in line[end..m.start()].chars() {
                 if !c.is_whitespace() && c != '|' {
@@ -232,12 +239,12 @@ fn close_header_words(line: &str, words: &GluedWords) -> bool {
                 }
             }
             if others == 0 || (others <= 8 && digit) {
-                return true;
+                return (true, true);
             }
         }
         last_end = Some(m.end());
     }
-    false
+    (two, false)
 }
 
 /// A cheap first look: a line with a table glued into it has a digit or a header word's
