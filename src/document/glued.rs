@@ -17,8 +17,6 @@
 //! `[label, (unit), values…]`, rows of bare values (表四's data row). A glued run stays one cell:
 //! only the extractor, which knows the row's columns and arithmetic, can split it.
 
-use std::borrow::Cow;
-
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
@@ -82,7 +80,12 @@ impl GluedWords {
                 .build(words)
                 .expect("cell words build an automaton")
         };
-        let any_header = AhoCorasick::new(&headers).expect("cell words build an automaton");
+        // Leftmost-first, which whether a line holds a word does not depend on: unlike the
+        // standard semantics it lets the automaton skip to candidates with a SIMD prefilter.
+        let any_header = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&headers)
+            .expect("cell words build an automaton");
         GluedWords {
             any_header,
             headers: build(&headers),
@@ -138,46 +141,63 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     // mark that follow such a line closely, are cut into pieces.
     let mask = doc.table_line_mask();
     let mut candidate = vec![false; doc.lines.len()];
-    let lines: Vec<Cow<str>> = doc.lines.iter().map(|l| join_spaced_letters(l)).collect();
-    for (i, line) in lines.iter().enumerate() {
+    // Whether some line may hold a header row: every table found starts with one.
+    let mut header_row_possible = false;
+    for (i, line) in doc.lines.iter().enumerate() {
         if mask[i] || !could_hold_table(line) {
             continue;
         }
-        let headers = words.any_header.is_match(line.as_ref())
-            && words.headers.find_iter(line.as_ref()).take(2).count() >= 2;
+        // Two leftmost-first matches are needed for two leftmost-longest ones (the first
+        // ends no later), and most lines have fewer: the automaton with the prefilter first.
+        let (headers, close) = if words.any_header.find_iter(line.as_str()).nth(1).is_some() {
+            header_words(line, words)
+        } else {
+            (false, false)
+        };
+        header_row_possible = header_row_possible || close;
         let near = (i.saturating_sub(3)..i).any(|j| candidate[j]);
         candidate[i] = headers
             || (near
                 && line.bytes().any(|b| b.is_ascii_digit())
-                && words.marks.is_match(line.as_ref()));
+                && words.marks.is_match(line.as_str()));
     }
-    let seen: Vec<Option<Seen>> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let no = i as u32 + 1;
-            if !candidate[i] {
-                return None;
-            }
-            let pieces = pieces(line, words);
-            let rows = group_rows(&pieces, no);
-            let marked = rows.iter().any(|r| {
-                r.cells.iter().any(|c| is_value_text(&c.text))
-                    && r.cells.first().is_some_and(|c| words.has_mark(&c.text))
-            });
-            Some(Seen {
-                header: has_header_row(&pieces),
-                values: pieces.iter().any(|p| matches!(p, Piece::Value(_))),
-                marked,
-                rows,
-            })
-        })
+    if !header_row_possible {
+        return;
+    }
+    let see = |i: usize| {
+        let no = i as u32 + 1;
+        let pieces = pieces(&doc.lines[i], words);
+        let rows = group_rows(&pieces, no);
+        let marked = rows.iter().any(|r| {
+            r.cells.iter().any(|c| is_value_text(&c.text))
+                && r.cells.first().is_some_and(|c| words.has_mark(&c.text))
+        });
+        Seen {
+            header: has_header_row(&pieces),
+            values: pieces.iter().any(|p| matches!(p, Piece::Value(_))),
+            marked,
+            rows,
+        }
+    };
+    // Lines with a digit first. A line without one holds no value and no mark: it is a
+    // table only as a header row above marked lines, so it is cut into pieces only when one
+    // of the next lines is marked (most candidates are headings such as 行政复议、行政诉讼
+    // 情况, with nothing under them).
+    let has_digit = |line: &str| line.chars().any(|c| fold_char(c).is_ascii_digit());
+    let mut seen: Vec<Option<Seen>> = (0..doc.lines.len())
+        .map(|i| (candidate[i] && has_digit(&doc.lines[i])).then(|| see(i)))
         .collect();
-    let next_marked = |i: usize| {
+    let marked_after = |seen: &[Option<Seen>], i: usize| {
         (i + 1..(i + 4).min(seen.len()))
             .filter_map(|j| seen[j].as_ref())
             .any(|s| s.marked)
     };
+    for i in 0..seen.len() {
+        if candidate[i] && seen[i].is_none() && marked_after(&seen, i) {
+            seen[i] = Some(see(i));
+        }
+    }
+    let next_marked = |i: usize| marked_after(&seen, i);
     let mut found: Vec<Table> = Vec::new();
     let mut last_table_line: Option<usize> = None;
     for (i, s) in seen.iter().enumerate() {
@@ -201,50 +221,32 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     doc.tables.sort_by_key(|t| t.line_span);
 }
 
-/// The line with a heading spaced out letter by letter (`统　计　指　标`) written together: three
-/// or more single Han characters each followed by one ideographic space are one word, not cells.
-/// The line itself when it holds no ideographic space (most lines: no copy).
-fn join_spaced_letters(line: &str) -> Cow<'_, str> {
-    if !line.contains('\u{3000}') {
-        return Cow::Borrowed(line);
-    }
-    let chars: Vec<char> = line.chars().collect();
-    // Index k starts a spaced run when chars[k], chars[k+2], chars[k+4] are Han and
-    // chars[k+1], chars[k+3] are single U+3000 (not part of a longer run).
-    let single_space = |j: usize| {
-        chars.get(j) == Some(&'\u{3000}')
-            && chars.get(j + 1) != Some(&'\u{3000}')
-            && (j == 0 || chars[j - 1] != '\u{3000}')
-    };
-    let letter = |j: usize| {
-        chars.get(j).is_some_and(|&c| is_han(c))
-            && (j == 0 || !chars.get(j - 1).is_some_and(|&c| is_han(c)))
-            && !chars.get(j + 1).is_some_and(|&c| is_han(c))
-    };
-    let mut out = String::with_capacity(line.len());
-    let mut k = 0;
-    let mut changed = false;
-    while k < chars.len() {
-        let mut end = k;
-        while letter(end) && single_space(end + 1) && letter(end + 2) {
-            end += 2;
-        }
-        if end >= k + 4 {
-            for j in (k..=end).step_by(2) {
-                out.push(chars[j]);
+/// Whether `line` holds two header words, and whether two of them stand close enough to be
+/// cells of one header row (see [`has_header_row`] and `split_headers`): with only
+/// separators between them, or at most 8 other characters, a digit among them
+/// (`计量单位2011年度历年累计`). A line without such a pair cuts into no header row; the words
+/// in it are a sentence's (`申请行政复议、提起行政诉讼`), and a document without such a line
+/// has no glued table, so it is not cut into pieces at all.
+fn header_words(line: &str, words: &GluedWords) -> (bool, bool) {
+    let mut last_end: Option<usize> = None;
+    let mut two = false;
+    for m in words.headers.find_iter(line) {
+        if let Some(end) = last_end {
+            two = true;
+            let (mut others, mut digit) = (0, false);
+            for c in line[end..m.start()].chars() {
+                if !c.is_whitespace() && c != '|' {
+                    others += 1;
+                    digit = digit || c.is_ascii_digit();
+                }
             }
-            changed = true;
-            k = end + 1;
-        } else {
-            out.push(chars[k]);
-            k += 1;
+            if others == 0 || (others <= 8 && digit) {
+                return (true, true);
+            }
         }
+        last_end = Some(m.end());
     }
-    if changed {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(line)
-    }
+    (two, false)
 }
 
 /// A cheap first look: a line with a table glued into it has a digit or a header word's

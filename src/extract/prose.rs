@@ -8,7 +8,7 @@
 //! and unrelated counts (审批事项117件) match no rule, and approximate figures (400余条,
 //! 约300条) are not taken for the stated ones.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 use regex_syntax::hir::{Class, Hir, HirKind};
 use serde::Deserialize;
@@ -63,6 +63,8 @@ pub struct ProseRule {
     /// the kind in the data file: `value@2021`.
     forms: Vec<String>,
     regex: Regex,
+    /// Parts of every match that are much cheaper to look for: see [`gates_of`].
+    gates: Vec<Regex>,
 }
 
 impl ProseRule {
@@ -71,6 +73,11 @@ impl ProseRule {
     fn applies(&self, template: Option<Template>) -> bool {
         self.forms.is_empty()
             || template.is_some_and(|t| self.forms.iter().any(|f| f == t.as_str()))
+    }
+
+    /// False when one of the rule's gates shows at once that it cannot match `clause`.
+    fn may_match(&self, clause: &str) -> bool {
+        self.gates.iter().all(|g| g.is_match(clause))
     }
 }
 
@@ -112,66 +119,93 @@ pub struct ProseRules {
     vetoes: Vec<Veto>,
 }
 
-/// Words one of which every match of a rule contains (its anchors, worked out from the
-/// pattern by [`required_literals`]: 网站 for the website rule, 行政复议 for a statement of
-/// none), all in one automaton. One pass of it over the prose tells, for every rule, the
-/// clauses holding one of its anchors, a superset of those it matches; the rule's own regex
-/// runs on those clauses only. Rules without an anchor run on every clause.
+/// Words every match of a rule contains (its anchors, worked out from the pattern by
+/// [`required_sets`]): one word of each of the rule's sets (网站 and 条 for the website rule;
+/// one of 信息公开 / 公开政府信息 / 依申请公开, and 行政复议, for a review rule), all sets'
+/// words in one automaton. One pass of it over the prose tells, for every rule, the clauses
+/// holding a word of each of its sets, a superset of those it matches; the rule's own regex
+/// runs on those clauses only. Requiring every set rather than one word keeps the regexes off
+/// clauses that hold only the commonest word of a rule (申请, 政府信息): most clauses of a
+/// report hold one such word, few hold all of a rule's. Rules without an anchor run on every
+/// clause.
 #[derive(Debug, Clone, Default)]
 struct Anchors {
     /// Every rule's anchors; `None` when there are none (or no rule has any).
     words: Option<AhoCorasick>,
-    /// For each anchor (by pattern id), the rules it stands for.
-    rules_of: Vec<Vec<usize>>,
+    /// For each anchor (by pattern id), the rules it stands for, each with the bit of the
+    /// rule's set (or sets) it belongs to.
+    sets_of: Vec<Vec<(usize, u64)>>,
+    /// For each rule, one bit per set of anchors (0 for a rule without anchors).
+    full: Vec<u64>,
     /// Rules without an anchor.
     unanchored: Vec<usize>,
 }
 
+/// Most sets of anchors kept for a rule (one bit of a `u64` each); leaving sets out only
+/// lets more clauses through.
+const MAX_SETS: usize = 64;
+
 impl Anchors {
     fn new(patterns: &[&str]) -> Anchors {
         let mut words: Vec<Vec<u8>> = Vec::new();
-        let mut rules_of: Vec<Vec<usize>> = Vec::new();
+        let mut sets_of: Vec<Vec<(usize, u64)>> = Vec::new();
+        let mut full = vec![0u64; patterns.len()];
         let mut unanchored = Vec::new();
         for (rule, pattern) in patterns.iter().enumerate() {
-            let required = regex_syntax::parse(pattern)
-                .ok()
-                .and_then(|hir| required_literals(&hir));
-            let Some(required) = required else {
+            let mut sets = regex_syntax::parse(pattern)
+                .map(|hir| required_sets(&hir))
+                .unwrap_or_default();
+            sets.dedup();
+            sets.truncate(MAX_SETS);
+            if sets.is_empty() {
                 unanchored.push(rule);
                 continue;
-            };
-            for word in required {
-                let id = match words.iter().position(|w| *w == word) {
-                    Some(id) => id,
-                    None => {
-                        words.push(word);
-                        rules_of.push(Vec::new());
-                        words.len() - 1
+            }
+            for (k, set) in sets.into_iter().enumerate() {
+                let bit = 1u64 << k;
+                full[rule] |= bit;
+                for word in set {
+                    let id = match words.iter().position(|w| *w == word) {
+                        Some(id) => id,
+                        None => {
+                            words.push(word);
+                            sets_of.push(Vec::new());
+                            words.len() - 1
+                        }
+                    };
+                    match sets_of[id].iter_mut().find(|(r, _)| *r == rule) {
+                        Some((_, bits)) => *bits |= bit,
+                        None => sets_of[id].push((rule, bit)),
                     }
-                };
-                if !rules_of[id].contains(&rule) {
-                    rules_of[id].push(rule);
                 }
             }
         }
+        // A DFA: the prose of every report is run through it once, and the default for this
+        // many words (a contiguous NFA) takes twice the time.
         let words = if words.is_empty() {
             None
         } else {
-            AhoCorasick::new(&words).ok()
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&words)
+                .ok()
         };
         if words.is_none() {
             unanchored = (0..patterns.len()).collect();
-            rules_of.clear();
+            sets_of.clear();
+            full = vec![0; patterns.len()];
         }
         Anchors {
             words,
-            rules_of,
+            sets_of,
+            full,
             unanchored,
         }
     }
 
-    /// For each of `rules` rules, the indices of the clauses (ascending) holding one of its
-    /// anchors. `clauses` are (start offset in `text`, clause) in text order.
+    /// For each of `rules` rules, the indices of the clauses (ascending) holding a word of
+    /// each of its sets of anchors. `clauses` are (start offset in `text`, clause) in text
+    /// order.
     fn clauses_by_rule(
         &self,
         rules: usize,
@@ -185,30 +219,108 @@ impl Anchors {
         let Some(words) = &self.words else {
             return by_rule;
         };
+        // The sets seen so far in the current clause, by rule, and the rules with any.
+        let mut seen = vec![0u64; rules];
+        let mut touched: Vec<usize> = Vec::new();
+        let mut current: Option<usize> = None;
+        let mut close = |clause: usize, seen: &mut [u64], touched: &mut Vec<usize>| {
+            for rule in touched.drain(..) {
+                if seen[rule] == self.full[rule] {
+                    by_rule[rule].push(clause);
+                }
+                seen[rule] = 0;
+            }
+        };
+        // Overlapping matches come by their end, so the clauses they lie in come in text
+        // order: a clause is complete when a match of a later one comes, and the clause a
+        // match ends in is found by moving forward from the last one.
+        let mut next = 0;
         for m in words.find_overlapping_iter(text) {
-            // The clause the anchor lies in, if it lies in one (clauses exclude their ends).
-            let i = clauses.partition_point(|&(start, _)| start <= m.start());
-            let Some(&(start, clause)) = i.checked_sub(1).and_then(|i| clauses.get(i)) else {
-                continue;
+            while clauses
+                .get(next)
+                .is_some_and(|&(start, clause)| start + clause.len() < m.end())
+            {
+                next += 1;
+            }
+            // The anchor counts when it lies in that clause (clauses exclude their ends).
+            let Some(&(start, _)) = clauses.get(next) else {
+                break;
             };
-            if m.end() > start + clause.len() {
+            if start > m.start() {
                 continue;
             }
-            for &rule in &self.rules_of[m.pattern().as_usize()] {
-                if by_rule[rule].last() != Some(&(i - 1)) {
-                    by_rule[rule].push(i - 1);
+            let i = next;
+            if current != Some(i) {
+                if let Some(done) = current {
+                    close(done, &mut seen, &mut touched);
                 }
+                current = Some(i);
+            }
+            for &(rule, bits) in &self.sets_of[m.pattern().as_usize()] {
+                if seen[rule] == 0 {
+                    touched.push(rule);
+                }
+                seen[rule] |= bits;
             }
         }
+        if let Some(done) = current {
+            close(done, &mut seen, &mut touched);
+        }
         for list in &mut by_rule {
-            // Overlapping matches come by their end; a longer anchor may end after a shorter
-            // one of a later clause only when they overlap, which clause ends rule out. Sort
-            // anyway: the order is the rules' contract.
+            // In text order already; sorting costs nothing and states the contract.
             list.sort_unstable();
             list.dedup();
         }
         by_rule
     }
+}
+
+/// Sets of literals such that every match of `hir` contains one literal of each set: the
+/// parts of a concatenation each give theirs (`网站` and `条` for `网站…{N}条`), an
+/// alternation or a short class gives one set ([`required_literals`]), an optional part
+/// none.
+pub(crate) fn required_sets(hir: &Hir) -> Vec<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Capture(cap) => required_sets(&cap.sub),
+        HirKind::Repetition(rep) if rep.min >= 1 => required_sets(&rep.sub),
+        HirKind::Concat(parts) => parts.iter().flat_map(required_sets).collect(),
+        _ => required_literals(hir)
+            .filter(|lits| lits.iter().all(|l| !l.is_empty()))
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Widest span of a repetition (most minus fewest times) a rule's regex runs through cheaply.
+const WIDE_REPETITION: u32 = 8;
+
+/// Cheaper regexes every clause a rule matches also matches: the parts of the pattern
+/// between and after its wide repetitions (`行政诉讼(?:案件)?…{N}(?:件|起)` of
+/// `(?:信息公开|…)[^。；\n]{0,30}?行政诉讼…`). A wide repetition of a large class makes the
+/// rule's automaton large and slow: run on every clause holding its words (the forms'
+/// headings hold 信息公开 and 行政诉讼 in many reports), such a rule cost more than all the
+/// others together. Each part stands in every match, so a clause one of them does not
+/// match cannot match the rule; the parts are small and mostly start with a literal. Empty
+/// when the pattern has no wide repetition before its end.
+fn gates_of(pattern: &str) -> Vec<Regex> {
+    let Ok(hir) = regex_syntax::parse(pattern) else {
+        return Vec::new();
+    };
+    let HirKind::Concat(parts) = hir.kind() else {
+        return Vec::new();
+    };
+    let wide = |h: &Hir| {
+        matches!(h.kind(), HirKind::Repetition(r)
+            if r.max.is_none_or(|max| max - r.min > WIDE_REPETITION))
+    };
+    let Some(first) = parts.iter().position(wide) else {
+        return Vec::new();
+    };
+    parts[first + 1..]
+        .split(|p| wide(p))
+        .filter(|run| !run.is_empty())
+        .filter_map(|run| Regex::new(&Hir::concat(run.to_vec()).to_string()).ok())
+        .collect()
 }
 
 /// Longest a character class may be to count as a set of anchors (one per character).
@@ -287,7 +399,7 @@ impl ProseRules {
             .iter()
             .filter(|r| !matches!(r.kind.as_str(), "hedge" | "veto" | "not_after"))
             .collect();
-        let rules: Vec<ProseRule> = kept
+        let mut rules: Vec<ProseRule> = kept
             .iter()
             .enumerate()
             .map(|(i, r)| {
@@ -307,9 +419,13 @@ impl ProseRules {
                         .position(|e| e.pattern == r.pattern && e.indicator != r.indicator),
                     forms,
                     regex: compile(r),
+                    gates: Vec::new(),
                 }
             })
             .collect();
+        for rule in &mut rules {
+            rule.gates = gates_of(rule.regex.as_str());
+        }
         let patterns: Vec<&str> = rules.iter().map(|r| r.regex.as_str()).collect();
         let anchors = Anchors::new(&patterns);
         ProseRules {
@@ -442,7 +558,10 @@ const HEDGE_WINDOW: usize = 512;
 /// True when a clause is a short numbered list heading with no figure of its own
 /// (`3、“河北工信”政务微博`, `（二）政府网站`).
 fn is_list_heading(clause: &str) -> bool {
-    if !starts_with_numbering(clause)
+    // Length in bytes first: a clause of more than four bytes a character is too long
+    // whatever it holds, and most clauses are.
+    if clause.len() > 4 * MAX_HEADING_CHARS
+        || !starts_with_numbering(clause)
         || clause.starts_with("其中")
         || clause.chars().count() > MAX_HEADING_CHARS
     {
@@ -515,7 +634,8 @@ pub fn read_within(
             if every.expired(deadline, "prose") {
                 return facts;
             }
-            if k.prose.vetoed(&rule.indicator, VetoScope::Clause, clause) {
+            if !rule.may_match(clause) || k.prose.vetoed(&rule.indicator, VetoScope::Clause, clause)
+            {
                 continue;
             }
             for caps in rule.regex.captures_iter(clause) {
@@ -570,11 +690,14 @@ pub fn read_within(
         let Some(unit) = k.taxonomy.unit(&rule.indicator) else {
             continue;
         };
-        let hit = clauses.iter().find_map(|(offset, clause)| {
-            rule.regex
-                .find(clause)
-                .map(|m| (offset + m.start(), m.as_str()))
-        });
+        let hit = clauses
+            .iter()
+            .filter(|(_, clause)| rule.may_match(clause))
+            .find_map(|(offset, clause)| {
+                rule.regex
+                    .find(clause)
+                    .map(|m| (offset + m.start(), m.as_str()))
+            });
         if let Some((at, phrase)) = hit {
             facts.push(Fact {
                 indicator: rule.indicator.clone(),
@@ -936,8 +1059,69 @@ mod tests {
         assert_eq!(lits("a|[0-9]"), None);
     }
 
-    /// Every clause a rule matches holds one of the rule's anchors (the anchors only ever
-    /// narrow the clauses to those the rule can match).
+    #[test]
+    fn required_sets_of_patterns() {
+        let sets = |p: &str| -> Vec<Vec<String>> {
+            required_sets(&regex_syntax::parse(p).unwrap())
+                .into_iter()
+                .map(|set| {
+                    set.into_iter()
+                        .map(|b| String::from_utf8(b).unwrap())
+                        .collect()
+                })
+                .collect()
+        };
+        // Each part of a concatenation gives its set; optional parts and wide classes none.
+        assert_eq!(
+            sets("(?:政府|门户)*网站(?:平台)?[0-9]+[条件]"),
+            vec![vec!["网站".to_string()], vec!["件".into(), "条".into()]]
+        );
+        assert_eq!(
+            sets("(?:甲乙|丙)[^。]{0,30}?丁戊(?P<n>[0-9]+)个"),
+            vec![
+                vec!["甲乙".to_string(), "丙".into()],
+                vec!["丁戊".into()],
+                vec!["个".into()]
+            ]
+        );
+        assert!(sets("(?:网站)?[0-9]+").is_empty());
+    }
+
+    #[test]
+    fn a_clause_must_hold_every_set_of_a_rule() {
+        let anchors = Anchors::new(&["甲乙[0-9]+个", "丙[0-9]+"]);
+        let text = "甲乙3个。甲乙三。个丙。乙个丙3";
+        let clauses: Vec<(usize, &str)> = {
+            let mut out = Vec::new();
+            let mut start = 0;
+            for part in text.split('。') {
+                out.push((start, part));
+                start += part.len() + '。'.len_utf8();
+            }
+            out
+        };
+        assert_eq!(
+            anchors.clauses_by_rule(2, text, &clauses),
+            // Rule 0 needs 甲乙 and 个 in one clause (the second holds 甲乙 only); rule 1, 丙.
+            vec![vec![0], vec![2, 3]]
+        );
+    }
+
+    #[test]
+    fn gates_are_the_parts_after_wide_repetitions() {
+        let gates = gates_of("(?:甲|乙)[^。]{0,30}?丙丁(?P<n>[0-9]+)个[^，]{0,12}戊己");
+        assert_eq!(gates.len(), 2);
+        let passes = |t: &str| gates.iter().all(|g| g.is_match(t));
+        assert!(passes("丙丁3个，戊己"));
+        assert!(!passes("丙丁情况，戊己"));
+        assert!(!passes("丙丁3个"));
+        // Short repetitions leave the pattern to its own regex.
+        assert!(gates_of("甲[^。]{0,6}乙").is_empty());
+        assert!(gates_of("甲[^。]{0,30}").is_empty());
+    }
+
+    /// Every clause a rule matches holds an anchor of each of the rule's sets and passes its
+    /// gates (the anchors and gates only ever narrow the clauses to those the rule can match).
     #[test]
     fn anchors_keep_every_clause_a_rule_matches() {
         let k = Knowledge::embedded();
@@ -969,6 +1153,7 @@ mod tests {
                 for (i, (_, clause)) in clauses.iter().enumerate() {
                     if rule.regex.is_match(clause) {
                         assert!(by_rule[r].contains(&i), "{}: {clause}", rule.indicator);
+                        assert!(rule.may_match(clause), "{}: {clause}", rule.indicator);
                         checked += 1;
                     }
                 }
