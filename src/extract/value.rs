@@ -44,16 +44,24 @@ pub fn parse_cell(raw: &str) -> Value {
 /// True when whitespace stands between two digits (`12 96`): two cells whose separator was
 /// lost, not one number.
 fn digits_apart(raw: &str) -> bool {
-    let chars: Vec<char> = raw.trim().chars().map(fold_char).collect();
-    chars
-        .windows(3)
-        .any(|w| w[0].is_ascii_digit() && w[1].is_whitespace() && w[2].is_ascii_digit())
-        || chars.windows(4).any(|w| {
-            w[0].is_ascii_digit()
-                && w[1].is_whitespace()
-                && w[2].is_whitespace()
-                && w[3].is_ascii_digit()
-        })
+    // States: after a digit, then after whitespace that followed a digit.
+    let mut after_digit = false;
+    let mut gap = false;
+    for c in raw.trim().chars().map(fold_char) {
+        if c.is_ascii_digit() {
+            if gap {
+                return true;
+            }
+            after_digit = true;
+        } else if c.is_whitespace() && (after_digit || gap) {
+            gap = true;
+            after_digit = false;
+        } else {
+            after_digit = false;
+            gap = false;
+        }
+    }
+    false
 }
 
 /// Every character a value or a blank mark may be written with, once width-folded: digits,
