@@ -110,7 +110,7 @@ fn ideographic_cells(line: &str, unit: usize) -> Option<Vec<String>> {
         return None;
     }
     let body = line
-        .trim_start_matches(|c: char| c == '\u{3000}' || c == ' ')
+        .trim_start_matches(['\u{3000}', ' '])
         .trim_end_matches([' ', '\r']);
     if !body.contains('\u{3000}') || body.contains('。') || body.len() > MAX_ROW_BYTES {
         return None;
