@@ -635,7 +635,10 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
     let mut gap = 0;
     while i < lines.len() {
         let line = &lines[i];
-        if is_blank(line) {
+        // A line of spaces inside the region is a blank cell a crawler wrote out (an empty
+        // cell's `&nbsp;`), not a gap: real files of this layout separate by empty lines.
+        let written_blank = !line.is_empty() && !cells.is_empty();
+        if is_blank(line) && !written_blank {
             gap += 1;
             i += 1;
             if gap > 60 {
@@ -658,7 +661,8 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
     if values < MIN_LINE_TABLE_VALUES || cells.len() < 2 * MIN_LINE_TABLE_VALUES {
         return Err(i);
     }
-    let Some((cell_gap, row_gap)) = commonest_gaps(&cells) else {
+    let written_blanks = cells.iter().any(|&(l, _)| is_blank(&lines[l]));
+    let Some((cell_gap, row_gap)) = commonest_gaps(&cells, written_blanks) else {
         return uniform_gap_table(lines, &cells).ok_or(start + 1);
     };
     // Rows with the blank cells found at the break before them, not yet placed.
@@ -794,7 +798,7 @@ fn place_break_blanks(rows: Vec<(Vec<Cell>, usize)>) -> Vec<Row> {
 }
 
 /// The commonest gap (in newlines) between cells, and the commonest larger one (rows).
-fn commonest_gaps(cells: &[(usize, usize)]) -> Option<(usize, usize)> {
+fn commonest_gaps(cells: &[(usize, usize)], written_blanks: bool) -> Option<(usize, usize)> {
     let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
     for &(_, g) in cells.iter().skip(1) {
         *counts.entry(g).or_default() += 1;
@@ -806,10 +810,11 @@ fn commonest_gaps(cells: &[(usize, usize)]) -> Option<(usize, usize)> {
             .max_by_key(|&(&g, &n)| (n, std::cmp::Reverse(g)))
             .map(|(&g, _)| g)
     };
-    // Cells on adjacent lines need rows at least two blank lines apart to tell them.
+    // Cells on adjacent lines need rows at least two blank lines apart to tell them, unless
+    // the blank cells are written out (then one empty line can only be a row break).
     let cell_gap = commonest(0)?;
     let row_gap = commonest(cell_gap)?;
-    if row_gap < 3 {
+    if row_gap < if written_blanks { 2 } else { 3 } {
         return None;
     }
     Some((cell_gap, row_gap))
@@ -1286,6 +1291,22 @@ fn attach_fragment(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn blank_cells_written_as_spaces_let_one_empty_line_break_rows() {
+        let mut d = Document::from_text(
+            "信息内容\n本年制发件数\n本年废止件数\n现行有效件数\n\n规章\n2\n  \n9\n\n行政规范性文件\n5\n1\n40\n\n行政许可\n  \n  \n7\n",
+        );
+        find_tables(&mut d);
+        let rows: Vec<Vec<String>> = d.tables[0]
+            .rows
+            .iter()
+            .map(|r| r.cells.iter().map(|c| c.text.clone()).collect())
+            .collect();
+        assert_eq!(rows[1], ["规章", "2", "", "9"]);
+        assert_eq!(rows[2], ["行政规范性文件", "5", "1", "40"]);
+        assert_eq!(rows[3], ["行政许可", "", "", "7"]);
+    }
+
     #[test]
     fn rows_between_ideographic_spaces_become_tab_rows() {
         let doc = |text: &str| {
