@@ -141,6 +141,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     // mark that follow such a line closely, are cut into pieces.
     let mask = doc.table_line_mask();
     let mut candidate = vec![false; doc.lines.len()];
+    let mut bridge = vec![false; doc.lines.len()];
     // Whether some line may hold a header row: every table found starts with one.
     let mut header_row_possible = false;
     for (i, line) in doc.lines.iter().enumerate() {
@@ -155,11 +156,12 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
             (false, false)
         };
         header_row_possible = header_row_possible || close;
-        let near = (i.saturating_sub(3)..i).any(|j| candidate[j]);
-        candidate[i] = headers
-            || (near
-                && line.bytes().any(|b| b.is_ascii_digit())
-                && words.marks.is_match(line.as_str()));
+        let near = (i.saturating_sub(3)..i).any(|j| candidate[j] || bridge[j]);
+        let digits = line.bytes().any(|b| b.is_ascii_digit());
+        candidate[i] = headers || (near && digits && words.marks.is_match(line.as_str()));
+        // A short line without figures under a table (a heading such as （二）通过不同渠道…,
+        // a row whose blank was dropped) keeps the rows after it close to the table.
+        bridge[i] = !candidate[i] && near && !digits && line.chars().count() <= 60;
     }
     if !header_row_possible {
         return;
@@ -201,6 +203,9 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     let mut found: Vec<Table> = Vec::new();
     let mut last_table_line: Option<usize> = None;
     for (i, s) in seen.iter().enumerate() {
+        if bridge[i] && last_table_line.is_some_and(|l| i - l <= 3) {
+            last_table_line = Some(i);
+        }
         let Some(s) = s else { continue };
         let near = last_table_line.is_some_and(|l| i - l <= 3);
         let table = (s.header && (s.values || next_marked(i))) || (s.values && s.marked && near);
