@@ -98,6 +98,13 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink, deadline: &Deadl
             continue;
         }
         let Some(label) = view.label() else { continue };
+        if holds_several_rows(&label.text) {
+            sink.note(format!(
+                "统计表 row {} left out: several rows' labels and figures run together",
+                label.text.trim().chars().take(24).collect::<String>()
+            ));
+            continue;
+        }
         // A label wrapped over two cells (`（一）主动公开政府信息数` / `（不同渠道…计1条）`)
         // is read by its first cell when its last matches nothing.
         let first = view.labels.first().copied().unwrap_or(label);
@@ -159,6 +166,25 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink, deadline: &Deadl
             sink.add_cell(&rule.indicator, cell, None);
         }
     }
+}
+
+/// True when a label cell holds a figure and the next row's numbered label after it
+/// (`…公开政府信息数条9473.政务微博…`): a line of several rows whose spaces a reader took for
+/// one label's. Reading it as one row would give the first label the last row's figure.
+fn holds_several_rows(label: &str) -> bool {
+    let chars: Vec<char> = label.chars().collect();
+    chars.windows(4).any(|w| {
+        crate::document::text::is_han(w[0])
+            && w[1].is_ascii_digit()
+            && matches!(w[2], '.' | '、' | '．')
+            && crate::document::text::is_han(w[3])
+    }) || chars.windows(5).any(|w| {
+        crate::document::text::is_han(w[0])
+            && w[1].is_ascii_digit()
+            && w[2].is_ascii_digit()
+            && matches!(w[3], '.' | '、' | '．')
+            && crate::document::text::is_han(w[4])
+    })
 }
 
 /// The cell holding the row's value.
@@ -238,5 +264,24 @@ mod glued_tests {
             GluedPair::Ambiguous
         );
         assert_eq!(split_year_and_cumulative(&cell("7")), GluedPair::NotGlued);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_running_into_the_next_row_is_several_rows() {
+        assert!(holds_several_rows(
+            "1.政府公报公开政府信息数条2.政府网站公开政府信息数条9473.政务微博"
+        ));
+        assert!(holds_several_rows(
+            "从事政府信息公开工作人员数人31.专职人员数"
+        ));
+        assert!(!holds_several_rows(
+            "（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）"
+        ));
+        assert!(!holds_several_rows("其中：1.网站公开"));
     }
 }
