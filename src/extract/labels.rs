@@ -4,6 +4,7 @@
 //! (letter-spaced 商 业 企 业 and wrapped lines), outline numbering and 其中 stripped. The
 //! vocabulary itself is data (`data/rules/labels_2008.csv`, `forms.csv`, `form4.csv`).
 
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
@@ -67,8 +68,63 @@ pub struct LabelBook {
     form_queries: FxHashMap<String, FormQueries>,
 }
 
-/// The terms of one table by query kind: (position in `form_terms`, exact match).
-type FormQueries = FxHashMap<&'static str, Vec<(usize, bool)>>;
+/// The terms of one table by query kind.
+type FormQueries = FxHashMap<&'static str, FormQuery>;
+
+/// The terms one query considers: (position in `form_terms`, exact match), in file order, and
+/// an automaton over the contained (not exact) terms' non-empty patterns that finds in one
+/// pass which of them a label contains (instead of one substring search per term: a label is
+/// compared with every row term of a table).
+#[derive(Debug, Clone, Default)]
+struct FormQuery {
+    terms: Vec<(usize, bool)>,
+    contained: Option<AhoCorasick>,
+    /// For each pattern of `contained`, its position in `terms`.
+    pattern_term: Vec<usize>,
+}
+
+impl FormQuery {
+    /// Builds the automaton once every term is in.
+    fn finish(&mut self, form_terms: &[FormTerm]) {
+        self.pattern_term = (0..self.terms.len())
+            .filter(|&j| {
+                let (i, exact) = self.terms[j];
+                !exact && !form_terms[i].pattern.is_empty()
+            })
+            .collect();
+        let patterns = self
+            .pattern_term
+            .iter()
+            .map(|&j| form_terms[self.terms[j].0].pattern.as_str());
+        self.contained = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(patterns)
+            .ok();
+    }
+
+    /// For each term, whether `squashed` contains its pattern (exact terms: unspecified).
+    fn contained_in(&self, squashed: &str, form_terms: &[FormTerm]) -> Vec<bool> {
+        match &self.contained {
+            Some(ac) => {
+                // Every text contains the empty pattern.
+                let mut hit: Vec<bool> = self
+                    .terms
+                    .iter()
+                    .map(|&(i, _)| form_terms[i].pattern.is_empty())
+                    .collect();
+                for m in ac.find_overlapping_iter(squashed) {
+                    hit[self.pattern_term[m.pattern().as_usize()]] = true;
+                }
+                hit
+            }
+            None => self
+                .terms
+                .iter()
+                .map(|&(i, _)| squashed.contains(&form_terms[i].pattern))
+                .collect(),
+        }
+    }
+}
 
 impl LabelBook {
     /// Parses the three label files.
@@ -106,7 +162,11 @@ impl LabelBook {
                 .or_default()
                 .entry(query)
                 .or_default()
+                .terms
                 .push((i, exact));
+        }
+        for query in form_queries.values_mut().flat_map(|q| q.values_mut()) {
+            query.finish(&form_terms);
         }
         LabelBook {
             rows_2008,
@@ -146,19 +206,24 @@ impl LabelBook {
     /// The key of a 2019/2021 form row or column whose label contains a known term; the
     /// longest matching term wins.
     pub fn match_form(&self, table: &str, kind: &str, label: &str) -> Option<&str> {
-        let terms = self.form_queries.get(table)?.get(kind)?;
+        let query = self.form_queries.get(table)?.get(kind)?;
         let squashed = squash(label);
-        let key = label_key(label);
-        terms
+        let contained = query.contained_in(&squashed, &self.form_terms);
+        // The key is made only for a table with exact terms.
+        let mut key: Option<String> = None;
+        query
+            .terms
             .iter()
-            .map(|&(i, exact)| (&self.form_terms[i], exact))
-            .filter(|(t, exact)| {
+            .zip(contained)
+            .map(|(&(i, exact), hit)| (&self.form_terms[i], exact, hit))
+            .filter(|(t, exact, hit)| {
                 if *exact {
-                    key == t.pattern
+                    *key.get_or_insert_with(|| label_key(label)) == t.pattern
                 } else {
-                    squashed.contains(&t.pattern)
+                    *hit
                 }
             })
+            .map(|(t, exact, _)| (t, exact))
             .max_by_key(|(t, exact)| (*exact, t.pattern.chars().count()))
             .map(|(t, _)| t.key.as_str())
     }
@@ -239,14 +304,21 @@ pub enum Style {
     None,
 }
 
-const CN_DIGITS: &str = "一二三四五六七八九十";
+/// True for the Chinese numerals of outline numbers (一 to 十): a `match`, not a search in a
+/// string of them, since every label's first characters are tested.
+fn is_cn_digit(c: char) -> bool {
+    matches!(
+        c,
+        '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+    )
+}
 
 /// Splits a squashed label into (text after the outline number, outline level).
 fn split_numbering(s: &str) -> (&str, Style) {
     if let Some(rest) = s.strip_prefix('(') {
         if let Some(end) = rest.find(')') {
             let inner = &rest[..end];
-            if !inner.is_empty() && inner.chars().all(|c| CN_DIGITS.contains(c)) {
+            if !inner.is_empty() && inner.chars().all(is_cn_digit) {
                 return (&rest[end + 1..], Style::ChineseParen);
             }
             if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit()) {
@@ -256,7 +328,7 @@ fn split_numbering(s: &str) -> (&str, Style) {
     }
     let cn: usize = s
         .chars()
-        .take_while(|c| CN_DIGITS.contains(*c))
+        .take_while(|&c| is_cn_digit(c))
         .map(char::len_utf8)
         .sum();
     if cn > 0 && s[cn..].starts_with('、') {

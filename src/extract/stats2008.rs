@@ -108,14 +108,16 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink, deadline: &Deadl
         // A label wrapped over two cells (`（一）主动公开政府信息数` / `（不同渠道…计1条）`)
         // is read by its first cell when its last matches nothing.
         let first = view.labels.first().copied().unwrap_or(label);
-        let label = if k.labels.match_2008(&label_key(&label.text), &[]).is_none()
-            && k.labels.match_2008(&label_key(&first.text), &[]).is_some()
-        {
-            first
-        } else {
-            label
+        // Each cell's key is made once (this runs for every row of every table).
+        let label_key_of_label = label_key(&label.text);
+        let first_key = || label_key(&first.text);
+        let (label, key) = match k.labels.match_2008(&label_key_of_label, &[]) {
+            None => match Some(first_key()).filter(|f| k.labels.match_2008(f, &[]).is_some()) {
+                Some(f) => (first, f),
+                None => (label, label_key_of_label),
+            },
+            Some(_) => (label, label_key_of_label),
         };
-        let key = label_key(&label.text);
         let parents = outline.enter(numbering_style(&label.text), key.clone());
         let matched = k.labels.match_2008(&key, &parents);
         let Some(rule) = matched else {

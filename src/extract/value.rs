@@ -66,7 +66,31 @@ fn digits_apart(raw: &str) -> bool {
 
 /// Every character a value or a blank mark may be written with, once width-folded: digits,
 /// separators, signs, the blank marks and the units [`parse_cell`] strips.
-const VALUE_CHARS: &str = "0123456789,.，+-/\\无万亿元件条个人次篇项";
+/// (A `match` rather than a search in a string of them: every character of a cell is tested.)
+fn is_value_char(c: char) -> bool {
+    matches!(
+        c,
+        '0'..='9'
+            | ','
+            | '.'
+            | '，'
+            | '+'
+            | '-'
+            | '/'
+            | '\\'
+            | '无'
+            | '万'
+            | '亿'
+            | '元'
+            | '件'
+            | '条'
+            | '个'
+            | '人'
+            | '次'
+            | '篇'
+            | '项'
+    )
+}
 
 /// True when the cell holds a character that no value and no blank mark is written with
 /// (the Han text of a label, a letter): then [`parse_cell`] can only answer
@@ -75,7 +99,7 @@ const VALUE_CHARS: &str = "0123456789,.，+-/\\无万亿元件条个人次篇项
 fn cannot_be_value(raw: &str) -> bool {
     raw.chars()
         .map(fold_char)
-        .any(|c| !c.is_whitespace() && !VALUE_CHARS.contains(c))
+        .any(|c| !c.is_whitespace() && !is_value_char(c))
 }
 
 fn split_amount_unit(t: &str) -> (&str, Option<&'static str>) {
