@@ -3,48 +3,14 @@
 //! test). The expected values are written by hand from the fixtures: every layout must give
 //! the same facts the form states, blanks as nulls, and leave out what it cannot split.
 
-use std::collections::HashMap;
-
-use xxgk::knowledge::Knowledge;
 use xxgk::model::{Status, Template};
-use xxgk::pipeline::process_bytes;
 
-struct Read {
-    status: Status,
-    template: Option<Template>,
-    facts: HashMap<String, Option<f64>>,
-    reason: String,
-}
+mod common;
+
+use common::{Read, assert_facts, read_fixture};
 
 fn read(name: &str) -> Read {
-    let path = format!(
-        "{}/tests/fixtures/layouts/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let bytes = std::fs::read(&path).unwrap();
-    let p = process_bytes(name, &bytes, &Knowledge::embedded());
-    Read {
-        status: p.record.status,
-        template: p.record.template,
-        facts: p
-            .record
-            .facts
-            .iter()
-            .map(|f| (f.indicator.clone(), f.value))
-            .collect(),
-        reason: p.record.reason.unwrap_or_default(),
-    }
-}
-
-fn assert_facts(r: &Read, expected: &[(&str, Option<f64>)]) {
-    for (indicator, want) in expected {
-        assert_eq!(
-            r.facts.get(*indicator),
-            Some(want),
-            "{indicator}: got {:?}",
-            r.facts.get(*indicator)
-        );
-    }
+    read_fixture("layouts", name)
 }
 
 /// Modelled on `gh-011.txt` and `010.txt`: no title, the whole page on one line, every table

@@ -3,48 +3,14 @@
 //! fixture in `tests/fixtures/real_pages/` is written in our own words and numbers and names
 //! the real page it was modelled on; the expected values are written by hand.
 
-use std::collections::HashMap;
-
-use xxgk::knowledge::Knowledge;
 use xxgk::model::Status;
-use xxgk::pipeline::process_bytes;
 
-struct Read {
-    status: Status,
-    agency: Option<String>,
-    facts: HashMap<String, Option<f64>>,
-    reason: String,
-}
+mod common;
+
+use common::{Read, assert_facts, read_fixture};
 
 fn read(name: &str) -> Read {
-    let path = format!(
-        "{}/tests/fixtures/real_pages/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let bytes = std::fs::read(&path).unwrap();
-    let p = process_bytes(name, &bytes, &Knowledge::embedded());
-    Read {
-        status: p.record.status,
-        agency: p.record.identity.agency.clone(),
-        facts: p
-            .record
-            .facts
-            .iter()
-            .map(|f| (f.indicator.clone(), f.value))
-            .collect(),
-        reason: p.record.reason.unwrap_or_default(),
-    }
-}
-
-fn assert_facts(r: &Read, expected: &[(&str, Option<f64>)]) {
-    for (indicator, want) in expected {
-        assert_eq!(
-            r.facts.get(*indicator),
-            Some(want),
-            "{indicator} (reason: {})",
-            r.reason
-        );
-    }
+    read_fixture("real_pages", name)
 }
 
 /// Modelled on the 2025 report of 上海市人民政府办公厅 (zxj6827111-blip/KIROGOVCOMPARE,

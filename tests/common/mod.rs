@@ -1,5 +1,6 @@
-//! Helpers shared by the integration tests that read the real reports of
-//! `../shared/corpus/real/` (third-party documents, read where they are, never copied here).
+//! Helpers shared by the integration tests: reading the real reports of
+//! `../shared/corpus/real/` (third-party documents, read where they are, never copied here)
+//! and reading our own fixtures of `tests/fixtures/` as a user's files.
 
 #![allow(dead_code)] // each test binary uses the part it needs
 
@@ -41,5 +42,50 @@ pub fn same(got: Option<f64>, want: Option<f64>) -> bool {
         (None, None) => true,
         (Some(a), Some(b)) => (a - b).abs() < 1e-6 * b.abs().max(1.0),
         _ => false,
+    }
+}
+
+/// What xxgk read of one fixture file.
+pub struct Read {
+    pub status: xxgk::model::Status,
+    pub template: Option<xxgk::model::Template>,
+    pub agency: Option<String>,
+    /// Indicator → value (null for a blank cell).
+    pub facts: HashMap<String, Option<f64>>,
+    pub reason: String,
+}
+
+/// Reads `tests/fixtures/<dir>/<name>` through every stage, as a file of a user's crawl.
+pub fn read_fixture(dir: &str, name: &str) -> Read {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir)
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let p = xxgk::pipeline::process_bytes(name, &bytes, &xxgk::knowledge::Knowledge::embedded());
+    Read {
+        status: p.record.status,
+        template: p.record.template,
+        agency: p.record.identity.agency.clone(),
+        facts: p
+            .record
+            .facts
+            .iter()
+            .map(|f| (f.indicator.clone(), f.value))
+            .collect(),
+        reason: p.record.reason.unwrap_or_default(),
+    }
+}
+
+/// Asserts every expected fact (`None` for a blank cell read as null).
+pub fn assert_facts(r: &Read, expected: &[(&str, Option<f64>)]) {
+    for (indicator, want) in expected {
+        assert_eq!(
+            r.facts.get(*indicator),
+            Some(want),
+            "{indicator}: got {:?} (reason: {})",
+            r.facts.get(*indicator),
+            r.reason
+        );
     }
 }
