@@ -11,6 +11,7 @@
 //! without writing each layout by hand (`tests/layout_matrix.rs`), and how `gen-corpus
 //! --layouts` makes corpora that look like real crawls.
 
+use crate::document::layout::is_value_token;
 use crate::document::{Document, Row, Table};
 
 /// One way of writing a table as text.
@@ -192,13 +193,11 @@ fn separator(n: usize) -> String {
     "|".to_string() + &"---|".repeat(n.max(1))
 }
 
-/// True for a cell a form holds a figure in: a number, a blank, a dash.
+/// True for a cell a form holds a figure in: a blank, or what the layout stage reads as a value
+/// (a number, an amount with its unit, a dash).
 fn is_figure(text: &str) -> bool {
     let t = text.trim();
-    t.is_empty()
-        || matches!(t, "—" | "-" | "--" | "——" | "/" | "／")
-        || t.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+'))
+    t.is_empty() || t == "—" || is_value_token(t)
 }
 
 /// Splits a row into its label cells (the non-blank text before the first figure) and its
