@@ -1291,17 +1291,18 @@ fn attach_fragment(
 
 #[cfg(test)]
 mod tests {
+    /// The cell texts of every table row found in `text`, tables one after another.
+    fn table_rows(text: &str) -> Vec<Vec<String>> {
+        let mut d = Document::from_text(text);
+        find_tables(&mut d);
+        d.tables.iter().flat_map(texts).collect()
+    }
+
     #[test]
     fn blank_cells_written_as_spaces_let_one_empty_line_break_rows() {
-        let mut d = Document::from_text(
+        let rows = table_rows(
             "信息内容\n本年制发件数\n本年废止件数\n现行有效件数\n\n规章\n2\n  \n9\n\n行政规范性文件\n5\n1\n40\n\n行政许可\n  \n  \n7\n",
         );
-        find_tables(&mut d);
-        let rows: Vec<Vec<String>> = d.tables[0]
-            .rows
-            .iter()
-            .map(|r| r.cells.iter().map(|c| c.text.clone()).collect())
-            .collect();
         assert_eq!(rows[1], ["规章", "2", "", "9"]);
         assert_eq!(rows[2], ["行政规范性文件", "5", "1", "40"]);
         assert_eq!(rows[3], ["行政许可", "", "", "7"]);
@@ -1309,15 +1310,7 @@ mod tests {
 
     #[test]
     fn rows_between_ideographic_spaces_become_tab_rows() {
-        let doc = |text: &str| {
-            let mut d = Document::from_text(text);
-            find_tables(&mut d);
-            d.tables
-                .iter()
-                .flat_map(|t| t.rows.iter())
-                .map(|r| r.cells.iter().map(|c| c.text.clone()).collect::<Vec<_>>())
-                .collect::<Vec<_>>()
-        };
+        let doc = table_rows;
         // One U+3000 between cells, an empty one between two; letter-spaced heading joined.
         let rows = doc(
             "统　计　指　标\u{3000}单位\u{3000}数量\n　　行政许可\u{3000}件\u{3000}\u{3000}7\n行政处罚\u{3000}件\u{3000}3\u{3000}\n",
