@@ -463,7 +463,9 @@ const APPLICANTS: [&str; 7] = [
     "total",
 ];
 
-/// 表四's fifteen cells, in the form's order.
+/// 表四's fifteen cells, in the form's order: written out here rather than read from
+/// `data/rules/form4.csv`, so that a wrong order there fails these tests instead of moving
+/// the expectations with it.
 const FORM4: [&str; 15] = [
     "review.upheld",
     "review.corrected",
