@@ -438,10 +438,19 @@ impl PanelRules {
         facts: &[Fact],
         checks_failed: usize,
     ) -> PanelValues {
-        let by_id: FxHashMap<&str, Option<f64>> = facts
-            .iter()
-            .map(|f| (f.indicator.as_str(), f.value))
-            .collect();
+        let pairs = facts.iter().map(|f| (f.indicator.as_str(), f.value));
+        self.values_of(template, pairs, checks_failed)
+    }
+
+    /// [`PanelRules::values`] from a report's facts given as (indicator, value) pairs; where
+    /// an indicator comes twice, the later pair counts.
+    pub fn values_of<'a>(
+        &self,
+        template: Option<Template>,
+        facts: impl IntoIterator<Item = (&'a str, Option<f64>)>,
+        checks_failed: usize,
+    ) -> PanelValues {
+        let by_id: FxHashMap<&str, Option<f64>> = facts.into_iter().collect();
         let measures = self.measures(template, |id| by_id.get(id).copied().flatten());
         PanelValues {
             checks_failed: checks_failed as i32,

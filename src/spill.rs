@@ -144,6 +144,18 @@ impl<'a> Dec<&'a [u8]> {
     }
 }
 
+impl<'a> Dec<&'a [u8]> {
+    /// A name written by [`Enc::name`], borrowed from the vocabulary or the input.
+    pub fn name_ref(&mut self) -> io::Result<&'a str> {
+        match self.varint()? {
+            0 => self.short_str_ref(),
+            code => VOCABULARY
+                .name(code - 1)
+                .ok_or_else(|| corrupt("name number")),
+        }
+    }
+}
+
 impl<R: Read> Dec<R> {
     /// A decoder reading from `r`.
     pub fn new(r: R) -> Dec<R> {
@@ -683,6 +695,29 @@ fn decode_fact_after<R: Read>(d: &mut Dec<R>, indicator: String) -> io::Result<F
 /// A fact's line (see [`encode_record`]) as the source_line column.
 fn line<R: Read>(d: &mut Dec<R>) -> io::Result<i32> {
     i32::try_from(d.varint()?).map_err(|_| corrupt("line"))
+}
+
+/// A record written by [`encode_record`] without its facts and checks, and its facts'
+/// indicators and values in their stored order, borrowed from `raw`: what a panel row is
+/// computed from, without the strings [`decode_record_parts`] allocates for every fact.
+pub fn decode_fact_values(raw: &[u8]) -> io::Result<(ReportRecord, Vec<(&str, Option<f64>)>)> {
+    let d = &mut Dec::new(raw);
+    let mut r = decode_head(d)?;
+    let (facts, _len) = (d.u32()?, d.u32()?);
+    let mut values = Vec::with_capacity((facts as usize).min(1 << 16));
+    for _ in 0..facts {
+        let indicator = d.name_ref()?;
+        let value = d.opt_f64()?;
+        d.short_str_ref()?; // value_raw
+        d.name_ref()?; // unit
+        d.method()?;
+        d.varint()?; // line
+        values.push((indicator, value));
+    }
+    let (_checks, len) = (d.u32()?, d.u32()?);
+    d.skip(len)?;
+    r.duplicate_of = d.opt_str()?;
+    Ok((r, values))
 }
 
 /// Decodes the parts of a record written by [`encode_record`] that `parts` asks for.
@@ -1229,6 +1264,20 @@ mod tests {
         );
         let skim = skim_record(&buf, |i| i.starts_with(b"zz.")).unwrap();
         assert_eq!(skim.record.facts, [r.facts[0].clone()]);
+        // The panel's view: the same record without facts and checks, and the facts'
+        // indicators and values in the same order.
+        let (head, values) = decode_fact_values(&buf).unwrap();
+        assert_eq!(
+            values,
+            [
+                ("proactive.total", Some(253.0)),
+                ("proactive.total", Some(1.0)),
+                ("zz.not.in.taxonomy", None),
+            ]
+        );
+        let whole = decode_record_parts(&mut Dec::new(buf.as_slice()), Parts::HEAD).unwrap();
+        assert_eq!(format!("{head:?}"), format!("{whole:?}"));
+        assert!(decode_fact_values(&buf[..buf.len() - 3]).is_err());
     }
 
     #[test]

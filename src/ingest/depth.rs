@@ -36,71 +36,45 @@ pub fn flatten(html: &str, max_depth: usize) -> Option<(String, usize)> {
     Some((out, drops.len()))
 }
 
-/// Elements without content.
-const VOID: &[&[u8]] = &[
-    b"area",
-    b"base",
-    b"basefont",
-    b"bgsound",
-    b"br",
-    b"col",
-    b"embed",
-    b"frame",
-    b"hr",
-    b"img",
-    b"input",
-    b"keygen",
-    b"link",
-    b"meta",
-    b"param",
-    b"source",
-    b"track",
-    b"wbr",
-];
+/// How an element takes part in nesting, as far as [`tags_beyond`] needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// An element that nests (`<div>`, `<span>`, `<font>`, `<table>`, unknown names).
+    Nesting,
+    /// An element without content (`<br>`, `<img>`), or one that never nests in practice:
+    /// the document's own, those a sibling closes (`<p>`, `<li>`, `<option>`).
+    Flat,
+    /// Table structure: a row or cell tag closes what the previous cell left open.
+    CellBoundary,
+    /// An element whose content is text, not markup (`<script>`, `<style>`).
+    RawText,
+}
 
-/// Elements that never nest in practice: the document's own, those a sibling closes (`<p>`,
-/// `<li>`, `<option>`), and table rows and cells (handled as boundaries).
-const NOT_NESTING: &[&[u8]] = &[
-    b"html",
-    b"head",
-    b"body",
-    b"p",
-    b"li",
-    b"dt",
-    b"dd",
-    b"option",
-    b"optgroup",
-    b"rb",
-    b"rt",
-    b"rp",
-    b"rtc",
-    b"tr",
-    b"td",
-    b"th",
-    b"tbody",
-    b"thead",
-    b"tfoot",
-    b"colgroup",
-    b"caption",
-];
-
-/// Elements whose content is text, not markup.
-const RAW_TEXT: &[&[u8]] = &[
-    b"script",
-    b"style",
-    b"textarea",
-    b"title",
-    b"xmp",
-    b"noembed",
-    b"noframes",
-    b"iframe",
-];
-
-/// Table structure: a row or cell tag closes what the previous cell left open.
-const CELL_BOUNDARY: &[&[u8]] = &[b"tr", b"td", b"th", b"tbody", b"thead", b"tfoot"];
-
-fn is_in(list: &[&[u8]], name: &[u8]) -> bool {
-    list.iter().any(|n| n.eq_ignore_ascii_case(name))
+/// The [`Kind`] of the element named `name` (any case). One `match` on the lower-cased
+/// name: this runs for every tag of every page, and comparing each name with every entry of
+/// four lists cost more than the rest of the scan.
+fn kind_of(name: &[u8]) -> Kind {
+    const LONGEST: usize = 8;
+    if name.len() > LONGEST {
+        return Kind::Nesting;
+    }
+    let mut buf = [0u8; LONGEST];
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    match &*lower {
+        // Void elements.
+        b"area" | b"base" | b"basefont" | b"bgsound" | b"br" | b"col" | b"embed" | b"frame"
+        | b"hr" | b"img" | b"input" | b"keygen" | b"link" | b"meta" | b"param" | b"source"
+        | b"track" | b"wbr" => Kind::Flat,
+        // Never nesting in practice (rows and cells are boundaries, below).
+        b"html" | b"head" | b"body" | b"p" | b"li" | b"dt" | b"dd" | b"option" | b"optgroup"
+        | b"rb" | b"rt" | b"rp" | b"rtc" | b"colgroup" | b"caption" => Kind::Flat,
+        b"tr" | b"td" | b"th" | b"tbody" | b"thead" | b"tfoot" => Kind::CellBoundary,
+        b"script" | b"style" | b"textarea" | b"title" | b"xmp" | b"noembed" | b"noframes"
+        | b"iframe" => Kind::RawText,
+        _ => Kind::Nesting,
+    }
 }
 
 /// The byte ranges of the tags that open (or close) elements below `max_depth`.
@@ -131,17 +105,18 @@ fn tags_beyond(b: &[u8], max_depth: usize) -> Vec<std::ops::Range<usize>> {
         let name = &b[name_start..name_end];
         let self_closing = gt >= 2 && b[gt - 2] == b'/';
         i = gt;
-        if !closing && is_in(RAW_TEXT, name) {
+        let kind = kind_of(name);
+        if !closing && kind == Kind::RawText {
             i = find_end_tag(b, gt, name);
             continue;
         }
-        if is_in(CELL_BOUNDARY, name) {
+        if kind == Kind::CellBoundary {
             // Close what the cell left open, up to its table.
             let table = open.iter().rposition(|n| n.eq_ignore_ascii_case(b"table"));
             open.truncate(table.map_or(0, |t| t + 1));
             continue;
         }
-        if is_in(VOID, name) || is_in(NOT_NESTING, name) || (self_closing && !closing) {
+        if kind == Kind::Flat || (self_closing && !closing) {
             continue;
         }
         if closing {
@@ -179,6 +154,21 @@ fn find_end_tag(b: &[u8], from: usize, name: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn element_kinds_ignore_case_and_unknown_names_nest() {
+        assert_eq!(kind_of(b"TD"), Kind::CellBoundary);
+        assert_eq!(kind_of(b"tBody"), Kind::CellBoundary);
+        assert_eq!(kind_of(b"Br"), Kind::Flat);
+        assert_eq!(kind_of(b"p"), Kind::Flat);
+        assert_eq!(kind_of(b"NOFRAMES"), Kind::RawText);
+        assert_eq!(kind_of(b"div"), Kind::Nesting);
+        assert_eq!(kind_of(b"blockquote"), Kind::Nesting);
+        assert_eq!(kind_of(b"o:p"), Kind::Nesting);
+        // A name sharing a prefix with a listed one is not it.
+        assert_eq!(kind_of(b"brx"), Kind::Nesting);
+        assert_eq!(kind_of(b"t"), Kind::Nesting);
+    }
 
     #[test]
     fn shallow_pages_are_left_alone() {

@@ -20,8 +20,8 @@ use crate::model::{Check, ReportRecord};
 use crate::panel::PanelRules;
 use crate::sink::{CheckRow, FactRow, PanelRow, RecordColumns, ReportRow, TableRow, TableWriter};
 use crate::spill::{
-    Dec, Names, Parts, RunRow, SpillError, WorkDir, decode_fact_rows, decode_record_parts,
-    merge_runs, write_run,
+    Dec, Names, Parts, RunRow, SpillError, WorkDir, decode_fact_rows, decode_fact_values,
+    decode_record_parts, merge_runs, write_run,
 };
 
 thread_local! {
@@ -75,6 +75,28 @@ impl Collator<'_> {
                 .read_into(self.files.files[file as usize].at, raw)?;
             decode_record_parts(&mut Dec::new(raw.as_slice()), parts)
                 .map_err(|source| self.corrupt(source))
+        })
+    }
+
+    /// File `file`'s panel row, computed from its facts' indicators and values as they
+    /// lie in the record file (no fact is decoded into strings of its own).
+    fn panel_row(
+        &self,
+        file: u32,
+        rules: &PanelRules,
+        checks_failed: usize,
+    ) -> Result<PanelRow, RunError> {
+        RECORD.with_borrow_mut(|raw| {
+            self.store
+                .read_into(self.files.files[file as usize].at, raw)?;
+            let (head, facts) = decode_fact_values(raw).map_err(|source| self.corrupt(source))?;
+            Ok(PanelRow::of_values(
+                &head,
+                facts,
+                rules,
+                checks_failed,
+                file,
+            ))
         })
     }
 
@@ -165,22 +187,17 @@ impl Collator<'_> {
             .filter(|&i| self.kept(i as usize) && self.files.files[i as usize].facts > 0)
             .collect();
         order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
-        let facts_only = Parts {
-            facts: true,
-            checks: false,
-        };
         for window in order.chunks(WINDOW_FILES) {
             let rows: Vec<Result<PanelRow, RunError>> = self.pool.install(|| {
                 window
                     .par_iter()
                     .map(|&file| {
-                        let r = self.read(file, facts_only)?;
                         let across = self
                             .years
                             .get(&file)
                             .map_or(0, |checks| checks.iter().filter(|c| !c.ok).count());
                         let failed = self.files.files[file as usize].checks_failed as usize;
-                        Ok(PanelRow::of(&r, rules, failed + across, file))
+                        self.panel_row(file, rules, failed + across)
                     })
                     .collect()
             });

@@ -478,6 +478,22 @@ impl PanelRow {
         }
     }
 
+    /// [`PanelRow::of`] for a record decoded without its facts (`r`) and the facts'
+    /// (indicator, value) pairs.
+    pub fn of_values<'a>(
+        r: &ReportRecord,
+        facts: impl IntoIterator<Item = (&'a str, Option<f64>)>,
+        panel: &PanelRules,
+        checks_failed: usize,
+        file: u32,
+    ) -> PanelRow {
+        PanelRow {
+            record: RecordColumns::of(r),
+            values: panel.values_of(r.template, facts, checks_failed),
+            file,
+        }
+    }
+
     /// panel.parquet order: agency, year, report_id, then source_path and position.
     pub fn sort_cmp(&self, o: &PanelRow) -> Ordering {
         let (a, b) = (&*self.record, &*o.record);
