@@ -131,7 +131,7 @@ pub struct ProseRules {
 #[derive(Debug, Clone, Default)]
 struct Anchors {
     /// Every rule's anchors; `None` when there are none (or no rule has any).
-    words: Option<AhoCorasick>,
+    words: Option<AnchorWords>,
     /// For each anchor (by pattern id), the rules it stands for, each with the bit of the
     /// rule's set (or sets) it belongs to.
     sets_of: Vec<Vec<(usize, u64)>>,
@@ -180,15 +180,10 @@ impl Anchors {
                 }
             }
         }
-        // A DFA: the prose of every report is run through it once, and the default for this
-        // many words (a contiguous NFA) takes twice the time.
         let words = if words.is_empty() {
             None
         } else {
-            AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&words)
-                .ok()
+            AnchorWords::new(&words)
         };
         if words.is_none() {
             unanchored = (0..patterns.len()).collect();
@@ -231,22 +226,22 @@ impl Anchors {
                 seen[rule] = 0;
             }
         };
-        // Overlapping matches come by their end, so the clauses they lie in come in text
-        // order: a clause is complete when a match of a later one comes, and the clause a
-        // match ends in is found by moving forward from the last one.
+        // Matches come by their start, so the clauses they lie in come in text order: a
+        // clause is complete when a match of a later one comes, and the clause a match starts
+        // in is found by moving forward from the last one.
         let mut next = 0;
-        for m in words.find_overlapping_iter(text) {
+        for m in words.find_all(text) {
             while clauses
                 .get(next)
-                .is_some_and(|&(start, clause)| start + clause.len() < m.end())
+                .is_some_and(|&(start, clause)| start + clause.len() <= m.start)
             {
                 next += 1;
             }
             // The anchor counts when it lies in that clause (clauses exclude their ends).
-            let Some(&(start, _)) = clauses.get(next) else {
+            let Some(&(start, clause)) = clauses.get(next) else {
                 break;
             };
-            if start > m.start() {
+            if start > m.start || m.end > start + clause.len() {
                 continue;
             }
             let i = next;
@@ -256,7 +251,7 @@ impl Anchors {
                 }
                 current = Some(i);
             }
-            for &(rule, bits) in &self.sets_of[m.pattern().as_usize()] {
+            for &(rule, bits) in &self.sets_of[m.word] {
                 if seen[rule] == 0 {
                     touched.push(rule);
                 }
@@ -272,6 +267,131 @@ impl Anchors {
             list.dedup();
         }
         by_rule
+    }
+}
+
+/// An occurrence of an anchor word: its byte range and its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct WordMatch {
+    start: usize,
+    end: usize,
+    word: usize,
+}
+
+/// Every occurrence of a set of words in a text, overlapping ones included, by their start.
+///
+/// The anchors include the commonest characters of a report (条, 件, 年, 人), so one occurs
+/// every few characters. An Aho-Corasick DFA of them (≈230 KB for about a hundred words) was
+/// read at every byte of every report's prose and took most of this stage's time; here each
+/// character costs a look-up in a bitmap of the characters words begin with (8 KB), and only
+/// where one begins are the words beginning with it compared.
+#[derive(Debug, Clone)]
+enum AnchorWords {
+    /// Words that all begin with a whole character (the anchors of every rule so far).
+    ByFirstChar {
+        /// One bit per Basic Multilingual Plane character: some word begins with it.
+        starts: Vec<u64>,
+        /// (word, its number), grouped by first character.
+        words: Vec<(Vec<u8>, usize)>,
+        /// For each first character, its words' range in `words`.
+        ranges: rustc_hash::FxHashMap<char, (usize, usize)>,
+    },
+    /// Any other words (a literal cut inside a character): an automaton, overlapping matches.
+    Automaton(AhoCorasick),
+}
+
+impl AnchorWords {
+    fn new(words: &[Vec<u8>]) -> Option<AnchorWords> {
+        let first_char = |w: &[u8]| {
+            let len = w.first().map(|&b| utf8_len(b))?;
+            std::str::from_utf8(w.get(..len)?).ok()?.chars().next()
+        };
+        let Some(firsts) = words
+            .iter()
+            .map(|w| first_char(w))
+            .collect::<Option<Vec<char>>>()
+        else {
+            let ac = AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(words)
+                .ok()?;
+            return Some(AnchorWords::Automaton(ac));
+        };
+        let mut numbered: Vec<(char, Vec<u8>, usize)> = words
+            .iter()
+            .zip(firsts)
+            .enumerate()
+            .map(|(i, (w, c))| (c, w.clone(), i))
+            .collect();
+        numbered.sort_by_key(|&(c, _, i)| (c, i));
+        let mut starts = vec![0u64; (1 << 16) / 64];
+        let mut ranges = rustc_hash::FxHashMap::default();
+        for (at, &(c, _, _)) in numbered.iter().enumerate() {
+            if let Ok(code) = u16::try_from(c as u32) {
+                starts[usize::from(code >> 6)] |= 1 << (code & 63);
+            }
+            ranges.entry(c).or_insert((at, at)).1 = at + 1;
+        }
+        let words = numbered.into_iter().map(|(_, w, i)| (w, i)).collect();
+        Some(AnchorWords::ByFirstChar {
+            starts,
+            words,
+            ranges,
+        })
+    }
+
+    /// Every occurrence in `text`, by start (and, at one start, by word number); with the
+    /// automaton, by end.
+    fn find_all(&self, text: &str) -> Vec<WordMatch> {
+        let (starts, words, ranges) = match self {
+            AnchorWords::Automaton(ac) => {
+                return ac
+                    .find_overlapping_iter(text)
+                    .map(|m| WordMatch {
+                        start: m.start(),
+                        end: m.end(),
+                        word: m.pattern().as_usize(),
+                    })
+                    .collect();
+            }
+            AnchorWords::ByFirstChar {
+                starts,
+                words,
+                ranges,
+            } => (starts, words, ranges),
+        };
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        for (at, c) in text.char_indices() {
+            if let Ok(code) = u16::try_from(c as u32)
+                && starts[usize::from(code >> 6)] & (1 << (code & 63)) == 0
+            {
+                continue;
+            }
+            let Some(&(from, to)) = ranges.get(&c) else {
+                continue;
+            };
+            for (w, i) in &words[from..to] {
+                if bytes[at..].starts_with(w) {
+                    out.push(WordMatch {
+                        start: at,
+                        end: at + w.len(),
+                        word: *i,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Length of the UTF-8 sequence a lead byte begins (1 for a byte that begins none).
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
     }
 }
 
@@ -715,6 +835,44 @@ pub fn read_within(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first-character index finds exactly the overlapping matches an automaton finds;
+    /// words cut inside a character go to the automaton.
+    #[test]
+    fn anchor_words_find_every_occurrence() {
+        let words: Vec<Vec<u8>> = ["公开", "信息公开", "公开申请", "条", "年", "A", "𠀀字"]
+            .iter()
+            .map(|w| w.as_bytes().to_vec())
+            .collect();
+        let text = "2019年信息公开申请12条，A公开𠀀字年年。";
+        let mut by_char: Vec<(usize, usize, usize)> = AnchorWords::new(&words)
+            .unwrap()
+            .find_all(text)
+            .iter()
+            .map(|m| (m.start, m.end, m.word))
+            .collect();
+        assert!(matches!(
+            AnchorWords::new(&words),
+            Some(AnchorWords::ByFirstChar { .. })
+        ));
+        let ac = AhoCorasick::builder().build(&words).unwrap();
+        let mut expected: Vec<(usize, usize, usize)> = ac
+            .find_overlapping_iter(text)
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        assert_eq!(by_char.len(), 10);
+        assert!(by_char.windows(2).all(|w| w[0].0 <= w[1].0), "by start");
+        by_char.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(by_char, expected);
+        // The last byte of 条 alone: not a whole character.
+        let cut = vec!["条".as_bytes()[1..].to_vec()];
+        assert!(matches!(
+            AnchorWords::new(&cut),
+            Some(AnchorWords::Automaton(_))
+        ));
+        assert_eq!(AnchorWords::new(&cut).unwrap().find_all(text).len(), 1);
+    }
 
     fn read_text(text: &str) -> Vec<(String, Option<f64>)> {
         let k = Knowledge::embedded();

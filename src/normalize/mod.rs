@@ -120,91 +120,22 @@ impl NameBook {
     /// The line in simplified characters (converted only when it shows traditional ones;
     /// borrowed as it is otherwise, which is nearly always), without injected pinyin.
     fn simplified<'a>(&self, line: &'a str) -> Cow<'a, str> {
-        let marks = Marks::of(line, &self.traditional_marks);
         let line = match &self.t2s {
-            Some(cc) if marks.traditional => {
-                let converted = cc.convert(line);
-                if has_pinyin_mark(&converted) {
-                    return Cow::Owned(self.pinyin.replace_all(&converted, "").into_owned());
-                }
-                return Cow::Owned(converted);
-            }
-            _ => line,
+            Some(cc) if self.traditional_marks.any_in(line) => Cow::Owned(cc.convert(line)),
+            _ => Cow::Borrowed(line),
         };
-        if marks.pinyin {
-            return Cow::Owned(self.pinyin.replace_all(line, "").into_owned());
+        if has_pinyin_mark(&line) {
+            return Cow::Owned(self.pinyin.replace_all(&line, "").into_owned());
         }
-        Cow::Borrowed(line)
+        line
     }
-}
-
-/// What [`NameBook::simplified`] needs to know of a line, found in one pass over its bytes
-/// (it runs on every scanned line of every report; decoding the characters for one test and
-/// pairing the bytes for the other took two passes).
-#[derive(Debug, PartialEq, Eq)]
-struct Marks {
-    /// The line holds a traditional mark (a character of the set).
-    traditional: bool,
-    /// [`has_pinyin_mark`].
-    pinyin: bool,
-}
-
-impl Marks {
-    fn of(line: &str, traditional_marks: &CharSet) -> Marks {
-        let b = line.as_bytes();
-        let mut marks = Marks {
-            traditional: false,
-            pinyin: false,
-        };
-        let mut i = 0;
-        while i < b.len() {
-            let lead = b[i];
-            let (code, len) = match lead {
-                0x00..=0x7f => {
-                    if lead == b'(' && b.get(i + 1).is_some_and(|&n| opens_pinyin(n)) {
-                        marks.pinyin = true;
-                    }
-                    i += 1;
-                    continue;
-                }
-                0xc0..=0xdf => (
-                    (u32::from(lead & 0x1f) << 6) | u32::from(b[i + 1] & 0x3f),
-                    2,
-                ),
-                0xe0..=0xef => (
-                    (u32::from(lead & 0x0f) << 12)
-                        | (u32::from(b[i + 1] & 0x3f) << 6)
-                        | u32::from(b[i + 2] & 0x3f),
-                    3,
-                ),
-                // Beyond the Basic Multilingual Plane: never in the set.
-                _ => (u32::MAX, 4),
-            };
-            i += len;
-            if code == u32::from('（') {
-                marks.pinyin = true;
-            }
-            if traditional_marks.contains_code(code) {
-                // The converted line is looked at again for pinyin.
-                marks.traditional = true;
-                return marks;
-            }
-        }
-        marks
-    }
-}
-
-/// The byte after `(` that may open injected pinyin: a lower-case Latin letter, or the first
-/// byte of a Latin letter with a tone mark (U+00C0–U+01FF).
-fn opens_pinyin(next: u8) -> bool {
-    next.is_ascii_lowercase() || matches!(next, 0xC3..=0xC7)
 }
 
 /// A cheap test before the pinyin pattern runs: an opening bracket followed by a Latin letter.
 fn has_pinyin_mark(line: &str) -> bool {
     line.as_bytes()
         .windows(2)
-        .any(|w| w[0] == b'(' && opens_pinyin(w[1]))
+        .any(|w| w[0] == b'(' && (w[1].is_ascii_lowercase() || matches!(w[1], 0xC3..=0xC7)))
         || line.contains("（")
 }
 
@@ -244,16 +175,15 @@ impl CharSet {
         CharSet(bits)
     }
 
+    /// True when `text` holds a character of the set.
+    fn any_in(&self, text: &str) -> bool {
+        text.chars().any(|c| self.contains(c))
+    }
+
     /// True when `c` is in the set.
     #[inline]
     fn contains(&self, c: char) -> bool {
-        self.contains_code(c as u32)
-    }
-
-    /// True when the character of code point `code` is in the set.
-    #[inline]
-    fn contains_code(&self, code: u32) -> bool {
-        u16::try_from(code).is_ok_and(|i| self.0.get(i))
+        u16::try_from(c as u32).is_ok_and(|i| self.0.get(i))
     }
 }
 
@@ -851,38 +781,9 @@ mod tests {
     #[test]
     fn traditional_marks_are_found_anywhere_in_a_line() {
         let book = NameBook::embedded();
-        let marks = |line: &str| Marks::of(line, &book.traditional_marks);
-        assert!(marks("abc臺北市政府報告").traditional);
-        assert!(!marks("政府信息公开工作报告𠀀").traditional);
+        assert!(book.traditional_marks.any_in("abc臺北市政府報告"));
+        assert!(!book.traditional_marks.any_in("政府信息公开工作报告𠀀"));
         assert_eq!(book.simplified("區政府"), "区政府");
-    }
-
-    /// The one-pass scan agrees with the two tests it replaced: a character of the set
-    /// anywhere, and [`has_pinyin_mark`].
-    #[test]
-    fn one_pass_marks_agree_with_the_separate_tests() {
-        let book = NameBook::embedded();
-        let set = &book.traditional_marks;
-        for line in [
-            "",
-            "(",
-            "某(bao)告",
-            "某(Bao)告",
-            "報(bào)告",
-            "数(shù)量",
-            "（一）主动公开",
-            "é(ǎ)",
-            "政府信息公开工作报告𠀀(x",
-            "abc臺北市",
-            "第（二）项(不含)",
-        ] {
-            let traditional = line.chars().any(|c| set.contains(c));
-            let m = Marks::of(line, set);
-            assert_eq!(m.traditional, traditional, "{line}");
-            if !traditional {
-                assert_eq!(m.pinyin, has_pinyin_mark(line), "{line}");
-            }
-        }
     }
 
     #[test]
