@@ -697,10 +697,13 @@ fn line<R: Read>(d: &mut Dec<R>) -> io::Result<i32> {
     i32::try_from(d.varint()?).map_err(|_| corrupt("line"))
 }
 
+/// A fact's indicator and value, as [`decode_fact_values`] gives them.
+pub type FactValue<'a> = (&'a str, Option<f64>);
+
 /// A record written by [`encode_record`] without its facts and checks, and its facts'
 /// indicators and values in their stored order, borrowed from `raw`: what a panel row is
 /// computed from, without the strings [`decode_record_parts`] allocates for every fact.
-pub fn decode_fact_values(raw: &[u8]) -> io::Result<(ReportRecord, Vec<(&str, Option<f64>)>)> {
+pub fn decode_fact_values(raw: &[u8]) -> io::Result<(ReportRecord, Vec<FactValue<'_>>)> {
     let d = &mut Dec::new(raw);
     let mut r = decode_head(d)?;
     let (facts, _len) = (d.u32()?, d.u32()?);
