@@ -27,6 +27,7 @@ fn generate(dir: &Path, files: usize, seed: u64) -> PathBuf {
         out: corpus.clone(),
         files,
         seed,
+        layouts: false,
     })
     .unwrap();
     corpus
@@ -151,6 +152,7 @@ fn mutate(corpus: &Path) -> (usize, usize, usize) {
         out: corpus.join("new.site.gov.cn"),
         files: 6,
         seed: 99,
+        layouts: false,
     })
     .unwrap();
     (removed, changed, extra.files)

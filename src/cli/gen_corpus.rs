@@ -1,4 +1,4 @@
-//! `xxgk gen-corpus OUT_DIR --reports N [--seed S]`: writes a synthetic crawl for benchmarks
+//! `xxgk gen-corpus OUT_DIR --reports N [--seed S] [--layouts]`: writes a synthetic crawl for benchmarks
 //! and scale tests (see [`crate::synth`]).
 
 use std::path::PathBuf;
@@ -18,6 +18,11 @@ pub struct GenArgs {
     /// PRNG seed: the same seed writes the same bytes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Write each text report's tables in a layout drawn at random (pipes, markdown, a cell
+    /// per line, U+3000, glued digits, a page on one line, figures after labels) instead of
+    /// tabs: a corpus for measuring throughput on messy crawls.
+    #[arg(long)]
+    pub layouts: bool,
 }
 
 /// Generates the corpus; returns the exit code.
@@ -26,6 +31,7 @@ pub fn execute(args: GenArgs) -> i32 {
         out: args.out.clone(),
         files: args.reports,
         seed: args.seed,
+        layouts: args.layouts,
     }) {
         Ok(summary) => {
             eprintln!("xxgk: generated {summary} in {}", args.out.display());

@@ -39,6 +39,10 @@ pub struct GenOptions {
     pub files: usize,
     /// PRNG seed: the same seed gives the same corpus.
     pub seed: u64,
+    /// Write each text report's tables in a layout drawn from [`layouts::Layout::ALL`] (pipes,
+    /// markdown, a cell per line, glued digits, a page on one line…) instead of tabs, as
+    /// crawlers leave them; off, the corpus is the same as before the option existed.
+    pub layouts: bool,
 }
 
 /// What was generated.
@@ -135,6 +139,9 @@ struct GenFile {
 pub fn generate(opts: &GenOptions) -> Result<GenSummary, GenError> {
     let places = Places::embedded();
     let mut rng = Rng::new(opts.seed);
+    // Layouts are drawn from a stream of their own, so that every other draw (agencies,
+    // years, formats) is the same with or without them.
+    let mut layout_rng = Rng::new(opts.seed ^ 0x9e37_79b9_7f4a_7c15);
     let mut summary = GenSummary::default();
     let mut written: Vec<String> = Vec::new();
     for i in 0..opts.files {
@@ -153,6 +160,11 @@ pub fn generate(opts: &GenOptions) -> Result<GenSummary, GenError> {
                 summary.reports += 1;
                 seeds::report(&agency, year, &mut rng)
             };
+            let text = if opts.layouts && !html {
+                in_drawn_layout(&text, &mut layout_rng)
+            } else {
+                text
+            };
             render_file(&agency, year, i, &title, &text, html, &mut rng)
         };
         write_file(&opts.out, &file)?;
@@ -164,6 +176,18 @@ pub fn generate(opts: &GenOptions) -> Result<GenSummary, GenError> {
 }
 
 /// Encodes one document as text or HTML and gives it a crawl-like path.
+/// `text` with its tables written again in a layout drawn by `rng` (its other lines as they
+/// are): the tables are found as `xxgk run` finds them, then rendered by [`layouts::render`].
+fn in_drawn_layout(text: &str, rng: &mut Rng) -> String {
+    let layout = *rng.pick(&layouts::Layout::ALL);
+    let mut doc = crate::document::Document::from_text(text);
+    crate::document::layout::find_tables(&mut doc);
+    if doc.tables.is_empty() {
+        return text.to_string();
+    }
+    layouts::render(&doc, layout)
+}
+
 fn render_file(
     agency: &Agency,
     year: i32,
@@ -256,6 +280,65 @@ mod tests {
         assert!((2_000..3_000).contains(&hits), "{hits}");
     }
 
+    /// With `layouts`, text reports come in the layouts crawlers leave (not only tabs), the
+    /// same seed still writes the same bytes, and HTML files and the other draws are those of
+    /// the corpus without it.
+    #[test]
+    fn layouts_corpus_is_messy_and_reproducible() {
+        let dir = tempfile::tempdir().unwrap();
+        let gen_into = |name: &str, layouts: bool| {
+            let out = dir.path().join(name);
+            let summary = generate(&GenOptions {
+                out: out.clone(),
+                files: 80,
+                seed: 5,
+                layouts,
+            })
+            .unwrap();
+            let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(&out)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(|e| {
+                    let name = e.path().strip_prefix(&out).unwrap().display().to_string();
+                    (name, fs::read(e.path()).unwrap())
+                })
+                .collect();
+            files.sort();
+            (summary, files)
+        };
+        let (plain_summary, plain) = gen_into("plain", false);
+        let (messy_summary, messy) = gen_into("messy", true);
+        let (_, again) = gen_into("again", true);
+        assert_eq!(messy, again, "same seed, same bytes");
+        assert_eq!(plain_summary.reports, messy_summary.reports);
+        assert_eq!(plain_summary.html, messy_summary.html);
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let utf8_txt =
+            |f: &&(String, Vec<u8>)| f.0.ends_with(".txt") && std::str::from_utf8(&f.1).is_ok();
+        let messy_txt: Vec<String> = messy.iter().filter(utf8_txt).map(|f| text(&f.1)).collect();
+        // Tab rows are the plain corpus's layout; other layouts write pipes, U+3000 or
+        // one cell per line instead.
+        assert!(
+            messy_txt
+                .iter()
+                .any(|t| t.contains(" | ") || t.contains('|'))
+        );
+        let tabbed = |files: &[(String, Vec<u8>)]| {
+            files
+                .iter()
+                .filter(utf8_txt)
+                .filter(|f| text(&f.1).contains('\t'))
+                .count()
+        };
+        assert!(
+            tabbed(&messy) < tabbed(&plain),
+            "{} vs {}",
+            tabbed(&messy),
+            tabbed(&plain)
+        );
+    }
+
     #[test]
     fn same_seed_same_corpus() {
         let dir = tempfile::tempdir().unwrap();
@@ -264,12 +347,14 @@ mod tests {
             out: a.clone(),
             files: 60,
             seed: 3,
+            layouts: false,
         })
         .unwrap();
         let s2 = generate(&GenOptions {
             out: b.clone(),
             files: 60,
             seed: 3,
+            layouts: false,
         })
         .unwrap();
         assert_eq!(s1, s2);
