@@ -23,6 +23,30 @@ pub struct Document {
     /// 1-based line of the decoded text each logical line comes from (`origin[i]` for line
     /// `i + 1`). Empty when every line is its own (the usual case).
     pub origin: Vec<u32>,
+    /// The lines' squashed forms, made on first use ([`Document::squashed_line`]).
+    pub squashed: SquashedLines,
+}
+
+/// The [`text::squash`]ed form of each line of a document, made the first time a stage asks
+/// for it and kept for the next: identification and prose both match on squashed lines, and
+/// squashing them twice was a tenth of their cost. Only the later stages ask, after the
+/// document stage's passes that rewrite lines ([`reline`], the t2s conversion) are done; a
+/// pass that rewrites lines later must [`SquashedLines::clear`] it.
+#[derive(Clone, Default)]
+pub struct SquashedLines(std::sync::OnceLock<Box<[std::sync::OnceLock<String>]>>);
+
+impl SquashedLines {
+    /// Forgets every squashed line (after the lines were rewritten).
+    pub fn clear(&mut self) {
+        self.0 = std::sync::OnceLock::new();
+    }
+}
+
+/// Not part of what a document holds: it is derived from the lines.
+impl std::fmt::Debug for SquashedLines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SquashedLines")
+    }
 }
 
 /// A table grid: rows of cells after spans are expanded (a cell spanning two columns appears in
@@ -88,6 +112,26 @@ impl Document {
             tables: Vec::new(),
             title: None,
             origin: Vec::new(),
+            squashed: SquashedLines::default(),
+        }
+    }
+
+    /// The [`text::squash`]ed form of line `i + 1` (index `i`), made once.
+    pub fn squashed_line(&self, i: usize) -> &str {
+        let lines = self.squashed.0.get_or_init(|| {
+            self.lines
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect()
+        });
+        debug_assert_eq!(
+            lines.len(),
+            self.lines.len(),
+            "lines rewritten, squashed kept"
+        );
+        match lines.get(i) {
+            Some(cell) => cell.get_or_init(|| text::squash(&self.lines[i])),
+            None => "",
         }
     }
 
@@ -134,6 +178,19 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn squashed_lines_are_made_once_and_cleared_with_the_lines() {
+        let mut doc = Document::from_text("（一） 主动公开\n\n统　计　表");
+        for (i, line) in doc.lines.iter().enumerate() {
+            assert_eq!(doc.squashed_line(i), text::squash(line));
+        }
+        assert_eq!(doc.squashed_line(0), "(一)主动公开");
+        assert_eq!(doc.squashed_line(9), "");
+        doc.lines[0] = "二、 回应".into();
+        doc.squashed.clear();
+        assert_eq!(doc.squashed_line(0), "二、回应");
+    }
 
     #[test]
     fn table_line_mask_agrees_with_is_table_line() {

@@ -17,7 +17,7 @@ use super::value::{parse_number, to_wan_yuan};
 use crate::budget::{Deadline, Every};
 use crate::document::Document;
 use crate::document::layout::starts_with_numbering;
-use crate::document::text::{display_width_at_least, squash_into};
+use crate::document::text::display_width_at_least;
 use crate::knowledge::{Knowledge, parse_csv};
 use crate::model::{Fact, Method, Template};
 
@@ -596,8 +596,6 @@ impl ProseText {
         let mut text = String::new();
         let mut starts = Vec::new();
         let mut prev_wrapped = false;
-        // One buffer for every line's squashed form.
-        let mut s = String::new();
         let in_table = doc.table_line_mask();
         for (i, line) in doc.lines.iter().enumerate() {
             let no = i as u32 + 1;
@@ -608,8 +606,7 @@ impl ProseText {
                 prev_wrapped = false;
                 continue;
             }
-            s.clear();
-            squash_into(&mut s, line);
+            let s = doc.squashed_line(i);
             if s.is_empty() {
                 if !text.ends_with('\n') {
                     text.push('\n');
@@ -621,7 +618,7 @@ impl ProseText {
                 text.push('\n');
             }
             starts.push((text.len(), no));
-            text.push_str(&s);
+            text.push_str(s);
             // PDF text wraps sentences at the page width; such lines continue on the next one.
             prev_wrapped = !s.ends_with('。') && display_width_at_least(line.trim(), 50);
         }

@@ -62,6 +62,9 @@ pub struct NameBook {
     /// Lines worth scanning wherever they are (labels, contact details):
     /// [`NameWords::label_line`].
     label_line: regex::Regex,
+    /// The same words for table cells: short texts, where a regex call costs more than
+    /// looking at each character.
+    label_words: WordGroups,
     /// Pinyin that mirrors inject after characters (報(bào)告, 縣(xiàn)).
     pinyin: regex::Regex,
 }
@@ -113,6 +116,7 @@ impl NameBook {
                 .ok(),
             traditional_marks: CharSet::new(&words.traditional_mark.concat()),
             label_line: compile(&words::alternatives(&words.label_line)),
+            label_words: WordGroups::new(&[&words.label_line[..]]),
             pinyin: compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,8}[)）]"),
         }
     }
@@ -296,7 +300,13 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
                     .map(|piece| (i + 1, squash(&book.simplified(piece)))),
             );
         } else {
-            out.push((i + 1, squash(&book.simplified(line))));
+            // The document's squashed line, made once for every stage, unless the line had to
+            // be simplified first.
+            let squashed = match book.simplified(line) {
+                Cow::Borrowed(_) => doc.squashed_line(i).to_string(),
+                Cow::Owned(simplified) => squash(&simplified),
+            };
+            out.push((i + 1, squashed));
         }
     }
     for table in &doc.tables {
@@ -309,7 +319,7 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
                 .collect();
             if texts
                 .iter()
-                .any(|t| book.label_line.is_match(t) || t.contains("单位"))
+                .any(|t| book.label_words.in_text(t) != 0 || t.contains("单位"))
             {
                 let line = row.cells.first().map_or(0, |c| c.line as usize);
                 out.push((line, squash(&book.simplified(&texts.join("：")))));
@@ -839,6 +849,26 @@ mod tests {
         assert!(has_pinyin_mark("某(Bao)告（一）"));
         // As before: an upper-case letter after a half-width bracket alone does not count.
         assert!(!has_pinyin_mark("某(Bao)告"));
+    }
+
+    /// The cell test finds a label word exactly where the line pattern does.
+    #[test]
+    fn label_words_in_cells_agree_with_the_line_pattern() {
+        let book = NameBook::embedded();
+        let words = NameWords::parse(crate::knowledge::data_file(words::FILE));
+        let mut texts: Vec<String> = words
+            .label_line
+            .iter()
+            .flat_map(|w| [w.clone(), format!("某{w}："), format!("（{w}）12")])
+            .collect();
+        texts.extend(["", "主动公开", "单", "联", "电 话", "统计表"].map(String::from));
+        for t in &texts {
+            assert_eq!(
+                book.label_words.in_text(t) != 0,
+                book.label_line.is_match(t),
+                "{t}"
+            );
+        }
     }
 
     #[test]

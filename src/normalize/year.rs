@@ -134,8 +134,9 @@ pub fn parse_numeral(s: &str) -> Option<u32> {
 /// The date written in `line` if the line is nothing but a date (optionally in brackets), e.g.
 /// `2018年3月20日`, `（2018年1月17日）`, `二○一八年二月二十日`.
 pub fn standalone_date(p: &YearPatterns, line: &str) -> Option<Date> {
-    // A date alone on its line is short and ends in 日; most lines are neither.
-    if line.chars().count() > 48 || !line.contains('日') {
+    // A date alone on its line is short and ends in 日; most lines are neither. (A line of
+    // more than 4 × 48 bytes has more than 48 characters: it is not counted.)
+    if line.len() > 4 * 48 || !line.contains('日') || line.chars().count() > 48 {
         return None;
     }
     let s = squash(line);
