@@ -33,6 +33,10 @@ pub struct GluedWords {
     /// lines of most reports hold none, and this is asked of every line).
     any_header: AhoCorasick,
     marks: AhoCorasick,
+    /// Every row mark, whatever its length, sorted: a label that is one of them whole (after
+    /// its outline numbering) is a row even when the mark is too short to search for
+    /// (`（七）总计`, `3.其他`, `规章`, `2.传真`).
+    all_marks: Vec<String>,
     captions: Vec<String>,
     /// 表二's row labels, each of which starts a row wherever it stands.
     rows: AhoCorasick,
@@ -68,12 +72,18 @@ impl GluedWords {
                 other => panic!("rules/cells.csv: unknown kind {other:?}"),
             }
         }
-        let mut marks: Vec<String> = row_marks
+        let mut all_marks: Vec<String> = row_marks
             .into_iter()
-            .filter(|m| m.chars().count() >= MIN_MARK_CHARS)
+            .map(|m| crate::document::text::squash(&m))
+            .filter(|m| m.chars().count() >= 2)
             .collect();
-        marks.sort();
-        marks.dedup();
+        all_marks.sort();
+        all_marks.dedup();
+        let marks: Vec<String> = all_marks
+            .iter()
+            .filter(|m| m.chars().count() >= MIN_MARK_CHARS)
+            .cloned()
+            .collect();
         let build = |words: &[String]| {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
@@ -90,6 +100,7 @@ impl GluedWords {
             any_header,
             headers: build(&headers),
             marks: build(&marks),
+            all_marks,
             captions,
             rows: build(&rows),
             units_any,
@@ -106,6 +117,12 @@ impl GluedWords {
 
     fn has_mark(&self, text: &str) -> bool {
         self.marks.is_match(text)
+    }
+
+    /// True when `label`, without its outline numbering and 其中, is a row mark whole.
+    fn is_row_label(&self, label: &str) -> bool {
+        let key = crate::extract::labels::label_key(label);
+        self.all_marks.binary_search(&key).is_ok()
     }
 }
 
@@ -145,7 +162,13 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     // Whether some line may hold a header row: every table found starts with one.
     let mut header_row_possible = false;
     for (i, line) in doc.lines.iter().enumerate() {
-        if mask[i] || !could_hold_table(line) {
+        if mask[i] {
+            continue;
+        }
+        if !could_hold_table(line) {
+            // A line of bare figures close under a header row: 表四's data row.
+            let near = (i.saturating_sub(3)..i).any(|j| candidate[j]);
+            candidate[i] = near && is_bare_line(&runs(line));
             continue;
         }
         // Two leftmost-first matches are needed for two leftmost-longest ones (the first
@@ -158,7 +181,10 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         header_row_possible = header_row_possible || close;
         let near = (i.saturating_sub(3)..i).any(|j| candidate[j] || bridge[j]);
         let digits = line.bytes().any(|b| b.is_ascii_digit());
-        candidate[i] = headers || (near && digits && words.marks.is_match(line.as_str()));
+        candidate[i] = headers
+            || (near
+                && digits
+                && (words.marks.is_match(line.as_str()) || short_row_line(line, words)));
         // A short line without figures under a table (a heading such as （二）通过不同渠道…,
         // a row whose blank was dropped) keeps the rows after it close to the table.
         bridge[i] = !candidate[i] && near && !digits && line.chars().count() <= 60;
@@ -172,8 +198,10 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         let rows = group_rows(&pieces, no);
         let marked = rows.iter().any(|r| {
             r.cells.iter().any(|c| is_value_text(&c.text))
-                && r.cells.first().is_some_and(|c| words.has_mark(&c.text))
-        });
+                && r.cells
+                    .first()
+                    .is_some_and(|c| words.has_mark(&c.text) || words.is_row_label(&c.text))
+        }) || is_bare_figures(&pieces);
         Seen {
             header: has_header_row(&pieces),
             values: pieces.iter().any(|p| matches!(p, Piece::Value(_))),
@@ -252,6 +280,56 @@ fn header_words(line: &str, words: &GluedWords) -> (bool, bool) {
         last_end = Some(m.end());
     }
     (two, false)
+}
+
+/// Longest line read as one short-labelled row (`（七）总计0000000`, `2.传真件01`).
+const SHORT_ROW_MAX_CHARS: usize = 60;
+
+/// Fewest digits of a line of bare figures read as a table's data row (表四's fifteen cells,
+/// some blank): fewer is a page number or a stray figure.
+const BARE_ROW_MIN_DIGITS: usize = 5;
+
+/// True for a short line holding one row whose label is a row mark whole (too short to search
+/// for: `总计`, `其他`, `规章`, `传真`), then perhaps a unit, then figures, or a line of bare
+/// figures (表四's data row). Asked only of lines close under a table.
+fn short_row_line(line: &str, words: &GluedWords) -> bool {
+    if line.chars().count() > SHORT_ROW_MAX_CHARS {
+        return false;
+    }
+    let runs = runs(line);
+    match runs.as_slice() {
+        [(label, false), rest @ ..] if !rest.is_empty() => {
+            let label = split_unit(label, words).map_or(label.as_str(), |(head, _)| head);
+            words.is_row_label(label) && rest.iter().all(|(_, v)| *v)
+        }
+        _ => is_bare_line(&runs),
+    }
+}
+
+/// True when a line's runs are all figures with at least [`BARE_ROW_MIN_DIGITS`] digits.
+fn is_bare_line(runs: &[(String, bool)]) -> bool {
+    !runs.is_empty()
+        && runs.iter().all(|(_, v)| *v)
+        && runs
+            .iter()
+            .flat_map(|(t, _)| t.chars())
+            .filter(|c| c.is_ascii_digit())
+            .count()
+            >= BARE_ROW_MIN_DIGITS
+}
+
+/// [`is_bare_line`] on a line cut into pieces.
+fn is_bare_figures(pieces: &[Piece]) -> bool {
+    !pieces.is_empty()
+        && pieces.iter().all(|p| matches!(p, Piece::Value(_)))
+        && pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Value(t) => t.chars().filter(|c| c.is_ascii_digit()).count(),
+                _ => 0,
+            })
+            .sum::<usize>()
+            >= BARE_ROW_MIN_DIGITS
 }
 
 /// A cheap first look: a line with a table glued into it has a digit or a header word's
@@ -350,11 +428,14 @@ fn rows_without_values<'t>(text: &'t str, words: &GluedWords) -> Vec<&'t str> {
 
 /// A trailing unit of a 2008 count label: `主动公开信息数条` → (`主动公开信息数`, `条`),
 /// `网站公开条`, `接受培训人员数人次` (the units of `rules/cells.csv`; the longest that fits wins).
+/// A unit that may end a word (件) is split off after a count word, or where what stays is a
+/// row label whole (`2.传真件`, `3.电子邮件件`: the 件 of 电子邮件 stays when no unit follows).
 fn split_unit<'a>(label: &'a str, words: &GluedWords) -> Option<(&'a str, &'a str)> {
     let after_count = |head: &str| {
         head.chars()
             .last()
             .is_some_and(|p| matches!(p, '数' | '量' | '）' | ')'))
+            || words.is_row_label(head)
     };
     let any = words.units_any.iter().map(|u| (u, false));
     let counted = words.units_after_count.iter().map(|u| (u, true));
