@@ -417,7 +417,7 @@ fn rows_without_values<'t>(text: &'t str, words: &GluedWords) -> Vec<&'t str> {
         if i <= at || !crate::document::layout::starts_with_numbering(&text[i..]) {
             continue;
         }
-        if split_unit(&text[at..i], words).is_some() {
+        if split_unit(text[at..i].trim_end(), words).is_some() {
             parts.push(&text[at..i]);
             at = i;
         }
@@ -441,11 +441,12 @@ fn split_unit<'a>(label: &'a str, words: &GluedWords) -> Option<(&'a str, &'a st
     let counted = words.units_after_count.iter().map(|u| (u, true));
     any.chain(counted)
         .filter_map(|(unit, needs_count)| {
-            let head = label.strip_suffix(unit.as_str())?;
+            // A single space may stand between a label and its unit (`兼职人员数 人`).
+            let head = label.strip_suffix(unit.as_str())?.trim_end();
             (!head.is_empty() && (!needs_count || after_count(head))).then_some(head)
         })
         .min_by_key(|head| head.len())
-        .map(|head| (head, &label[head.len()..]))
+        .map(|head| (head, label[head.len()..].trim_start()))
 }
 
 /// Splits a text run at header words; header words only count where two or more stand

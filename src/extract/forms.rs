@@ -294,7 +294,7 @@ fn table3_by_row<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Optio
 /// run is split by that arithmetic). A block of five alone (a layout that gave each block its
 /// own small table) is kept in `blocks` until the third completes the row.
 fn is_table4_row(view: &RowView, k: &Knowledge, blocks: &mut Vec<Cell>) -> bool {
-    if !view.labels.is_empty() || !view.has_numbers() {
+    if !view.labels.is_empty() || !has_figures(view) {
         return false;
     }
     let n = k.labels.form4.len();
@@ -318,6 +318,16 @@ fn is_table4_row(view: &RowView, k: &Knowledge, blocks: &mut Vec<Cell>) -> bool 
         }
     }
     false
+}
+
+/// True when the row holds a number, or a run of figures between single spaces (a page kept
+/// on one line writes 表四's data row `0 0 2 0 2 …`), which only a split reads.
+fn has_figures(view: &RowView) -> bool {
+    view.has_numbers()
+        || view.values().iter().any(|c| {
+            let t = c.text.trim();
+            t.contains(' ') && t.chars().all(|c| c.is_ascii_digit() || c == ' ')
+        })
 }
 
 /// True when every block of `block` cells ends with the sum of the others.
@@ -707,7 +717,7 @@ fn next_sub_row(label: &str, previous: Option<&str>, order: &[String]) -> Option
 fn table4_row(view: &RowView, k: &Knowledge, sink: &mut FactSink) -> bool {
     let n = k.labels.form4.len();
     let values = without_trailing_blanks(view.values(), n);
-    if !view.has_numbers() {
+    if !has_figures(view) {
         return false;
     }
     let owned;
