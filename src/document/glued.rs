@@ -159,6 +159,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     let mask = doc.table_line_mask();
     let mut candidate = vec![false; doc.lines.len()];
     let mut bridge = vec![false; doc.lines.len()];
+    let mut unit_row = vec![false; doc.lines.len()];
     // Whether some line may hold a header row: every table found starts with one.
     let mut header_row_possible = false;
     for (i, line) in doc.lines.iter().enumerate() {
@@ -188,6 +189,10 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         // A short line without figures under a table (a heading such as （二）通过不同渠道…,
         // a row whose blank was dropped) keeps the rows after it close to the table.
         bridge[i] = !candidate[i] && near && !digits && line.chars().count() <= 60;
+        // A 2008 row whose figure was a blank cell: its label and unit alone.
+        if bridge[i] && blank_row_line(line, words) {
+            (candidate[i], bridge[i], unit_row[i]) = (true, false, true);
+        }
     }
     if !header_row_possible {
         return;
@@ -215,7 +220,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     // 情况, with nothing under them).
     let has_digit = |line: &str| line.chars().any(|c| fold_char(c).is_ascii_digit());
     let mut seen: Vec<Option<Seen>> = (0..doc.lines.len())
-        .map(|i| (candidate[i] && has_digit(&doc.lines[i])).then(|| see(i)))
+        .map(|i| (candidate[i] && (unit_row[i] || has_digit(&doc.lines[i]))).then(|| see(i)))
         .collect();
     let marked_after = |seen: &[Option<Seen>], i: usize| {
         (i + 1..(i + 4).min(seen.len()))
@@ -236,7 +241,9 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         }
         let Some(s) = s else { continue };
         let near = last_table_line.is_some_and(|l| i - l <= 3);
-        let table = (s.header && (s.values || next_marked(i))) || (s.values && s.marked && near);
+        let table = (s.header && (s.values || next_marked(i)))
+            || (s.values && s.marked && near)
+            || (unit_row[i] && near);
         if table {
             let no = i as u32 + 1;
             found.push(Table {
@@ -304,6 +311,14 @@ fn short_row_line(line: &str, words: &GluedWords) -> bool {
         }
         _ => is_bare_line(&runs),
     }
+}
+
+/// True for a line that is one 2008 row's label and unit and nothing else
+/// (`1.政府公报公开政府信息数条`): its figure was a blank cell. Asked only of short lines
+/// without digits close under a table.
+fn blank_row_line(line: &str, words: &GluedWords) -> bool {
+    split_unit(line.trim(), words)
+        .is_some_and(|(head, _)| words.has_mark(head) || words.is_row_label(head))
 }
 
 /// True when a line's runs are all figures with at least [`BARE_ROW_MIN_DIGITS`] digits.

@@ -77,6 +77,11 @@ impl Outline {
         if !qizhong {
             if let Some(pos) = self.stack.iter().rposition(|(s, ..)| *s == style) {
                 self.stack.truncate(pos);
+            } else if style == Style::ChineseComma {
+                // 一、 heads the forms' outline: never a child. A layout that kept only rows
+                // with figures lost the 一、 headings before it (三、依申请公开情况), so the
+                // stack may hold only deeper levels.
+                self.stack.clear();
             }
         }
         let parents = self.stack.iter().map(|(_, _, k, _)| k.clone()).collect();
