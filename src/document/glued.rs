@@ -412,13 +412,63 @@ fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
             if let Some(Piece::Label(label)) = out.last_mut().filter(|_| added) {
                 if let Some((head, unit)) = split_unit(label, words) {
                     let unit = unit.to_string();
-                    *label = head.to_string();
+                    let head = head.to_string();
+                    out.pop();
+                    push_headings_apart(&head, &mut out);
                     out.push(Piece::Unit(unit));
                 }
             }
         }
     }
     out
+}
+
+/// Pushes a 2008 row's label, the headings glued before it cut off as rows of their own:
+/// a page on one line runs a heading row that had no figures into the next row's label
+/// (`一、主动公开情况(一) 主动公开政府信息数`, `(二) 通过不同渠道…的情况1. 政府公报公开…`).
+/// A cut falls where an outline number starts after a Han character; what stands before it
+/// must be a heading of its own, not the 其中 of the row.
+fn push_headings_apart(label: &str, out: &mut Vec<Piece>) {
+    let mut at = 0;
+    let mut previous: Option<char> = None;
+    let mut first = true;
+    for (i, c) in label.char_indices() {
+        let after_han = previous.is_some_and(crate::document::text::is_han);
+        previous = Some(c);
+        if i == 0 || !after_han || !starts_outline_number(&label[i..]) {
+            continue;
+        }
+        let head = label[at..i].trim();
+        let own = crate::extract::labels::label_key(head);
+        if own
+            .chars()
+            .filter(|&c| crate::document::text::is_han(c))
+            .count()
+            < 2
+            || own.starts_with("其中")
+        {
+            continue;
+        }
+        out.push(if first {
+            Piece::Label(head.to_string())
+        } else {
+            Piece::RowLabel(head.to_string())
+        });
+        first = false;
+        at = i;
+    }
+    let rest = label[at..].trim().to_string();
+    out.push(if first {
+        Piece::Label(rest)
+    } else {
+        Piece::RowLabel(rest)
+    });
+}
+
+/// True when an outline number starts `t`: （一） / (一) / 1. / 1、 (not 其中, which starts no
+/// row of its own).
+fn starts_outline_number(t: &str) -> bool {
+    !t.starts_with("其中") && crate::document::layout::starts_with_numbering(t)
 }
 
 /// Cuts a text run after every 2008 label that ends with its unit and is followed by the next
