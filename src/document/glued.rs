@@ -150,6 +150,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     /// What one line holds, as far as the decision goes.
     struct Seen {
         rows: Vec<Row>,
+        blank_row: bool,
         header: bool,
         values: bool,
         marked: bool,
@@ -207,7 +208,15 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
                     .first()
                     .is_some_and(|c| words.has_mark(&c.text) || words.is_row_label(&c.text))
         }) || is_bare_figures(&pieces);
+        // A 2008 row of label and unit alone (`1.政府公报公开政府信息数条`): a blank cell.
+        let blank_row = matches!(
+            pieces.as_slice(),
+            [.., Piece::Label(_) | Piece::RowLabel(_), Piece::Unit(_)]
+        ) && !pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Value(_) | Piece::Header(_)));
         Seen {
+            blank_row,
             header: has_header_row(&pieces),
             values: pieces.iter().any(|p| matches!(p, Piece::Value(_))),
             marked,
@@ -243,7 +252,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         let near = last_table_line.is_some_and(|l| i - l <= 3);
         let table = (s.header && (s.values || next_marked(i)))
             || (s.values && s.marked && near)
-            || (unit_row[i] && near);
+            || ((unit_row[i] || s.blank_row) && near);
         if table {
             let no = i as u32 + 1;
             found.push(Table {
@@ -734,7 +743,9 @@ fn group_rows(pieces: &[Piece], line: u32) -> Vec<Row> {
                     cur.push(Cell::new(t.clone(), line));
                     continue;
                 }
-                if kind != (Kind::Data { values: false }) {
+                // After a unit, a label starts the next row (the row's figure was a blank).
+                let after_unit = k > 0 && matches!(pieces[k - 1], Piece::Unit(_));
+                if kind != (Kind::Data { values: false }) || after_unit {
                     flush(&mut cur, &mut kind, &mut rows);
                     kind = Kind::Data { values: false };
                 }
