@@ -616,6 +616,15 @@ fn runs(line: &str) -> Vec<(String, bool)> {
             k += 1;
             continue;
         }
+        // A dash after a figure is a blank cell of its own (`38—97`: 38 | — | 97).
+        if is_blank_dash(c) && text.trim().is_empty() && out.last().is_some_and(|(_, v)| *v) {
+            while chars.get(k).copied().is_some_and(is_blank_dash) {
+                k += 1;
+            }
+            text.clear();
+            out.push(("—".to_string(), true));
+            continue;
+        }
         if !digit(k) {
             match c {
                 '（' | '(' => open_brackets += 1,
@@ -638,7 +647,10 @@ fn runs(line: &str) -> Vec<(String, bool)> {
         let mut end = k;
         while end < chars.len() {
             let ch = fold_char(chars[end]);
-            let inner = matches!(ch, '.' | ',' | ' ' | '-') && digit(end + 1) && end > start;
+            let inner = matches!(ch, '.' | ',' | ' ' | '-')
+                && !is_blank_dash(chars[end])
+                && digit(end + 1)
+                && end > start;
             if ch.is_ascii_digit() || inner {
                 end += 1;
             } else {
@@ -683,6 +695,11 @@ fn runs(line: &str) -> Vec<(String, bool)> {
     }
     flush_text(&mut text, &mut out);
     out
+}
+
+/// The dashes a form writes in a cell with nothing to report (not a minus sign).
+fn is_blank_dash(c: char) -> bool {
+    matches!(c, '\u{2014}' | '\u{2015}' | '\u{2500}')
 }
 
 /// True when a closing bracket follows `k` within a label's reach, before any opening one: the
