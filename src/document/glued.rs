@@ -877,6 +877,69 @@ mod tests {
         assert_eq!(rows[1], vec!["规章", "0", "1", "5"]);
     }
 
+    // Modelled on the glued 2021 form of ../shared/corpus/real/reports/gh-011.txt, one row per
+    // line as in 008.txt, in other words and numbers.
+    #[test]
+    fn short_row_labels_and_bare_figures_under_headers_are_rows() {
+        let rows = rows_of(
+            "信息内容本年制发件数本年废止件数现行有效件数\n规章000\n（七）总计3100004\n3.其他0000000\n\n\n行政复议行政诉讼\n结果维持结果纠正其他结果尚未审结总计\n202040000010001",
+        );
+        assert!(rows.contains(&vec!["规章".to_string(), "000".to_string()]));
+        assert!(rows.contains(&vec!["（七）总计".to_string(), "3100004".to_string()]));
+        assert!(rows.contains(&vec!["3.其他".to_string(), "0000000".to_string()]));
+        assert_eq!(rows.last().unwrap(), &vec!["202040000010001".to_string()]);
+        // Far from any table, a short label with figures is prose's.
+        assert!(rows_of("规章000").is_empty());
+    }
+
+    #[test]
+    fn a_dash_after_a_figure_is_a_blank_cell() {
+        let rows =
+            rows_of("信息内容上一年项目数量本年增/减处理决定数量\n行政强制17—45\n行政许可9-230");
+        assert_eq!(rows[1], vec!["行政强制", "17", "—", "45"]);
+        // A minus sign stays in the run, for the extractor to cut.
+        assert_eq!(rows[2], vec!["行政许可", "9-230"]);
+    }
+
+    // Modelled on the glued 统计表 of ../shared/corpus/real/reports/002.txt (units between
+    // label and figures), one row per line, in other words and numbers.
+    #[test]
+    fn units_after_whole_row_labels_and_rows_without_figures() {
+        let rows = rows_of(
+            "指标名称计量单位2012年度历年累计\n其中：1.当面件417\n2.传真件03\n3.电子邮件件26\n4.政府公报公开政府信息数条",
+        );
+        assert_eq!(rows[1], vec!["其中：1.当面", "件", "417"]);
+        assert_eq!(rows[2], vec!["2.传真", "件", "03"]);
+        // 电子邮件 keeps its own 件; the unit is the one after it.
+        assert_eq!(rows[3], vec!["3.电子邮件", "件", "26"]);
+        // Label and unit alone: the figure was a blank cell.
+        assert_eq!(rows[4], vec!["4.政府公报公开政府信息数", "条"]);
+    }
+
+    // Modelled on the one-line 统计表 of ../shared/corpus/real/reports/gh-004.txt, in other
+    // words and numbers: headings without figures run into the next row's label.
+    #[test]
+    fn headings_run_into_a_label_stand_apart() {
+        let rows = rows_of(
+            "统计指标单位统计数一、主动公开情况(一) 主动公开政府信息数条212(二) 通过不同渠道和方式公开政府信息的情况1. 政府公报公开政府信息数条2. 政府网站公开政府信息数条190其中：主动公开规范性文件数条4",
+        );
+        let labels: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "统计指标",
+                "一、主动公开情况",
+                "(一) 主动公开政府信息数",
+                "(二) 通过不同渠道和方式公开政府信息的情况",
+                "1. 政府公报公开政府信息数",
+                "2. 政府网站公开政府信息数",
+                "其中：主动公开规范性文件数",
+            ]
+        );
+        assert_eq!(rows[4], vec!["1. 政府公报公开政府信息数", "条"]);
+        assert_eq!(rows[5], vec!["2. 政府网站公开政府信息数", "条", "190"]);
+    }
+
     #[test]
     fn prose_with_figures_is_not_a_table() {
         assert!(rows_of("全年收到申请12件，行政复议2起，其他0件，总计14件。").is_empty());

@@ -489,6 +489,57 @@ mod glued_tests {
             GluedPair::Ambiguous
         );
         assert_eq!(split_year_and_cumulative(&cell("7")), GluedPair::NotGlued);
+        // A kept space is the cut; thousands commas come in threes.
+        assert_eq!(
+            split_year_and_cumulative(&cell("356 2,104")),
+            GluedPair::Year(cell("356"))
+        );
+        assert_eq!(
+            split_year_and_cumulative(&cell("3001,800")),
+            GluedPair::Year(cell("300"))
+        );
+        assert_eq!(
+            split_year_and_cumulative(&cell("3562,104")),
+            GluedPair::Ambiguous
+        );
+        assert_eq!(
+            split_year_and_cumulative(&cell("61 5")),
+            GluedPair::Ambiguous
+        );
+    }
+
+    #[test]
+    fn a_family_adding_up_decides_the_splits_left_open() {
+        let pair = |y: f64, t: f64| (y, t, Cell::new(y.to_string(), 1));
+        let row = |parent: Option<usize>, pairs: Vec<(f64, f64, Cell)>| RunningRow {
+            parent,
+            pairs,
+            pending: None,
+        };
+        // 1250 (1|250 or 12|50) over 315 (3|15), 02, 519 (5|19) and 26.
+        let mut r = RunningRows {
+            rows: vec![
+                row(None, vec![pair(1.0, 250.0), pair(12.0, 50.0)]),
+                row(Some(0), vec![pair(3.0, 15.0)]),
+                row(Some(0), vec![pair(0.0, 2.0)]),
+                row(Some(0), vec![pair(5.0, 19.0)]),
+                row(Some(0), vec![pair(2.0, 6.0)]),
+                row(Some(0), vec![pair(2.0, 8.0)]),
+            ],
+        };
+        r.resolve();
+        assert_eq!(r.rows[0].pairs.len(), 1);
+        assert_eq!((r.rows[0].pairs[0].0, r.rows[0].pairs[0].1), (12.0, 50.0));
+        // A child that cannot be read leaves the family open.
+        let mut r = RunningRows {
+            rows: vec![
+                row(None, vec![pair(1.0, 250.0), pair(12.0, 50.0)]),
+                row(Some(0), vec![pair(12.0, 50.0)]),
+                row(Some(0), Vec::new()),
+            ],
+        };
+        r.resolve();
+        assert_eq!(r.rows[0].pairs.len(), 2);
     }
 }
 
