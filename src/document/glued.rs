@@ -418,12 +418,17 @@ fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
             split_headers(part, words, &mut out);
             // A unit glued after a 2008 label and before its numbers (`行政复议数条00`).
             let added = out.len() > before;
-            if let Some(Piece::Label(label)) = out.last_mut().filter(|_| added) {
-                if let Some((head, unit)) = split_unit(label, words) {
+            let last = out.last().filter(|_| added).and_then(|p| match p {
+                Piece::Label(l) => Some((l.clone(), false)),
+                Piece::RowLabel(l) => Some((l.clone(), true)),
+                _ => None,
+            });
+            if let Some((label, starts_row)) = last {
+                if let Some((head, unit)) = split_unit(&label, words) {
                     let unit = unit.to_string();
                     let head = head.to_string();
                     out.pop();
-                    push_headings_apart(&head, &mut out);
+                    push_headings_apart(&head, starts_row, &mut out);
                     out.push(Piece::Unit(unit));
                 }
             }
@@ -437,13 +442,16 @@ fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
 /// (`一、主动公开情况(一) 主动公开政府信息数`, `(二) 通过不同渠道…的情况1. 政府公报公开…`).
 /// A cut falls where an outline number starts after a Han character; what stands before it
 /// must be a heading of its own, not the 其中 of the row.
-fn push_headings_apart(label: &str, out: &mut Vec<Piece>) {
+fn push_headings_apart(label: &str, starts_row: bool, out: &mut Vec<Piece>) {
     let mut at = 0;
     let mut previous: Option<char> = None;
-    let mut first = true;
+    let mut first = !starts_row;
     for (i, c) in label.char_indices() {
+        // The character before, past spaces (`情况 (一) …` on a page spaced out).
         let after_han = previous.is_some_and(crate::document::text::is_han);
-        previous = Some(c);
+        if !c.is_whitespace() {
+            previous = Some(c);
+        }
         if i == 0 || !after_han || !starts_outline_number(&label[i..]) {
             continue;
         }
@@ -477,7 +485,26 @@ fn push_headings_apart(label: &str, out: &mut Vec<Piece>) {
 /// True when an outline number starts `t`: （一） / (一) / 1. / 1、 (not 其中, which starts no
 /// row of its own).
 fn starts_outline_number(t: &str) -> bool {
-    !t.starts_with("其中") && crate::document::layout::starts_with_numbering(t)
+    let numeral = |c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c);
+    let mut chars = t.chars();
+    match chars.next() {
+        Some('（' | '(') => {
+            let inner: String = chars.by_ref().take_while(|c| numeral(*c)).collect();
+            // take_while consumed the closing bracket when it stopped there.
+            !inner.is_empty()
+                && inner.chars().count() <= 2
+                && t[t.chars().next().map_or(0, char::len_utf8) + inner.len()..]
+                    .starts_with(['）', ')'])
+        }
+        Some(c) if numeral(c) => {
+            let lead = t.chars().take_while(|c| numeral(*c)).count();
+            let after = t.chars().nth(lead);
+            lead <= 2
+                && matches!(after, Some('.' | '、' | '．'))
+                && t.chars().nth(lead + 1).is_some_and(|c| !c.is_ascii_digit())
+        }
+        _ => false,
+    }
 }
 
 /// Cuts a text run after every 2008 label that ends with its unit and is followed by the next
@@ -580,13 +607,11 @@ fn push_labels(text: &str, words: &GluedWords, out: &mut Vec<Piece>) {
         let t = text[at..cut].trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
         if !t.is_empty() {
             let is_caption = words.captions.iter().any(|c| t.starts_with(c.as_str()));
-            out.push(if is_caption {
-                Piece::Caption(t.to_string())
-            } else if starts_row {
-                Piece::RowLabel(t.to_string())
+            if is_caption {
+                out.push(Piece::Caption(t.to_string()));
             } else {
-                Piece::Label(t.to_string())
-            });
+                push_headings_apart(t, starts_row, out);
+            }
         }
         starts_row = !caption;
         at = cut;
@@ -849,8 +874,35 @@ mod tests {
         let rows = rows_of(
             "申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他（三）不予公开1.属于国家秘密30000032.其他法律行政法规禁止公开0000000",
         );
-        assert_eq!(rows[1], vec!["（三）不予公开1.属于国家秘密", "3000003"]);
-        assert_eq!(rows[2], vec!["2.其他法律行政法规禁止公开", "0000000"]);
+        // The group's heading stands as a row of its own before its first row.
+        assert_eq!(rows[1], vec!["（三）不予公开"]);
+        assert_eq!(rows[2], vec!["1.属于国家秘密", "3000003"]);
+        assert_eq!(rows[3], vec!["2.其他法律行政法规禁止公开", "0000000"]);
+    }
+
+    // Modelled on the one-line 表三 of ../shared/corpus/real/reports/gh-017.txt, in other
+    // words and numbers: rows whose blanks were dropped run their labels together.
+    #[test]
+    fn labels_of_rows_without_figures_stand_apart() {
+        let rows = rows_of(
+            "申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他三、本年度办理结果（一）予以公开（二）部分公开22（六）其他处理（七）总计22",
+        );
+        let labels: Vec<&str> = rows.iter().skip(1).map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "三、本年度办理结果",
+                "（一）予以公开",
+                "（二）部分公开",
+                "（六）其他处理",
+                "（七）总计"
+            ]
+        );
+        assert_eq!(rows[3], vec!["（二）部分公开", "22"]);
+        // An aside in brackets is no outline number.
+        assert!(!starts_outline_number("(含)"));
+        assert!(starts_outline_number("（十）其他"));
+        assert!(!starts_outline_number("2019年"));
     }
 
     #[test]

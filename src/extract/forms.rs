@@ -524,7 +524,7 @@ fn table3_row(
         // cells: the form's cells are blank.
         let full = without_trailing_blanks(view.values(), columns.len()).len() == columns.len();
         if view.cells.len() == view.labels.len() || full {
-            blank_table3_row(view, columns, k, sink);
+            blank_table3_row(view, columns, ctx, k, sink);
         }
         return None;
     }
@@ -611,11 +611,23 @@ fn table3_row(
 /// A 表三 row that is a label and nothing else (a layout that dropped blank cells): its cells
 /// are blank, unless the form's row turns up with values after all (a label wrapped onto a
 /// line of its own), which is why the blanks are only deferred.
-fn blank_table3_row(view: &RowView, columns: &[String], k: &Knowledge, sink: &mut FactSink) {
+fn blank_table3_row(
+    view: &RowView,
+    columns: &[String],
+    ctx: &Table3,
+    k: &Knowledge,
+    sink: &mut FactSink,
+) {
     let Some(label) = view.label() else { return };
     let Some(row_key) = k.labels.match_form("t3", "row", &label.text) else {
         return;
     };
+    // A group heading of this form (2021's （六）其他处理 over its 1.–3. rows) has no cells
+    // of its own: a glued page writes it as a row of its own, not as a row of blanks.
+    let prefix = format!("{row_key}.");
+    if !is_outcome_row(row_key, ctx.template) && ctx.order.iter().any(|o| o.starts_with(&prefix)) {
+        return;
+    }
     let blank = Cell::new("", label.line);
     let mut indicator = IndicatorKey::new("requests", row_key);
     for col in columns {
