@@ -90,29 +90,36 @@ fn compare(base: &Facts, got: &Facts) -> Outcome {
 }
 
 /// Cases short of the goal, each with the level reached (cells read, misreads, whether left-out
-/// cells are said): a floor that may only rise. Measured 2026-12-06 (seventh session); the
-/// closing note says what each needs. Every case not listed must meet the goal.
+/// cells are said): a floor that may only rise. Measured 2026-12-06 (seventh session; the
+/// glued and one-line layouts since met the goal); the closing note says what each needs.
+/// Every case not listed must meet the goal.
 #[rustfmt::skip]
 const SHORT_OF_GOAL: &[(&str, &str, usize, usize, bool)] = &[
     // (base, layout, cells read at least, misreads at most, left-out cells said)
-    ("001_8ce2c52a2533517f.txt", "glued", 55, 0, false),
-    ("001_8ce2c52a2533517f.txt", "one-line", 58, 0, false),
-    ("001_8ce2c52a2533517f.txt", "one-line-spaced", 58, 0, false),
     ("001_8ce2c52a2533517f.txt", "detached", 0, 1, false),
-    ("002_2d814c7af621a11d.txt", "glued", 51, 0, false),
-    ("002_2d814c7af621a11d.txt", "one-line", 50, 0, false),
-    // Three misreads before (a line of rows read as one label) are now left out and said.
-    ("002_2d814c7af621a11d.txt", "one-line-spaced", 3, 0, true),
     // Its one cell "read" before was a row of figures taken as the 培训 row's by chance (a 0
     // where the form has 0); since blank cells written as spaces count as cells, none is.
     ("002_2d814c7af621a11d.txt", "detached", 0, 0, false),
     // No blank cell to show that one empty line is a row break, not an empty cell.
     ("2008_chengxiang_cumulative.txt", "cell-per-line-tight", 0, 0, true),
-    ("2008_chengxiang_cumulative.txt", "glued", 0, 1, true),
-    ("2008_chengxiang_cumulative.txt", "one-line-spaced", 0, 0, false),
     ("2019_huangpu_rowspan.html", "markdown-split", 183, 0, false),
     ("2019_huangpu_rowspan.html", "cell-per-line", 183, 0, true),
     ("003_32627ba4512e0993.txt", "markdown-split", 185, 0, true),
+];
+
+/// Cells the lossy layouts that meet the goal read at least (measured 2026-12-06, wtglued
+/// session): a floor that may only rise. What they leave out is the base's blank cells, which
+/// glued digits cannot show (109 of the 2019 base's 198 cells are blank), and runs no
+/// arithmetic splits one way only.
+#[rustfmt::skip]
+const LOSSY_FLOORS: &[(&str, &str, usize)] = &[
+    ("2008_chengxiang_cumulative.txt", "glued", 13),
+    ("2008_chengxiang_cumulative.txt", "one-line", 13),
+    ("2019_huangpu_rowspan.html", "glued", 48),
+    ("2019_huangpu_rowspan.html", "one-line", 48),
+    ("2019_huangpu_rowspan.html", "one-line-spaced", 55),
+    ("003_32627ba4512e0993.txt", "glued", 197),
+    ("003_32627ba4512e0993.txt", "one-line", 197),
 ];
 
 #[test]
@@ -148,6 +155,14 @@ fn every_layout_of_every_form() {
                 got.template,
             ));
             let said = o.missing.is_empty() || got.status == Status::Partial;
+            if let Some(&(_, _, floor)) = LOSSY_FLOORS
+                .iter()
+                .find(|(b, l, _)| *b == short && *l == layout.name())
+            {
+                if o.read < floor {
+                    failures.push(format!("{name}: {} cells read < {floor}", o.read));
+                }
+            }
             let known = SHORT_OF_GOAL
                 .iter()
                 .find(|(b, l, ..)| *b == short && *l == layout.name());

@@ -172,3 +172,84 @@ fn a_glued_2008_table_with_its_running_totals() {
     assert!(!r.facts.contains_key("proactive.via.website"));
     assert!(r.reason.contains("55900"), "{}", r.reason);
 }
+
+/// Modelled on `002.txt` (a 2008 统计表 with 历年累计, glued, its units between label and
+/// figures) and on the channel rows of `gh-005.txt`, one row per line. Each row's year and
+/// running total are glued; where 历年累计 ≥ 本年 leaves a row open (`1842,310` reads
+/// 1|842,310, 18|42,310 or 184|2,310), the 其中 rows adding up to it in both columns decide
+/// (170 + 14 = 184, 2,150 + 160 = 2,310). Units glued after short labels (`当面件`, `电子邮件件`)
+/// are split off, so every channel row is found and 电子邮件 + 网上 add up in full.
+/// `行政复议数件1215` (1|215 or 12|15, no rows under it) is left out, and the reason says so.
+#[test]
+fn a_glued_2008_table_split_by_its_own_rows() {
+    let r = read("glued_2008_rows.txt");
+    assert_eq!(r.template, Some(Template::T2008));
+    assert_eq!(r.status, Status::Partial);
+    assert_facts(
+        &r,
+        &[
+            ("proactive.total", Some(184.0)),
+            ("proactive.via.website", Some(170.0)),
+            ("proactive.via.gazette", Some(14.0)),
+            ("requests.received.total", Some(12.0)),
+            ("requests.received.in_person", Some(3.0)),
+            ("requests.received.fax", Some(0.0)),
+            ("requests.received.online", Some(7.0)),
+            ("requests.received.letter", Some(2.0)),
+            ("requests.received.other", Some(0.0)),
+            ("requests.answered.total", Some(12.0)),
+            ("requests.answered.granted", Some(9.0)),
+            ("requests.answered.partial", Some(2.0)),
+            ("requests.answered.denied", Some(1.0)),
+            ("litigation.total", Some(0.0)),
+        ],
+    );
+    assert!(!r.facts.contains_key("review.total"));
+    assert!(r.reason.contains("1215"), "{}", r.reason);
+}
+
+/// Modelled on `008.txt` (the 2019 form with every table glued, one row per line) and the
+/// glued 表四 of `gh-011.txt`. Rows whose labels are short words of the form (`规章`,
+/// `（七）总计`) are rows; 表四's figures stand alone under its three header lines; a dash is
+/// a blank cell of its own (`21—64`). `101000011` (本年新收 and 总计) reads 10|1|0|0|0|0|11
+/// or 1|0|10|0|0|0|11: only the first lets the outcome rows add up to 总计 in every column
+/// and 本年新收 + 上年结转 = 总计 + 结转下年度. `规范性文件306` (3|0|6 or 30|6 with a blank
+/// dropped) is left out, and the reason says so.
+#[test]
+fn a_glued_2019_form_one_row_per_line() {
+    let r = read("glued_2019_rows.txt");
+    assert_eq!(r.template, Some(Template::T2019));
+    assert_eq!(r.status, Status::Partial);
+    assert_facts(
+        &r,
+        &[
+            ("art20.rules.made", Some(0.0)),
+            ("art20.rules.published", Some(0.0)),
+            ("art20.rules.published_total", Some(0.0)),
+            ("art20.enforcement.prior_items", Some(21.0)),
+            ("art20.enforcement.change", None),
+            ("art20.enforcement.decisions", Some(64.0)),
+            ("art20.fees.prior_items", Some(5.0)),
+            ("art20.fees.change", Some(-1.0)),
+            ("requests.received.natural_person", Some(10.0)),
+            ("requests.received.business", Some(1.0)),
+            ("requests.received.research", Some(0.0)),
+            ("requests.received.total", Some(11.0)),
+            ("requests.granted.natural_person", Some(8.0)),
+            ("requests.unavailable.not_held.natural_person", Some(1.0)),
+            ("requests.other.total", Some(0.0)),
+            ("requests.processed.natural_person", Some(10.0)),
+            ("requests.processed.research", Some(0.0)),
+            ("requests.processed.total", Some(11.0)),
+            ("requests.carried_out.total", Some(1.0)),
+            ("review.upheld", Some(1.0)),
+            ("review.other", Some(1.0)),
+            ("review.total", Some(2.0)),
+            ("litigation.direct.upheld", Some(1.0)),
+            ("litigation.direct.total", Some(1.0)),
+            ("litigation.after_review.total", Some(0.0)),
+        ],
+    );
+    assert!(!r.facts.contains_key("art20.normative_docs.made"));
+    assert!(r.reason.contains("规范性文件"), "{}", r.reason);
+}

@@ -33,6 +33,10 @@ pub struct GluedWords {
     /// lines of most reports hold none, and this is asked of every line).
     any_header: AhoCorasick,
     marks: AhoCorasick,
+    /// Every row mark, whatever its length, sorted: a label that is one of them whole (after
+    /// its outline numbering) is a row even when the mark is too short to search for
+    /// (`（七）总计`, `3.其他`, `规章`, `2.传真`).
+    all_marks: Vec<String>,
     captions: Vec<String>,
     /// 表二's row labels, each of which starts a row wherever it stands.
     rows: AhoCorasick,
@@ -68,12 +72,18 @@ impl GluedWords {
                 other => panic!("rules/cells.csv: unknown kind {other:?}"),
             }
         }
-        let mut marks: Vec<String> = row_marks
+        let mut all_marks: Vec<String> = row_marks
             .into_iter()
-            .filter(|m| m.chars().count() >= MIN_MARK_CHARS)
+            .map(|m| crate::document::text::squash(&m))
+            .filter(|m| m.chars().count() >= 2)
             .collect();
-        marks.sort();
-        marks.dedup();
+        all_marks.sort();
+        all_marks.dedup();
+        let marks: Vec<String> = all_marks
+            .iter()
+            .filter(|m| m.chars().count() >= MIN_MARK_CHARS)
+            .cloned()
+            .collect();
         let build = |words: &[String]| {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
@@ -90,6 +100,7 @@ impl GluedWords {
             any_header,
             headers: build(&headers),
             marks: build(&marks),
+            all_marks,
             captions,
             rows: build(&rows),
             units_any,
@@ -106,6 +117,12 @@ impl GluedWords {
 
     fn has_mark(&self, text: &str) -> bool {
         self.marks.is_match(text)
+    }
+
+    /// True when `label`, without its outline numbering and 其中, is a row mark whole.
+    fn is_row_label(&self, label: &str) -> bool {
+        let key = crate::extract::labels::label_key(label);
+        self.all_marks.binary_search(&key).is_ok()
     }
 }
 
@@ -133,6 +150,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     /// What one line holds, as far as the decision goes.
     struct Seen {
         rows: Vec<Row>,
+        blank_row: bool,
         header: bool,
         values: bool,
         marked: bool,
@@ -142,10 +160,17 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     let mask = doc.table_line_mask();
     let mut candidate = vec![false; doc.lines.len()];
     let mut bridge = vec![false; doc.lines.len()];
+    let mut unit_row = vec![false; doc.lines.len()];
     // Whether some line may hold a header row: every table found starts with one.
     let mut header_row_possible = false;
     for (i, line) in doc.lines.iter().enumerate() {
-        if mask[i] || !could_hold_table(line) {
+        if mask[i] {
+            continue;
+        }
+        if !could_hold_table(line) {
+            // A line of bare figures close under a header row: 表四's data row.
+            let near = (i.saturating_sub(3)..i).any(|j| candidate[j]);
+            candidate[i] = near && is_bare_line(&runs(line));
             continue;
         }
         // Two leftmost-first matches are needed for two leftmost-longest ones (the first
@@ -158,10 +183,17 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         header_row_possible = header_row_possible || close;
         let near = (i.saturating_sub(3)..i).any(|j| candidate[j] || bridge[j]);
         let digits = line.bytes().any(|b| b.is_ascii_digit());
-        candidate[i] = headers || (near && digits && words.marks.is_match(line.as_str()));
+        candidate[i] = headers
+            || (near
+                && digits
+                && (words.marks.is_match(line.as_str()) || short_row_line(line, words)));
         // A short line without figures under a table (a heading such as （二）通过不同渠道…,
         // a row whose blank was dropped) keeps the rows after it close to the table.
         bridge[i] = !candidate[i] && near && !digits && line.chars().count() <= 60;
+        // A 2008 row whose figure was a blank cell: its label and unit alone.
+        if bridge[i] && blank_row_line(line, words) {
+            (candidate[i], bridge[i], unit_row[i]) = (true, false, true);
+        }
     }
     if !header_row_possible {
         return;
@@ -172,9 +204,19 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         let rows = group_rows(&pieces, no);
         let marked = rows.iter().any(|r| {
             r.cells.iter().any(|c| is_value_text(&c.text))
-                && r.cells.first().is_some_and(|c| words.has_mark(&c.text))
-        });
+                && r.cells
+                    .first()
+                    .is_some_and(|c| words.has_mark(&c.text) || words.is_row_label(&c.text))
+        }) || is_bare_figures(&pieces);
+        // A 2008 row of label and unit alone (`1.政府公报公开政府信息数条`): a blank cell.
+        let blank_row = matches!(
+            pieces.as_slice(),
+            [.., Piece::Label(_) | Piece::RowLabel(_), Piece::Unit(_)]
+        ) && !pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Value(_) | Piece::Header(_)));
         Seen {
+            blank_row,
             header: has_header_row(&pieces),
             values: pieces.iter().any(|p| matches!(p, Piece::Value(_))),
             marked,
@@ -187,7 +229,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     // 情况, with nothing under them).
     let has_digit = |line: &str| line.chars().any(|c| fold_char(c).is_ascii_digit());
     let mut seen: Vec<Option<Seen>> = (0..doc.lines.len())
-        .map(|i| (candidate[i] && has_digit(&doc.lines[i])).then(|| see(i)))
+        .map(|i| (candidate[i] && (unit_row[i] || has_digit(&doc.lines[i]))).then(|| see(i)))
         .collect();
     let marked_after = |seen: &[Option<Seen>], i: usize| {
         (i + 1..(i + 4).min(seen.len()))
@@ -208,7 +250,9 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         }
         let Some(s) = s else { continue };
         let near = last_table_line.is_some_and(|l| i - l <= 3);
-        let table = (s.header && (s.values || next_marked(i))) || (s.values && s.marked && near);
+        let table = (s.header && (s.values || next_marked(i)))
+            || (s.values && s.marked && near)
+            || ((unit_row[i] || s.blank_row) && near);
         if table {
             let no = i as u32 + 1;
             found.push(Table {
@@ -252,6 +296,64 @@ fn header_words(line: &str, words: &GluedWords) -> (bool, bool) {
         last_end = Some(m.end());
     }
     (two, false)
+}
+
+/// Longest line read as one short-labelled row (`（七）总计0000000`, `2.传真件01`).
+const SHORT_ROW_MAX_CHARS: usize = 60;
+
+/// Fewest digits of a line of bare figures read as a table's data row (表四's fifteen cells,
+/// some blank): fewer is a page number or a stray figure.
+const BARE_ROW_MIN_DIGITS: usize = 5;
+
+/// True for a short line holding one row whose label is a row mark whole (too short to search
+/// for: `总计`, `其他`, `规章`, `传真`), then perhaps a unit, then figures, or a line of bare
+/// figures (表四's data row). Asked only of lines close under a table.
+fn short_row_line(line: &str, words: &GluedWords) -> bool {
+    if line.chars().count() > SHORT_ROW_MAX_CHARS {
+        return false;
+    }
+    let runs = runs(line);
+    match runs.as_slice() {
+        [(label, false), rest @ ..] if !rest.is_empty() => {
+            let label = split_unit(label, words).map_or(label.as_str(), |(head, _)| head);
+            words.is_row_label(label) && rest.iter().all(|(_, v)| *v)
+        }
+        _ => is_bare_line(&runs),
+    }
+}
+
+/// True for a line that is one 2008 row's label and unit and nothing else
+/// (`1.政府公报公开政府信息数条`): its figure was a blank cell. Asked only of short lines
+/// without digits close under a table.
+fn blank_row_line(line: &str, words: &GluedWords) -> bool {
+    split_unit(line.trim(), words)
+        .is_some_and(|(head, _)| words.has_mark(head) || words.is_row_label(head))
+}
+
+/// True when a line's runs are all figures with at least [`BARE_ROW_MIN_DIGITS`] digits.
+fn is_bare_line(runs: &[(String, bool)]) -> bool {
+    !runs.is_empty()
+        && runs.iter().all(|(_, v)| *v)
+        && runs
+            .iter()
+            .flat_map(|(t, _)| t.chars())
+            .filter(|c| c.is_ascii_digit())
+            .count()
+            >= BARE_ROW_MIN_DIGITS
+}
+
+/// [`is_bare_line`] on a line cut into pieces.
+fn is_bare_figures(pieces: &[Piece]) -> bool {
+    !pieces.is_empty()
+        && pieces.iter().all(|p| matches!(p, Piece::Value(_)))
+        && pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Value(t) => t.chars().filter(|c| c.is_ascii_digit()).count(),
+                _ => 0,
+            })
+            .sum::<usize>()
+            >= BARE_ROW_MIN_DIGITS
 }
 
 /// A cheap first look: a line with a table glued into it has a digit or a header word's
@@ -316,16 +418,93 @@ fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
             split_headers(part, words, &mut out);
             // A unit glued after a 2008 label and before its numbers (`行政复议数条00`).
             let added = out.len() > before;
-            if let Some(Piece::Label(label)) = out.last_mut().filter(|_| added) {
-                if let Some((head, unit)) = split_unit(label, words) {
+            let last = out.last().filter(|_| added).and_then(|p| match p {
+                Piece::Label(l) => Some((l.clone(), false)),
+                Piece::RowLabel(l) => Some((l.clone(), true)),
+                _ => None,
+            });
+            if let Some((label, starts_row)) = last {
+                if let Some((head, unit)) = split_unit(&label, words) {
                     let unit = unit.to_string();
-                    *label = head.to_string();
+                    let head = head.to_string();
+                    out.pop();
+                    push_headings_apart(&head, starts_row, &mut out);
                     out.push(Piece::Unit(unit));
                 }
             }
         }
     }
     out
+}
+
+/// Pushes a 2008 row's label, the headings glued before it cut off as rows of their own:
+/// a page on one line runs a heading row that had no figures into the next row's label
+/// (`一、主动公开情况(一) 主动公开政府信息数`, `(二) 通过不同渠道…的情况1. 政府公报公开…`).
+/// A cut falls where an outline number starts after a Han character; what stands before it
+/// must be a heading of its own, not the 其中 of the row.
+fn push_headings_apart(label: &str, starts_row: bool, out: &mut Vec<Piece>) {
+    let mut at = 0;
+    let mut previous: Option<char> = None;
+    let mut first = !starts_row;
+    for (i, c) in label.char_indices() {
+        // The character before, past spaces (`情况 (一) …` on a page spaced out).
+        let after_han = previous.is_some_and(crate::document::text::is_han);
+        if !c.is_whitespace() {
+            previous = Some(c);
+        }
+        if i == 0 || !after_han || !starts_outline_number(&label[i..]) {
+            continue;
+        }
+        let head = label[at..i].trim();
+        let own = crate::extract::labels::label_key(head);
+        if own
+            .chars()
+            .filter(|&c| crate::document::text::is_han(c))
+            .count()
+            < 2
+            || own.starts_with("其中")
+        {
+            continue;
+        }
+        out.push(if first {
+            Piece::Label(head.to_string())
+        } else {
+            Piece::RowLabel(head.to_string())
+        });
+        first = false;
+        at = i;
+    }
+    let rest = label[at..].trim().to_string();
+    out.push(if first {
+        Piece::Label(rest)
+    } else {
+        Piece::RowLabel(rest)
+    });
+}
+
+/// True when an outline number starts `t`: （一） / (一) / 1. / 1、 (not 其中, which starts no
+/// row of its own).
+fn starts_outline_number(t: &str) -> bool {
+    let numeral = |c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c);
+    let mut chars = t.chars();
+    match chars.next() {
+        Some('（' | '(') => {
+            let inner: String = chars.by_ref().take_while(|c| numeral(*c)).collect();
+            // take_while consumed the closing bracket when it stopped there.
+            !inner.is_empty()
+                && inner.chars().count() <= 2
+                && t[t.chars().next().map_or(0, char::len_utf8) + inner.len()..]
+                    .starts_with(['）', ')'])
+        }
+        Some(c) if numeral(c) => {
+            let lead = t.chars().take_while(|c| numeral(*c)).count();
+            let after = t.chars().nth(lead);
+            lead <= 2
+                && matches!(after, Some('.' | '、' | '．'))
+                && t.chars().nth(lead + 1).is_some_and(|c| !c.is_ascii_digit())
+        }
+        _ => false,
+    }
 }
 
 /// Cuts a text run after every 2008 label that ends with its unit and is followed by the next
@@ -339,7 +518,7 @@ fn rows_without_values<'t>(text: &'t str, words: &GluedWords) -> Vec<&'t str> {
         if i <= at || !crate::document::layout::starts_with_numbering(&text[i..]) {
             continue;
         }
-        if split_unit(&text[at..i], words).is_some() {
+        if split_unit(text[at..i].trim_end(), words).is_some() {
             parts.push(&text[at..i]);
             at = i;
         }
@@ -350,21 +529,25 @@ fn rows_without_values<'t>(text: &'t str, words: &GluedWords) -> Vec<&'t str> {
 
 /// A trailing unit of a 2008 count label: `主动公开信息数条` → (`主动公开信息数`, `条`),
 /// `网站公开条`, `接受培训人员数人次` (the units of `rules/cells.csv`; the longest that fits wins).
+/// A unit that may end a word (件) is split off after a count word, or where what stays is a
+/// row label whole (`2.传真件`, `3.电子邮件件`: the 件 of 电子邮件 stays when no unit follows).
 fn split_unit<'a>(label: &'a str, words: &GluedWords) -> Option<(&'a str, &'a str)> {
     let after_count = |head: &str| {
         head.chars()
             .last()
             .is_some_and(|p| matches!(p, '数' | '量' | '）' | ')'))
+            || words.is_row_label(head)
     };
     let any = words.units_any.iter().map(|u| (u, false));
     let counted = words.units_after_count.iter().map(|u| (u, true));
     any.chain(counted)
         .filter_map(|(unit, needs_count)| {
-            let head = label.strip_suffix(unit.as_str())?;
+            // A single space may stand between a label and its unit (`兼职人员数 人`).
+            let head = label.strip_suffix(unit.as_str())?.trim_end();
             (!head.is_empty() && (!needs_count || after_count(head))).then_some(head)
         })
         .min_by_key(|head| head.len())
-        .map(|head| (head, &label[head.len()..]))
+        .map(|head| (head, label[head.len()..].trim_start()))
 }
 
 /// Splits a text run at header words; header words only count where two or more stand
@@ -424,13 +607,11 @@ fn push_labels(text: &str, words: &GluedWords, out: &mut Vec<Piece>) {
         let t = text[at..cut].trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
         if !t.is_empty() {
             let is_caption = words.captions.iter().any(|c| t.starts_with(c.as_str()));
-            out.push(if is_caption {
-                Piece::Caption(t.to_string())
-            } else if starts_row {
-                Piece::RowLabel(t.to_string())
+            if is_caption {
+                out.push(Piece::Caption(t.to_string()));
             } else {
-                Piece::Label(t.to_string())
-            });
+                push_headings_apart(t, starts_row, out);
+            }
         }
         starts_row = !caption;
         at = cut;
@@ -460,6 +641,15 @@ fn runs(line: &str) -> Vec<(String, bool)> {
             k += 1;
             continue;
         }
+        // A dash after a figure is a blank cell of its own (`38—97`: 38 | — | 97).
+        if is_blank_dash(c) && text.trim().is_empty() && out.last().is_some_and(|(_, v)| *v) {
+            while chars.get(k).copied().is_some_and(is_blank_dash) {
+                k += 1;
+            }
+            text.clear();
+            out.push(("—".to_string(), true));
+            continue;
+        }
         if !digit(k) {
             match c {
                 '（' | '(' => open_brackets += 1,
@@ -482,7 +672,10 @@ fn runs(line: &str) -> Vec<(String, bool)> {
         let mut end = k;
         while end < chars.len() {
             let ch = fold_char(chars[end]);
-            let inner = matches!(ch, '.' | ',' | ' ' | '-') && digit(end + 1) && end > start;
+            let inner = matches!(ch, '.' | ',' | ' ' | '-')
+                && !is_blank_dash(chars[end])
+                && digit(end + 1)
+                && end > start;
             if ch.is_ascii_digit() || inner {
                 end += 1;
             } else {
@@ -527,6 +720,11 @@ fn runs(line: &str) -> Vec<(String, bool)> {
     }
     flush_text(&mut text, &mut out);
     out
+}
+
+/// The dashes a form writes in a cell with nothing to report (not a minus sign).
+fn is_blank_dash(c: char) -> bool {
+    matches!(c, '\u{2014}' | '\u{2015}' | '\u{2500}')
 }
 
 /// True when a closing bracket follows `k` within a label's reach, before any opening one: the
@@ -587,7 +785,9 @@ fn group_rows(pieces: &[Piece], line: u32) -> Vec<Row> {
                     cur.push(Cell::new(t.clone(), line));
                     continue;
                 }
-                if kind != (Kind::Data { values: false }) {
+                // After a unit, a label starts the next row (the row's figure was a blank).
+                let after_unit = k > 0 && matches!(pieces[k - 1], Piece::Unit(_));
+                if kind != (Kind::Data { values: false }) || after_unit {
                     flush(&mut cur, &mut kind, &mut rows);
                     kind = Kind::Data { values: false };
                 }
@@ -674,8 +874,35 @@ mod tests {
         let rows = rows_of(
             "申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他（三）不予公开1.属于国家秘密30000032.其他法律行政法规禁止公开0000000",
         );
-        assert_eq!(rows[1], vec!["（三）不予公开1.属于国家秘密", "3000003"]);
-        assert_eq!(rows[2], vec!["2.其他法律行政法规禁止公开", "0000000"]);
+        // The group's heading stands as a row of its own before its first row.
+        assert_eq!(rows[1], vec!["（三）不予公开"]);
+        assert_eq!(rows[2], vec!["1.属于国家秘密", "3000003"]);
+        assert_eq!(rows[3], vec!["2.其他法律行政法规禁止公开", "0000000"]);
+    }
+
+    // Modelled on the one-line 表三 of ../shared/corpus/real/reports/gh-017.txt, in other
+    // words and numbers: rows whose blanks were dropped run their labels together.
+    #[test]
+    fn labels_of_rows_without_figures_stand_apart() {
+        let rows = rows_of(
+            "申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他三、本年度办理结果（一）予以公开（二）部分公开22（六）其他处理（七）总计22",
+        );
+        let labels: Vec<&str> = rows.iter().skip(1).map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "三、本年度办理结果",
+                "（一）予以公开",
+                "（二）部分公开",
+                "（六）其他处理",
+                "（七）总计"
+            ]
+        );
+        assert_eq!(rows[3], vec!["（二）部分公开", "22"]);
+        // An aside in brackets is no outline number.
+        assert!(!starts_outline_number("(含)"));
+        assert!(starts_outline_number("（十）其他"));
+        assert!(!starts_outline_number("2019年"));
     }
 
     #[test]
@@ -700,6 +927,69 @@ mod tests {
             "信息内容\u{3000}\u{3000}本年制发件数\u{3000}\u{3000}本年废止件数\u{3000}\u{3000}现行有效件数\u{3000}\u{3000}规章\u{3000}\u{3000}0\u{3000}\u{3000}1\u{3000}\u{3000}5",
         );
         assert_eq!(rows[1], vec!["规章", "0", "1", "5"]);
+    }
+
+    // Modelled on the glued 2021 form of ../shared/corpus/real/reports/gh-011.txt, one row per
+    // line as in 008.txt, in other words and numbers.
+    #[test]
+    fn short_row_labels_and_bare_figures_under_headers_are_rows() {
+        let rows = rows_of(
+            "信息内容本年制发件数本年废止件数现行有效件数\n规章000\n（七）总计3100004\n3.其他0000000\n\n\n行政复议行政诉讼\n结果维持结果纠正其他结果尚未审结总计\n202040000010001",
+        );
+        assert!(rows.contains(&vec!["规章".to_string(), "000".to_string()]));
+        assert!(rows.contains(&vec!["（七）总计".to_string(), "3100004".to_string()]));
+        assert!(rows.contains(&vec!["3.其他".to_string(), "0000000".to_string()]));
+        assert_eq!(rows.last().unwrap(), &vec!["202040000010001".to_string()]);
+        // Far from any table, a short label with figures is prose's.
+        assert!(rows_of("规章000").is_empty());
+    }
+
+    #[test]
+    fn a_dash_after_a_figure_is_a_blank_cell() {
+        let rows =
+            rows_of("信息内容上一年项目数量本年增/减处理决定数量\n行政强制17—45\n行政许可9-230");
+        assert_eq!(rows[1], vec!["行政强制", "17", "—", "45"]);
+        // A minus sign stays in the run, for the extractor to cut.
+        assert_eq!(rows[2], vec!["行政许可", "9-230"]);
+    }
+
+    // Modelled on the glued 统计表 of ../shared/corpus/real/reports/002.txt (units between
+    // label and figures), one row per line, in other words and numbers.
+    #[test]
+    fn units_after_whole_row_labels_and_rows_without_figures() {
+        let rows = rows_of(
+            "指标名称计量单位2012年度历年累计\n其中：1.当面件417\n2.传真件03\n3.电子邮件件26\n4.政府公报公开政府信息数条",
+        );
+        assert_eq!(rows[1], vec!["其中：1.当面", "件", "417"]);
+        assert_eq!(rows[2], vec!["2.传真", "件", "03"]);
+        // 电子邮件 keeps its own 件; the unit is the one after it.
+        assert_eq!(rows[3], vec!["3.电子邮件", "件", "26"]);
+        // Label and unit alone: the figure was a blank cell.
+        assert_eq!(rows[4], vec!["4.政府公报公开政府信息数", "条"]);
+    }
+
+    // Modelled on the one-line 统计表 of ../shared/corpus/real/reports/gh-004.txt, in other
+    // words and numbers: headings without figures run into the next row's label.
+    #[test]
+    fn headings_run_into_a_label_stand_apart() {
+        let rows = rows_of(
+            "统计指标单位统计数一、主动公开情况(一) 主动公开政府信息数条212(二) 通过不同渠道和方式公开政府信息的情况1. 政府公报公开政府信息数条2. 政府网站公开政府信息数条190其中：主动公开规范性文件数条4",
+        );
+        let labels: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "统计指标",
+                "一、主动公开情况",
+                "(一) 主动公开政府信息数",
+                "(二) 通过不同渠道和方式公开政府信息的情况",
+                "1. 政府公报公开政府信息数",
+                "2. 政府网站公开政府信息数",
+                "其中：主动公开规范性文件数",
+            ]
+        );
+        assert_eq!(rows[4], vec!["1. 政府公报公开政府信息数", "条"]);
+        assert_eq!(rows[5], vec!["2. 政府网站公开政府信息数", "条", "190"]);
     }
 
     #[test]

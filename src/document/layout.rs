@@ -28,6 +28,14 @@ pub fn find_tables(doc: &mut Document) {
 pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
     super::reline::break_long_lines(doc);
     let tab_view = ideographic_rows_as_tabs(&doc.lines);
+    // Lines cut from one line of the file (a page kept on one line) have no columns to align:
+    // their single spaces are the glued-table reader's to read.
+    let cut = |i: usize| {
+        let o = &doc.origin;
+        !o.is_empty()
+            && ((i > 0 && o.get(i - 1) == o.get(i))
+                || o.get(i + 1).is_some_and(|n| Some(n) == o.get(i)))
+    };
     let mut found = Vec::new();
     // A region of short lines that failed as a cell-per-line table fails from any later start
     // within it too (fewer cells, fewer values): it is not scanned again.
@@ -46,7 +54,11 @@ pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
         let found_here = tab_table(tab_view.as_deref().unwrap_or(&doc.lines), i)
             .or_else(|| pipe_cell_table(&doc.lines, i))
             .or_else(|| pipe_table(&doc.lines, i))
-            .or_else(|| aligned_table(&doc.lines, i, floor))
+            .or_else(|| {
+                (!cut(i))
+                    .then(|| aligned_table(&doc.lines, i, floor))
+                    .flatten()
+            })
             .or_else(|| {
                 if i < no_blank_table_before {
                     return None;

@@ -294,7 +294,7 @@ fn table3_by_row<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Optio
 /// run is split by that arithmetic). A block of five alone (a layout that gave each block its
 /// own small table) is kept in `blocks` until the third completes the row.
 fn is_table4_row(view: &RowView, k: &Knowledge, blocks: &mut Vec<Cell>) -> bool {
-    if !view.labels.is_empty() || !view.has_numbers() {
+    if !view.labels.is_empty() || !has_figures(view) {
         return false;
     }
     let n = k.labels.form4.len();
@@ -318,6 +318,16 @@ fn is_table4_row(view: &RowView, k: &Knowledge, blocks: &mut Vec<Cell>) -> bool 
         }
     }
     false
+}
+
+/// True when the row holds a number, or a run of figures between single spaces (a page kept
+/// on one line writes 表四's data row `0 0 2 0 2 …`), which only a split reads.
+fn has_figures(view: &RowView) -> bool {
+    view.has_numbers()
+        || view.values().iter().any(|c| {
+            let t = c.text.trim();
+            t.contains(' ') && t.chars().all(|c| c.is_ascii_digit() || c == ' ')
+        })
 }
 
 /// True when every block of `block` cells ends with the sum of the others.
@@ -514,7 +524,7 @@ fn table3_row(
         // cells: the form's cells are blank.
         let full = without_trailing_blanks(view.values(), columns.len()).len() == columns.len();
         if view.cells.len() == view.labels.len() || full {
-            blank_table3_row(view, columns, k, sink);
+            blank_table3_row(view, columns, ctx, k, sink);
         }
         return None;
     }
@@ -601,11 +611,23 @@ fn table3_row(
 /// A 表三 row that is a label and nothing else (a layout that dropped blank cells): its cells
 /// are blank, unless the form's row turns up with values after all (a label wrapped onto a
 /// line of its own), which is why the blanks are only deferred.
-fn blank_table3_row(view: &RowView, columns: &[String], k: &Knowledge, sink: &mut FactSink) {
+fn blank_table3_row(
+    view: &RowView,
+    columns: &[String],
+    ctx: &Table3,
+    k: &Knowledge,
+    sink: &mut FactSink,
+) {
     let Some(label) = view.label() else { return };
     let Some(row_key) = k.labels.match_form("t3", "row", &label.text) else {
         return;
     };
+    // A group heading of this form (2021's （六）其他处理 over its 1.–3. rows) has no cells
+    // of its own: a glued page writes it as a row of its own, not as a row of blanks.
+    let prefix = format!("{row_key}.");
+    if !is_outcome_row(row_key, ctx.template) && ctx.order.iter().any(|o| o.starts_with(&prefix)) {
+        return;
+    }
     let blank = Cell::new("", label.line);
     let mut indicator = IndicatorKey::new("requests", row_key);
     for col in columns {
@@ -707,7 +729,7 @@ fn next_sub_row(label: &str, previous: Option<&str>, order: &[String]) -> Option
 fn table4_row(view: &RowView, k: &Knowledge, sink: &mut FactSink) -> bool {
     let n = k.labels.form4.len();
     let values = without_trailing_blanks(view.values(), n);
-    if !view.has_numbers() {
+    if !has_figures(view) {
         return false;
     }
     let owned;

@@ -10,9 +10,10 @@ use super::FactSink;
 use super::headers::HeaderWords;
 use super::labels::{Style, label_key, numbering_style};
 use super::rows::{RowView, all_rows};
+use super::value::{Value, parse_cell};
 use crate::budget::{Deadline, Every};
-use crate::document::Document;
 use crate::document::text::squash;
+use crate::document::{Cell, Document};
 use crate::knowledge::Knowledge;
 
 /// Column roles read from a header row.
@@ -65,25 +66,163 @@ fn header_columns(view: &RowView, h: &HeaderWords) -> Option<Columns> {
 /// start at （一） or number the sub-items of unnumbered rows (主动公开信息数 / 其中：1.政府网站).
 #[derive(Debug, Default)]
 struct Outline {
-    stack: Vec<(Style, bool, String)>,
+    /// (style, 其中, key, index of the row in [`RunningRows`]).
+    stack: Vec<(Style, bool, String, usize)>,
 }
 
 impl Outline {
-    /// Places a row; returns the keys of its ancestors, outermost first.
-    fn enter(&mut self, (style, qizhong): (Style, bool), key: String) -> Vec<String> {
+    /// Places a row (`index`: its place among the rows with running totals); returns the keys
+    /// of its ancestors, outermost first.
+    fn enter(&mut self, (style, qizhong): (Style, bool), key: String, index: usize) -> Vec<String> {
         if !qizhong {
-            if let Some(pos) = self.stack.iter().rposition(|(s, _, _)| *s == style) {
+            if let Some(pos) = self.stack.iter().rposition(|(s, ..)| *s == style) {
                 self.stack.truncate(pos);
+            } else if style == Style::ChineseComma {
+                // 一、 heads the forms' outline: never a child. A layout that kept only rows
+                // with figures lost the 一、 headings before it (三、依申请公开情况), so the
+                // stack may hold only deeper levels.
+                self.stack.clear();
             }
         }
-        let parents = self.stack.iter().map(|(_, _, k)| k.clone()).collect();
-        self.stack.push((style, qizhong, key));
+        let parents = self.stack.iter().map(|(_, _, k, _)| k.clone()).collect();
+        self.stack.push((style, qizhong, key, index));
         parents
+    }
+
+    /// The index of the last row's direct parent.
+    fn parent_index(&self) -> Option<usize> {
+        let n = self.stack.len();
+        (n >= 2).then(|| self.stack[n - 2].3)
+    }
+}
+
+/// The rows of tables with a running-total column (历年累计), kept for their arithmetic: a
+/// row's 其中 rows add up to it in both columns, which splits glued runs that 历年累计 ≥ 本年
+/// alone leaves open (`1561` is 1|561 or 15|61; its channels' rows add up to 15 and 61).
+#[derive(Debug, Default)]
+struct RunningRows {
+    rows: Vec<RunningRow>,
+}
+
+#[derive(Debug)]
+struct RunningRow {
+    /// Index of the row's direct parent in the outline.
+    parent: Option<usize>,
+    /// What the row may read: (this year, running total, this year's cell); one entry when
+    /// known, several when a glued run splits several ways, none when unreadable.
+    pairs: Vec<(f64, f64, Cell)>,
+    /// The indicator waiting for the split, when the row's split was left open.
+    pending: Option<PendingRow>,
+}
+
+#[derive(Debug)]
+struct PendingRow {
+    indicator: String,
+    summed: bool,
+    label: String,
+    glued: String,
+}
+
+/// Most combinations of splits tried for one parent and its rows.
+const MAX_COMBINATIONS: usize = 4096;
+
+impl RunningRows {
+    /// Narrows the splits of every family (a row and its direct 其中 rows) to the one choice,
+    /// if there is exactly one, whose children add up to the parent in both columns.
+    fn resolve(&mut self) {
+        for _ in 0..4 {
+            let mut changed = false;
+            for p in 0..self.rows.len() {
+                let family: Vec<usize> = std::iter::once(p)
+                    .chain((0..self.rows.len()).filter(|&c| self.rows[c].parent == Some(p)))
+                    .collect();
+                if family.len() < 2
+                    || family.iter().any(|&r| self.rows[r].pairs.is_empty())
+                    || family.iter().all(|&r| self.rows[r].pairs.len() == 1)
+                {
+                    continue;
+                }
+                let combinations = family
+                    .iter()
+                    .map(|&r| self.rows[r].pairs.len())
+                    .try_fold(1usize, |a, n| a.checked_mul(n))
+                    .unwrap_or(usize::MAX);
+                if combinations > MAX_COMBINATIONS {
+                    continue;
+                }
+                let mut fit: Option<Vec<usize>> = None;
+                let mut choice = vec![0usize; family.len()];
+                let mut fits = 0;
+                for _ in 0..combinations {
+                    let pair = |k: usize| &self.rows[family[k]].pairs[choice[k]];
+                    let (year, total) = (1..family.len())
+                        .fold((0.0, 0.0), |(y, t), k| (y + pair(k).0, t + pair(k).1));
+                    if (year - pair(0).0).abs() < 1e-9 && (total - pair(0).1).abs() < 1e-9 {
+                        fits += 1;
+                        fit = Some(choice.clone());
+                    }
+                    for (k, &r) in family.iter().enumerate() {
+                        choice[k] += 1;
+                        if choice[k] < self.rows[r].pairs.len() {
+                            break;
+                        }
+                        choice[k] = 0;
+                    }
+                }
+                if let (1, Some(fit)) = (fits, fit) {
+                    for (k, &r) in family.iter().enumerate() {
+                        let chosen = self.rows[r].pairs.swap_remove(fit[k]);
+                        self.rows[r].pairs = vec![chosen];
+                    }
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Reads the rows whose split is now known and says which are left out.
+    fn finish(mut self, sink: &mut FactSink) {
+        self.resolve();
+        for row in self.rows {
+            let Some(p) = row.pending else { continue };
+            if let [(_, _, cell)] = row.pairs.as_slice() {
+                if p.summed {
+                    sink.add_cell_summed(&p.indicator, cell);
+                } else {
+                    sink.add_cell(&p.indicator, cell, None);
+                }
+                continue;
+            }
+            if p.summed {
+                sink.spoil_sum(&p.indicator);
+            } else {
+                sink.claim(&p.indicator);
+            }
+            sink.note(format!(
+                "统计表 row {} left out: {} holds this year's figure and the running total glued together, with no unique split",
+                p.label, p.glued
+            ));
+        }
     }
 }
 
 /// Reads all 2008-era rows of the document into `sink`, until `deadline`.
 pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink, deadline: &Deadline) {
+    let mut running = RunningRows::default();
+    read_rows(doc, k, sink, deadline, &mut running);
+    running.finish(sink);
+}
+
+fn read_rows(
+    doc: &Document,
+    k: &Knowledge,
+    sink: &mut FactSink,
+    deadline: &Deadline,
+    running: &mut RunningRows,
+) {
     let mut columns = Columns::default();
     let mut outline = Outline::default();
     let mut every = Every::new(16);
@@ -118,7 +257,19 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink, deadline: &Deadl
             },
             Some(_) => (label, label_key_of_label),
         };
-        let parents = outline.enter(numbering_style(&label.text), key.clone());
+        let parents = outline.enter(
+            numbering_style(&label.text),
+            key.clone(),
+            running.rows.len(),
+        );
+        let has_running_total = columns.value.is_some() && !columns.cumulative.is_empty();
+        if has_running_total {
+            running.rows.push(RunningRow {
+                parent: outline.parent_index(),
+                pairs: year_and_total_pairs(&view, &columns),
+                pending: None,
+            });
+        }
         let matched = k.labels.match_2008(&key, &parents);
         let Some(rule) = matched else {
             if view.has_numbers() {
@@ -135,14 +286,15 @@ pub fn read(doc: &Document, k: &Knowledge, sink: &mut FactSink, deadline: &Deadl
                         Some(&glued)
                     }
                     GluedPair::Ambiguous => {
-                        if rule.combine == "sum" {
-                            sink.spoil_sum(&rule.indicator);
+                        // Read or left out once the other rows' arithmetic is known.
+                        if let Some(last) = running.rows.last_mut().filter(|_| has_running_total) {
+                            last.pending = Some(PendingRow {
+                                indicator: rule.indicator.clone(),
+                                summed: rule.combine == "sum",
+                                label: label.text.trim().to_string(),
+                                glued: one.text.trim().to_string(),
+                            });
                         }
-                        sink.note(format!(
-                            "统计表 row {} left out: {} holds this year's figure and the running total glued together, with no unique split",
-                            label.text.trim(),
-                            one.text.trim()
-                        ));
                         continue;
                     }
                     GluedPair::NotGlued => None,
@@ -211,6 +363,42 @@ fn expects_cumulative(view: &RowView, columns: &Columns) -> bool {
     columns.value.is_some() && !columns.cumulative.is_empty() && view.values().len() == 1
 }
 
+/// What a row of a table with a running-total column may read: (this year, running total,
+/// this year's cell) for each way its cells can be read.
+fn year_and_total_pairs(view: &RowView, columns: &Columns) -> Vec<(f64, f64, Cell)> {
+    let number = |t: &str| match parse_cell(t) {
+        Value::Number(v, None) => Some(v),
+        _ => None,
+    };
+    if expects_cumulative(view, columns) {
+        let [one] = view.values() else {
+            return Vec::new();
+        };
+        return year_total_splits(one.text.trim())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(y, t)| {
+                let mut c = one.clone();
+                c.text = y.to_string();
+                Some((number(y)?, number(t)?, c))
+            })
+            .collect();
+    }
+    let year = value_cell(view, columns);
+    let total = columns
+        .cumulative
+        .first()
+        .filter(|&&i| i >= view.values_from)
+        .and_then(|&i| view.cells.get(i));
+    match (year, total) {
+        (Some(y), Some(t)) => match (number(&y.text), number(&t.text)) {
+            (Some(a), Some(b)) => vec![(a, b, y.clone())],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
 /// A run of digits read as this year's figure and the running total glued together.
 #[derive(Debug, PartialEq)]
 enum GluedPair {
@@ -224,25 +412,60 @@ enum GluedPair {
 
 /// Splits `4251516` into this year's figure and the running total (历年累计 ≥ 本年), when
 /// exactly one split keeps the total at least the year's figure.
-fn split_year_and_cumulative(cell: &crate::document::Cell) -> GluedPair {
-    let d = cell.text.trim();
-    if d.len() < 2 || d.len() > 30 || !d.bytes().all(|b| b.is_ascii_digit()) {
-        return GluedPair::NotGlued;
-    }
-    let valid = |s: &str| s.len() == 1 || !s.starts_with('0');
-    let splits: Vec<(&str, &str)> = (1..d.len())
-        .map(|p| d.split_at(p))
-        .filter(|(a, b)| valid(a) && valid(b) && a.len() <= 15 && b.len() <= 15)
-        .filter(|(a, b)| a.parse::<u64>().ok() <= b.parse::<u64>().ok())
-        .collect();
-    match splits.as_slice() {
-        [(year, _)] => {
+fn split_year_and_cumulative(cell: &Cell) -> GluedPair {
+    match year_total_splits(cell.text.trim()).as_deref() {
+        None => GluedPair::NotGlued,
+        Some([(year, _)]) => {
             let mut c = cell.clone();
             c.text = year.to_string();
             GluedPair::Year(c)
         }
-        _ => GluedPair::Ambiguous,
+        Some(_) => GluedPair::Ambiguous,
     }
+}
+
+/// The ways a run holds this year's figure and the running total (历年累计 ≥ 本年): at a
+/// space the crawler kept (`356 2,104`), or anywhere both parts are numbers as written
+/// (thousands commas in threes, no leading zero); `None` when the text is not such a run.
+fn year_total_splits(d: &str) -> Option<Vec<(&str, &str)>> {
+    if d.len() < 2
+        || d.len() > 40
+        || !d
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b',' || b == b' ')
+        || !d.bytes().any(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let value = |s: &str| -> Option<u64> {
+        if s.is_empty() || s.len() > 19 || (s.len() > 1 && s.starts_with('0')) {
+            return None;
+        }
+        let mut groups = s.split(',');
+        let head = groups.next()?;
+        if head.is_empty() || (s.contains(',') && head.len() > 3) {
+            return None;
+        }
+        if !groups.all(|g| g.len() == 3) {
+            return None;
+        }
+        s.replace(',', "").parse().ok()
+    };
+    let fits = |a: &str, b: &str| matches!((value(a), value(b)), (Some(x), Some(y)) if x <= y);
+    if let Some((a, b)) = d.split_once(' ') {
+        let b = b.trim();
+        return Some(if fits(a, b) { vec![(a, b)] } else { Vec::new() });
+    }
+    if !d.contains(',') && d.len() > 30 {
+        return None;
+    }
+    Some(
+        (1..d.len())
+            .filter(|&p| d.is_char_boundary(p))
+            .map(|p| d.split_at(p))
+            .filter(|(a, b)| fits(a, b))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -266,6 +489,57 @@ mod glued_tests {
             GluedPair::Ambiguous
         );
         assert_eq!(split_year_and_cumulative(&cell("7")), GluedPair::NotGlued);
+        // A kept space is the cut; thousands commas come in threes.
+        assert_eq!(
+            split_year_and_cumulative(&cell("356 2,104")),
+            GluedPair::Year(cell("356"))
+        );
+        assert_eq!(
+            split_year_and_cumulative(&cell("3001,800")),
+            GluedPair::Year(cell("300"))
+        );
+        assert_eq!(
+            split_year_and_cumulative(&cell("3562,104")),
+            GluedPair::Ambiguous
+        );
+        assert_eq!(
+            split_year_and_cumulative(&cell("61 5")),
+            GluedPair::Ambiguous
+        );
+    }
+
+    #[test]
+    fn a_family_adding_up_decides_the_splits_left_open() {
+        let pair = |y: f64, t: f64| (y, t, Cell::new(y.to_string(), 1));
+        let row = |parent: Option<usize>, pairs: Vec<(f64, f64, Cell)>| RunningRow {
+            parent,
+            pairs,
+            pending: None,
+        };
+        // 1250 (1|250 or 12|50) over 315 (3|15), 02, 519 (5|19) and 26.
+        let mut r = RunningRows {
+            rows: vec![
+                row(None, vec![pair(1.0, 250.0), pair(12.0, 50.0)]),
+                row(Some(0), vec![pair(3.0, 15.0)]),
+                row(Some(0), vec![pair(0.0, 2.0)]),
+                row(Some(0), vec![pair(5.0, 19.0)]),
+                row(Some(0), vec![pair(2.0, 6.0)]),
+                row(Some(0), vec![pair(2.0, 8.0)]),
+            ],
+        };
+        r.resolve();
+        assert_eq!(r.rows[0].pairs.len(), 1);
+        assert_eq!((r.rows[0].pairs[0].0, r.rows[0].pairs[0].1), (12.0, 50.0));
+        // A child that cannot be read leaves the family open.
+        let mut r = RunningRows {
+            rows: vec![
+                row(None, vec![pair(1.0, 250.0), pair(12.0, 50.0)]),
+                row(Some(0), vec![pair(12.0, 50.0)]),
+                row(Some(0), Vec::new()),
+            ],
+        };
+        r.resolve();
+        assert_eq!(r.rows[0].pairs.len(), 2);
     }
 }
 
