@@ -1,0 +1,472 @@
+//! Tables whose figures stand apart from their labels (PDF text layers).
+//!
+//! A PDF converter that reads a table column by column, or a page's text objects in the order
+//! they were drawn, writes a statistics table as its label lines (one row per line, the cells
+//! of a header row glued together), then the run of its figure lines (one row per line, the
+//! figures between spaces, blank cells gone):
+//!
+//! ```text
+//! 指标名称计量单位本年度历年累计      <- header row
+//! 主动公开信息数条                   <- rows, unit glued to the label
+//! 受理申请总数件
+//! 356 2,104                          <- 主动公开信息数
+//! 15 61                              <- 受理申请总数
+//! ```
+//!
+//! Such a block is zipped back into the grid the tab layout gives (`[label, unit, figures…]`)
+//! only when the pairing is certain: as many figure lines as label lines that need figures,
+//! counted one of three ways (every label line; the 2008-era lines that end with a unit; the
+//! lines that name a form's row, header rows aside), and no two ways disagreeing. A table's
+//! block of nothing but header lines and figure lines (表四) gives header rows and rows of bare
+//! figures, as the tab layout does. Anything else is left as it was: a row whose blank cells
+//! fell out of the figure line still has fewer figures than the form has columns, which the
+//! extractors leave out and say, and a run of figures that cannot be paired is never guessed.
+//!
+//! The pass is cheap where there is nothing to do: it looks for a line of bare figures right
+//! under a line of text, a byte test per line that fails at the first Han character.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+
+use super::layout::{is_page_furniture, is_unit_token, is_value_token};
+use super::{Cell, Document, Row, Table};
+use crate::knowledge::parse_csv;
+
+/// The words that tell a header row from a row label: the header cells of the forms
+/// (`rules/cells.csv`, kind `header`).
+#[derive(Debug, Clone)]
+pub struct DetachedWords {
+    headers: AhoCorasick,
+}
+
+#[derive(Debug, Deserialize)]
+struct CellRow {
+    kind: String,
+    text: String,
+}
+
+impl DetachedWords {
+    /// The header words of `rules/cells.csv`.
+    pub fn new(cells_csv: &str) -> DetachedWords {
+        let headers: Vec<String> = parse_csv::<CellRow>("rules/cells.csv", cells_csv)
+            .into_iter()
+            .filter(|r| r.kind == "header")
+            .map(|r| r.text)
+            .collect();
+        DetachedWords {
+            headers: AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&headers)
+                .expect("header words build an automaton"),
+        }
+    }
+
+    /// True for a header row written as one line: two or more header words in it
+    /// (`自然人法人或其他组织总计`), where a row label holds one at most (`（七）总计`).
+    fn is_header_line(&self, line: &str) -> bool {
+        self.headers.find_iter(line).nth(1).is_some()
+    }
+}
+
+/// Most figures a figure line is taken to hold (表四 has fifteen).
+const MAX_FIGURES: usize = 16;
+/// Fewest label lines of a table written this way (a header row and two rows).
+const MIN_LABEL_LINES: usize = 3;
+/// Longest label line, in characters: a row label with its group and note, not a paragraph.
+const MAX_LABEL_CHARS: usize = 100;
+
+/// Finds blocks of label lines followed by figure lines, zips those whose pairing is certain
+/// into tables, and puts them in `doc.tables` in place of the tables other layouts made of the
+/// same lines (a cell per line read the labels and figures as one long row). `is_row_label`
+/// says whether a label names a row of one of the forms.
+pub fn find_detached_tables(
+    doc: &mut Document,
+    words: &DetachedWords,
+    is_row_label: &dyn Fn(&str) -> bool,
+) -> bool {
+    if !has_figure_line_under_text(&doc.lines) {
+        return false;
+    }
+    let mut found: Vec<Table> = Vec::new();
+    let mut i = 0;
+    let mut floor = 0;
+    while i < doc.lines.len() {
+        if !is_figure_line(&doc.lines[i]) || doc_line_in_fixed_table(doc, i) {
+            i += 1;
+            continue;
+        }
+        let figures_end = figure_run_end(&doc.lines, i);
+        let labels = label_run(&doc.lines, i, floor);
+        if let Some(table) = zip_block(&doc.lines, &labels, i, figures_end, words, is_row_label) {
+            if !overlaps_positioned(doc, &table) {
+                found.push(table);
+            }
+        }
+        floor = figures_end;
+        i = figures_end;
+    }
+    if found.is_empty() {
+        return false;
+    }
+    for f in &found {
+        let tables = std::mem::take(&mut doc.tables);
+        doc.tables = tables
+            .into_iter()
+            .flat_map(|t| cut_out(t, f.line_span))
+            .collect();
+    }
+    doc.tables.extend(found);
+    doc.tables.sort_by_key(|t| t.line_span);
+    true
+}
+
+/// `table` without the rows that touch the lines of `span`: the rows wholly above and wholly
+/// below it stay, each part a table of its own (a cell per line read the labels, the figures
+/// and the tables around them as one region).
+fn cut_out(table: Table, span: (u32, u32)) -> Vec<Table> {
+    let (a, b) = span;
+    if table.line_span.1 < a || b < table.line_span.0 {
+        return vec![table];
+    }
+    let lines = |r: &Row| {
+        let first = r.cells.iter().map(|c| c.line).min().unwrap_or(0);
+        let last = r.cells.iter().map(|c| c.line).max().unwrap_or(0);
+        (first, last)
+    };
+    let mut above = Vec::new();
+    let mut below = Vec::new();
+    for r in table.rows {
+        let (first, last) = lines(&r);
+        if r.cells.is_empty() {
+            continue;
+        }
+        if last < a {
+            above.push(r);
+        } else if first > b {
+            below.push(r);
+        }
+    }
+    let part = |rows: Vec<Row>, lo: u32, hi: u32| {
+        let first = rows.iter().flat_map(|r| &r.cells).map(|c| c.line).min();
+        let last = rows.iter().flat_map(|r| &r.cells).map(|c| c.line).max();
+        match (first, last) {
+            (Some(f), Some(l)) => Some(Table {
+                rows,
+                line_span: (f.max(lo), l.min(hi)),
+                from_text: table.from_text,
+            }),
+            _ => None,
+        }
+    };
+    let (lo, hi) = table.line_span;
+    [part(above, lo, a - 1), part(below, b + 1, hi)]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// True when some line of bare figures stands right under a line of text: the only shape
+/// the pass reads. Most lines fail at their first byte (a Han character or a space).
+fn has_figure_line_under_text(lines: &[String]) -> bool {
+    lines.windows(2).any(|w| {
+        w[1].as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && is_figure_line(&w[1])
+            && is_label_line(&w[0])
+    })
+}
+
+/// A line of figures between spaces: `356 2,104`, `0`, `27 251000元`, `38 — 97`.
+fn is_figure_line(line: &str) -> bool {
+    let t = line.trim();
+    // Cells between tabs, pipes or ideographic spaces are rows of other layouts.
+    if t.is_empty() || t.contains(['\t', '|', '\u{3000}']) {
+        return false;
+    }
+    let mut n = 0;
+    for token in t.split(' ').filter(|s| !s.is_empty()) {
+        n += 1;
+        if n > MAX_FIGURES || !(token == "—" || is_value_token(token)) {
+            return false;
+        }
+    }
+    n > 0
+}
+
+/// A line that can be a row label or a header row of such a table: short text with no
+/// figure at its end, no cell separators, not a sentence.
+fn is_label_line(line: &str) -> bool {
+    let t = line.trim();
+    if t.is_empty() || t.contains(['\t', '|', '。']) || is_figure_line(t) {
+        return false;
+    }
+    if t.chars().count() > MAX_LABEL_CHARS {
+        return false;
+    }
+    let last = t.rsplit(' ').next().unwrap_or(t);
+    !(last == "—" || is_value_token(last))
+}
+
+/// True when line index `i` lies in a table read from markup or from aligned columns: such a
+/// table knows where its cells stand, and is never replaced.
+fn doc_line_in_fixed_table(doc: &Document, i: usize) -> bool {
+    let line = i as u32 + 1;
+    doc.tables
+        .iter()
+        .any(|t| t.line_span.0 <= line && line <= t.line_span.1 && is_fixed(t))
+}
+
+fn is_fixed(t: &Table) -> bool {
+    !t.from_text || t.rows.iter().flat_map(|r| &r.cells).any(|c| c.x.is_some())
+}
+
+fn overlaps_positioned(doc: &Document, table: &Table) -> bool {
+    let (a, b) = table.line_span;
+    doc.tables
+        .iter()
+        .any(|t| t.line_span.0 <= b && a <= t.line_span.1 && is_fixed(t))
+}
+
+/// Index just past the run of figure lines starting at `start` (page furniture inside it is
+/// passed over).
+fn figure_run_end(lines: &[String], start: usize) -> usize {
+    let mut end = start;
+    let mut j = start;
+    while j < lines.len() {
+        if is_figure_line(&lines[j]) {
+            j += 1;
+            end = j;
+        } else if is_page_furniture(&lines[j]) {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// Indexes of the label lines right above the figure run at `start`, top to bottom: back to
+/// an empty line, a sentence or the previous block (`floor`); page furniture is passed over.
+fn label_run(lines: &[String], start: usize, floor: usize) -> Vec<usize> {
+    let mut run = Vec::new();
+    let mut j = start;
+    while j > floor {
+        j -= 1;
+        let line = &lines[j];
+        if is_page_furniture(line) {
+            continue;
+        }
+        if !is_label_line(line) {
+            break;
+        }
+        run.push(j);
+    }
+    run.reverse();
+    run
+}
+
+/// How the label lines that need figures were told.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Pairing {
+    /// Every label line has its figure line.
+    Every,
+    /// The 2008-era rows: label lines ending with their unit (`主动公开信息数条`).
+    Units,
+    /// Label lines naming a form's row, header rows aside.
+    FormRows,
+}
+
+/// The table of one block, or `None` when its pairing is not certain.
+fn zip_block(
+    lines: &[String],
+    labels: &[usize],
+    figures_start: usize,
+    figures_end: usize,
+    words: &DetachedWords,
+    is_row_label: &dyn Fn(&str) -> bool,
+) -> Option<Table> {
+    let first = *labels.first()?;
+    let figures: Vec<usize> = (figures_start..figures_end)
+        .filter(|&j| is_figure_line(&lines[j]))
+        .collect();
+    let m = figures.len();
+    let text = |j: usize| lines[j].trim();
+    // A label or two and the figures under them, or a label and its unit, is one row written
+    // a cell per line (`（四）无法提供` / `1.本机关不掌握…` / `9` / `1`, `主动公开信息数` /
+    // `条` / `356`), which the layout stage reads: a table here has a header and two rows.
+    if labels.len() < MIN_LABEL_LINES || labels.iter().any(|&j| is_unit_token(text(j))) {
+        return None;
+    }
+    let by_unit: Vec<usize> = labels
+        .iter()
+        .copied()
+        .filter(|&j| unit_suffix(text(j)).is_some())
+        .collect();
+    let by_form: Vec<usize> = labels
+        .iter()
+        .copied()
+        .filter(|&j| !words.is_header_line(text(j)) && is_row_label(text(j)))
+        .collect();
+    let (pairing, rows) = if labels.len() == m {
+        (Pairing::Every, labels.to_vec())
+    } else {
+        match (by_unit.len() == m, by_form.len() == m) {
+            (true, true) if by_unit != by_form => return None,
+            (true, _) => (Pairing::Units, by_unit),
+            (false, true) => (Pairing::FormRows, by_form),
+            (false, false) => {
+                // A block of header lines over rows of bare figures (表四).
+                let headed = labels.iter().any(|&j| words.is_header_line(text(j)));
+                let wide = figures.iter().all(|&j| figure_count(&lines[j]) >= 3);
+                if !(by_unit.is_empty() && by_form.is_empty() && headed && wide) {
+                    return None;
+                }
+                let mut out: Vec<Row> = labels.iter().map(|&j| label_row(lines, j)).collect();
+                out.extend(figures.iter().map(|&j| Row::new(figure_cells(lines, j))));
+                return Some(table(out, first, figures_end));
+            }
+        }
+    };
+    // One label over one figure line is a label wrapped above its figures, not a table; a
+    // 2008-era row with a running total that lost one of its two figures to a blank cannot
+    // say which one it lost.
+    if m < 2 || (pairing == Pairing::Units && !same_width(lines, &figures)) {
+        return None;
+    }
+    let mut paired = figures.iter();
+    let mut out = Vec::with_capacity(labels.len());
+    for &j in labels {
+        if !rows.contains(&j) {
+            out.push(label_row(lines, j));
+            continue;
+        }
+        let f = *paired.next()?;
+        let line = j as u32 + 1;
+        let t = text(j);
+        let mut cells = match (pairing, unit_suffix(t)) {
+            (Pairing::Units, Some(unit)) => {
+                let label = t[..t.len() - unit.len()].trim_end();
+                vec![Cell::new(label, line), Cell::new(unit, line)]
+            }
+            _ => vec![Cell::new(t, line)],
+        };
+        cells.extend(figure_cells(lines, f));
+        out.push(Row::new(cells));
+    }
+    Some(table(out, first, figures_end))
+}
+
+fn table(rows: Vec<Row>, first: usize, end: usize) -> Table {
+    Table {
+        rows,
+        line_span: (first as u32 + 1, end as u32),
+        from_text: true,
+    }
+}
+
+fn label_row(lines: &[String], j: usize) -> Row {
+    Row::new(vec![Cell::new(lines[j].trim(), j as u32 + 1)])
+}
+
+fn figure_cells(lines: &[String], j: usize) -> Vec<Cell> {
+    lines[j]
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(|s| Cell::new(s, j as u32 + 1))
+        .collect()
+}
+
+/// True when every figure line holds as many figures as the first.
+fn same_width(lines: &[String], figures: &[usize]) -> bool {
+    figures
+        .windows(2)
+        .all(|w| figure_count(&lines[w[0]]) == figure_count(&lines[w[1]]))
+}
+
+fn figure_count(line: &str) -> usize {
+    line.split(' ').filter(|s| !s.is_empty()).count()
+}
+
+/// The unit a 2008-era label ends with (`人次`, `万元`, `条`), when it is more than a unit.
+fn unit_suffix(label: &str) -> Option<&str> {
+    let ends: Vec<usize> = label.char_indices().map(|(i, _)| i).rev().take(2).collect();
+    ends.into_iter()
+        .rev()
+        .map(|i| &label[i..])
+        // 项 closes a caption (`第二十条第（一）项`), never a row of the 2008 form.
+        .find(|s| is_unit_token(s) && *s != "项" && s.len() < label.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words() -> DetachedWords {
+        DetachedWords::new("kind,text\nheader,自然人\nheader,总计\nheader,计量单位\nheader,历年累计\n")
+    }
+
+    fn rows_of(text: &str, is_row: &dyn Fn(&str) -> bool) -> Option<Vec<Vec<String>>> {
+        let mut doc = Document::from_text(text);
+        find_detached_tables(&mut doc, &words(), is_row);
+        let t = doc.tables.first()?;
+        Some(
+            t.rows
+                .iter()
+                .map(|r| r.cells.iter().map(|c| c.text.clone()).collect())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn unit_rows_are_zipped_with_their_figures() {
+        let text = "附表\n\n指标名称计量单位本年历年累计\n公开信息数条\n其中：网站条\n一、申请情况\n收到申请数件\n7 30\n5 21\n2 9\n\n办公室";
+        let rows = rows_of(text, &|_| false).unwrap();
+        assert_eq!(rows[0], ["指标名称计量单位本年历年累计"]);
+        assert_eq!(rows[1], ["公开信息数", "条", "7", "30"]);
+        assert_eq!(rows[2], ["其中：网站", "条", "5", "21"]);
+        assert_eq!(rows[3], ["一、申请情况"]);
+        assert_eq!(rows[4], ["收到申请数", "件", "2", "9"]);
+    }
+
+    #[test]
+    fn a_row_that_lost_a_figure_leaves_the_block_unread() {
+        // Three unit rows, two figure lines: one row was blank, which one is unknown.
+        let text = "公开信息数条\n其中：网站条\n收到申请数件\n7\n2\n";
+        assert_eq!(rows_of(text, &|_| false), None);
+        // Two figures then one: a running total or this year's figure went missing.
+        let text = "公开信息数条\n收到申请数件\n7 30\n2\n";
+        assert_eq!(rows_of(text, &|_| false), None);
+    }
+
+    #[test]
+    fn form_rows_skip_headers_and_captions() {
+        let is_row = |s: &str| s.contains("规章") || s.contains("许可") || s.contains("总计");
+        let text = "第二十条第（一）项\n信息内容本年制发件数\n规章\n第二十条第（五）项\n行政许可\n自然人总计\n（七）总计\n1 0 4\n12\n3 1\n";
+        let rows = rows_of(text, &is_row).unwrap();
+        assert_eq!(rows[2], ["规章", "1", "0", "4"]);
+        assert_eq!(rows[4], ["行政许可", "12"]);
+        assert_eq!(rows[5], ["自然人总计"]);
+        assert_eq!(rows[6], ["（七）总计", "3", "1"]);
+    }
+
+    #[test]
+    fn headers_over_bare_figures_give_a_bare_row() {
+        let text = "行政复议\n自然人总计\n1 0 0 1\n2 0 1 3\n";
+        let rows = rows_of(text, &|_| false).unwrap();
+        assert_eq!(rows[2], ["1", "0", "0", "1"]);
+        assert_eq!(rows[3], ["2", "0", "1", "3"]);
+    }
+
+    #[test]
+    fn prose_and_aligned_numbers_are_left_alone() {
+        assert!(!has_figure_line_under_text(&[
+            "全年收到申请 12 件。".to_string(),
+            "规章   1   0".to_string()
+        ]));
+        assert!(is_figure_line("27 251000元") && is_figure_line("38 — 97"));
+        assert!(!is_figure_line("2019年") && !is_figure_line("1 条"));
+        assert_eq!(unit_suffix("接受培训人员数人次"), Some("人次"));
+        assert_eq!(unit_suffix("件"), None);
+        assert_eq!(unit_suffix("行政许可"), None);
+        assert_eq!(unit_suffix("第二十条第（一）项"), None);
+    }
+}
