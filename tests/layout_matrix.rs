@@ -98,7 +98,6 @@ const SHORT_OF_GOAL: &[(&str, &str, usize, usize, bool)] = &[
     ("001_8ce2c52a2533517f.txt", "glued", 55, 0, false),
     ("001_8ce2c52a2533517f.txt", "one-line", 58, 0, false),
     ("001_8ce2c52a2533517f.txt", "one-line-spaced", 58, 0, false),
-    ("001_8ce2c52a2533517f.txt", "detached", 0, 1, false),
     ("002_2d814c7af621a11d.txt", "glued", 51, 0, false),
     ("002_2d814c7af621a11d.txt", "one-line", 50, 0, false),
     // Three misreads before (a line of rows read as one label) are now left out and said.

@@ -61,6 +61,26 @@ impl DetachedWords {
         }
     }
 
+    /// A header row written as one line cut into its cells: each header word a cell, and the
+    /// text between two of them (`2009年度`) a cell of its own.
+    fn header_cells(&self, line: &str) -> Vec<String> {
+        let mut cells = Vec::new();
+        let mut at = 0;
+        for m in self.headers.find_iter(line) {
+            let gap = line[at..m.start()].trim();
+            if !gap.is_empty() {
+                cells.push(gap.to_string());
+            }
+            cells.push(line[m.start()..m.end()].to_string());
+            at = m.end();
+        }
+        let rest = line[at..].trim();
+        if !rest.is_empty() {
+            cells.push(rest.to_string());
+        }
+        cells
+    }
+
     /// True for a header row written as one line: two or more header words in it
     /// (`自然人法人或其他组织总计`), where a row label holds one at most (`（七）总计`).
     fn is_header_line(&self, line: &str) -> bool {
@@ -91,14 +111,15 @@ pub fn find_detached_tables(
     let mut i = 0;
     let mut floor = 0;
     while i < doc.lines.len() {
-        if !is_figure_line(&doc.lines[i]) || doc_line_in_fixed_table(doc, i) {
+        if !is_figure_line(&doc.lines[i]) || in_markup_table(doc, i) {
             i += 1;
             continue;
         }
         let figures_end = figure_run_end(&doc.lines, i);
         let labels = label_run(&doc.lines, i, floor);
+        let plain = doc.lines[i..figures_end].iter().all(|l| is_plain(l));
         if let Some(table) = zip_block(&doc.lines, &labels, i, figures_end, words, is_row_label) {
-            if !overlaps_positioned(doc, &table) {
+            if !overlaps_kept(doc, &table, plain) {
                 found.push(table);
             }
         }
@@ -189,7 +210,8 @@ fn is_figure_line(line: &str) -> bool {
             return false;
         }
     }
-    n > 0
+    // `— 4 —` is a page number between two pages of the table, not a row.
+    n > 0 && !is_page_furniture(t)
 }
 
 /// A line that can be a row label or a header row of such a table: short text with no
@@ -206,24 +228,32 @@ fn is_label_line(line: &str) -> bool {
     !(last == "—" || is_value_token(last))
 }
 
-/// True when line index `i` lies in a table read from markup or from aligned columns: such a
-/// table knows where its cells stand, and is never replaced.
-fn doc_line_in_fixed_table(doc: &Document, i: usize) -> bool {
+/// True when line index `i` lies in a table read from markup (HTML, Word, a spreadsheet).
+fn in_markup_table(doc: &Document, i: usize) -> bool {
     let line = i as u32 + 1;
     doc.tables
         .iter()
-        .any(|t| t.line_span.0 <= line && line <= t.line_span.1 && is_fixed(t))
+        .any(|t| t.line_span.0 <= line && line <= t.line_span.1 && !t.from_text)
 }
 
-fn is_fixed(t: &Table) -> bool {
-    !t.from_text || t.rows.iter().flat_map(|r| &r.cells).any(|c| c.x.is_some())
+/// A line written flush left with single spaces between its figures: nothing on it is
+/// aligned, so columns "found" on it by their positions say nothing.
+fn is_plain(line: &str) -> bool {
+    !line.starts_with(char::is_whitespace) && !line.trim_end().contains("  ")
 }
 
-fn overlaps_positioned(doc: &Document, table: &Table) -> bool {
+/// True when the block's lines lie in a table that is kept: one read from markup, or one read
+/// from aligned columns when the block's figure lines are not `plain` (`pdftotext -layout`
+/// output knows where its cells stand; a cell per line, or columns guessed from single
+/// spaces, do not).
+fn overlaps_kept(doc: &Document, table: &Table, plain: bool) -> bool {
     let (a, b) = table.line_span;
-    doc.tables
-        .iter()
-        .any(|t| t.line_span.0 <= b && a <= t.line_span.1 && is_fixed(t))
+    doc.tables.iter().any(|t| {
+        t.line_span.0 <= b
+            && a <= t.line_span.1
+            && (!t.from_text
+                || (!plain && t.rows.iter().flat_map(|r| &r.cells).any(|c| c.x.is_some())))
+    })
 }
 
 /// Index just past the run of figure lines starting at `start` (page furniture inside it is
@@ -320,7 +350,8 @@ fn zip_block(
                 if !(by_unit.is_empty() && by_form.is_empty() && headed && wide) {
                     return None;
                 }
-                let mut out: Vec<Row> = labels.iter().map(|&j| label_row(lines, j)).collect();
+                let mut out: Vec<Row> =
+                    labels.iter().map(|&j| label_row(lines, j, words)).collect();
                 out.extend(figures.iter().map(|&j| Row::new(figure_cells(lines, j))));
                 return Some(table(out, first, figures_end));
             }
@@ -336,7 +367,7 @@ fn zip_block(
     let mut out = Vec::with_capacity(labels.len());
     for &j in labels {
         if !rows.contains(&j) {
-            out.push(label_row(lines, j));
+            out.push(label_row(lines, j, words));
             continue;
         }
         let f = *paired.next()?;
@@ -363,8 +394,16 @@ fn table(rows: Vec<Row>, first: usize, end: usize) -> Table {
     }
 }
 
-fn label_row(lines: &[String], j: usize) -> Row {
-    Row::new(vec![Cell::new(lines[j].trim(), j as u32 + 1)])
+/// The row of a label line without figures: a header row cut into its cells, any other line
+/// (a caption, a group label, a row whose cells are all blank) one cell.
+fn label_row(lines: &[String], j: usize, words: &DetachedWords) -> Row {
+    let text = lines[j].trim();
+    let line = j as u32 + 1;
+    if words.is_header_line(text) {
+        let cells = words.header_cells(text);
+        return Row::new(cells.into_iter().map(|c| Cell::new(c, line)).collect());
+    }
+    Row::new(vec![Cell::new(text, line)])
 }
 
 fn figure_cells(lines: &[String], j: usize) -> Vec<Cell> {
@@ -401,7 +440,9 @@ mod tests {
     use super::*;
 
     fn words() -> DetachedWords {
-        DetachedWords::new("kind,text\nheader,自然人\nheader,总计\nheader,计量单位\nheader,历年累计\n")
+        DetachedWords::new(
+            "kind,text\nheader,自然人\nheader,总计\nheader,计量单位\nheader,历年累计\n",
+        )
     }
 
     fn rows_of(text: &str, is_row: &dyn Fn(&str) -> bool) -> Option<Vec<Vec<String>>> {
@@ -420,7 +461,7 @@ mod tests {
     fn unit_rows_are_zipped_with_their_figures() {
         let text = "附表\n\n指标名称计量单位本年历年累计\n公开信息数条\n其中：网站条\n一、申请情况\n收到申请数件\n7 30\n5 21\n2 9\n\n办公室";
         let rows = rows_of(text, &|_| false).unwrap();
-        assert_eq!(rows[0], ["指标名称计量单位本年历年累计"]);
+        assert_eq!(rows[0], ["指标名称", "计量单位", "本年", "历年累计"]);
         assert_eq!(rows[1], ["公开信息数", "条", "7", "30"]);
         assert_eq!(rows[2], ["其中：网站", "条", "5", "21"]);
         assert_eq!(rows[3], ["一、申请情况"]);
@@ -444,7 +485,7 @@ mod tests {
         let rows = rows_of(text, &is_row).unwrap();
         assert_eq!(rows[2], ["规章", "1", "0", "4"]);
         assert_eq!(rows[4], ["行政许可", "12"]);
-        assert_eq!(rows[5], ["自然人总计"]);
+        assert_eq!(rows[5], ["自然人", "总计"]);
         assert_eq!(rows[6], ["（七）总计", "3", "1"]);
     }
 
@@ -463,6 +504,7 @@ mod tests {
             "规章   1   0".to_string()
         ]));
         assert!(is_figure_line("27 251000元") && is_figure_line("38 — 97"));
+        assert!(!is_figure_line("— 4 —") && !is_figure_line("-3-"));
         assert!(!is_figure_line("2019年") && !is_figure_line("1 条"));
         assert_eq!(unit_suffix("接受培训人员数人次"), Some("人次"));
         assert_eq!(unit_suffix("件"), None);

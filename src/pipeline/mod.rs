@@ -93,7 +93,11 @@ fn out_of_time(mut record: ReportRecord, deadline: &Deadline) -> Processed {
 /// Zips tables whose figure lines stand apart from their label lines (PDF text,
 /// [`crate::document::detached`]); the lines the tables they replace held besides are looked at
 /// again by the layout stage. A label names a form row as the extractors match it.
-fn resolve_detached_tables(doc: &mut crate::document::Document, k: &Knowledge, deadline: &Deadline) {
+fn resolve_detached_tables(
+    doc: &mut crate::document::Document,
+    k: &Knowledge,
+    deadline: &Deadline,
+) {
     let is_row_label = |label: &str| {
         k.labels.match_form("t2", "row", label).is_some()
             || k.labels.match_form("t3", "row", label).is_some()
