@@ -491,10 +491,16 @@ mod tests {
 
     #[test]
     fn headers_over_bare_figures_give_a_bare_row() {
-        let text = "行政复议\n自然人总计\n1 0 0 1\n2 0 1 3\n";
+        let text = "复议诉讼情况\n行政复议\n自然人总计\n1 0 0 1\n2 0 1 3\n";
         let rows = rows_of(text, &|_| false).unwrap();
-        assert_eq!(rows[2], ["1", "0", "0", "1"]);
-        assert_eq!(rows[3], ["2", "0", "1", "3"]);
+        assert_eq!(rows[2], ["自然人", "总计"]);
+        assert_eq!(rows[3], ["1", "0", "0", "1"]);
+        assert_eq!(rows[4], ["2", "0", "1", "3"]);
+        // Narrower rows of bare figures are not read as such a table.
+        assert_eq!(
+            rows_of("复议诉讼情况\n行政复议\n自然人总计\n1 0\n2 0\n", &|_| false),
+            None
+        );
     }
 
     #[test]
