@@ -115,16 +115,38 @@ pub fn find_detached_tables(
             i += 1;
             continue;
         }
-        let figures_end = figure_run_end(&doc.lines, i);
-        let labels = label_run(&doc.lines, i, floor);
-        let plain = doc.lines[i..figures_end].iter().all(|l| is_plain(l));
-        if let Some(table) = zip_block(&doc.lines, &labels, i, figures_end, words, is_row_label) {
+        // A run with an empty line for each row that has no figures (the header rows above
+        // the first figure line too) is tried first; failing that, the run is the figure
+        // lines up to the first empty line.
+        let lead = (floor..i)
+            .rev()
+            .take_while(|&j| doc.lines[j].trim().is_empty())
+            .count();
+        let mut spaced = vec![None; lead];
+        spaced.extend(figure_slots(&doc.lines, i, true));
+        let tight = figure_slots(&doc.lines, i, false);
+        let zipped = Some(&spaced)
+            .filter(|s| s.len() > tight.len())
+            .and_then(|s| {
+                let labels = label_run(&doc.lines, i - lead, floor);
+                zip_block(&doc.lines, &labels, s, words, is_row_label)
+            })
+            .map(|t| (t, &spaced))
+            .or_else(|| {
+                let labels = label_run(&doc.lines, i, floor);
+                zip_block(&doc.lines, &labels, &tight, words, is_row_label).map(|t| (t, &tight))
+            });
+        let figures_end = tight.iter().flatten().last().map_or(i + 1, |&j| j + 1);
+        let mut end = figures_end;
+        if let Some((table, slots)) = zipped {
+            end = table.line_span.1 as usize;
+            let plain = slots.iter().flatten().all(|&j| is_plain(&doc.lines[j]));
             if !overlaps_kept(doc, &table, plain) {
                 found.push(table);
             }
         }
-        floor = figures_end;
-        i = figures_end;
+        floor = end.max(figures_end);
+        i = floor;
     }
     if found.is_empty() {
         return false;
@@ -186,13 +208,18 @@ fn cut_out(table: Table, span: (u32, u32)) -> Vec<Table> {
         .collect()
 }
 
-/// True when some line of bare figures stands right under a line of text: the only shape
-/// the pass reads. Most lines fail at their first byte (a Han character or a space).
+/// True when some line of bare figures stands under a line of text (empty lines between
+/// aside): the only shape the pass reads. Most lines fail at their first byte (a Han
+/// character or a space).
 fn has_figure_line_under_text(lines: &[String]) -> bool {
-    lines.windows(2).any(|w| {
-        w[1].as_bytes().first().is_some_and(u8::is_ascii_digit)
-            && is_figure_line(&w[1])
-            && is_label_line(&w[0])
+    (1..lines.len()).any(|i| {
+        lines[i].as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && is_figure_line(&lines[i])
+            && lines[..i]
+                .iter()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| is_label_line(l))
     })
 }
 
@@ -256,22 +283,28 @@ fn overlaps_kept(doc: &Document, table: &Table, plain: bool) -> bool {
     })
 }
 
-/// Index just past the run of figure lines starting at `start` (page furniture inside it is
-/// passed over).
-fn figure_run_end(lines: &[String], start: usize) -> usize {
-    let mut end = start;
+/// The rows of the run of figure lines starting at `start`: the index of each figure line, or
+/// `None` for an empty line standing for a row without figures (only when `spaced`, and only
+/// between two figure lines). Page furniture inside the run is passed over.
+fn figure_slots(lines: &[String], start: usize, spaced: bool) -> Vec<Option<usize>> {
+    let mut slots = Vec::new();
+    let mut kept = 0;
     let mut j = start;
     while j < lines.len() {
-        if is_figure_line(&lines[j]) {
-            j += 1;
-            end = j;
-        } else if is_page_furniture(&lines[j]) {
-            j += 1;
-        } else {
+        let line = &lines[j];
+        if is_figure_line(line) {
+            slots.push(Some(j));
+            kept = slots.len();
+        } else if spaced && line.trim().is_empty() {
+            slots.push(None);
+        } else if !is_page_furniture(line) {
             break;
         }
+        j += 1;
     }
-    end
+    // Empty lines after the last figure line end the run.
+    slots.truncate(kept);
+    slots
 }
 
 /// Indexes of the label lines right above the figure run at `start`, top to bottom: back to
@@ -309,15 +342,13 @@ enum Pairing {
 fn zip_block(
     lines: &[String],
     labels: &[usize],
-    figures_start: usize,
-    figures_end: usize,
+    slots: &[Option<usize>],
     words: &DetachedWords,
     is_row_label: &dyn Fn(&str) -> bool,
 ) -> Option<Table> {
     let first = *labels.first()?;
-    let figures: Vec<usize> = (figures_start..figures_end)
-        .filter(|&j| is_figure_line(&lines[j]))
-        .collect();
+    let figures: Vec<usize> = slots.iter().flatten().copied().collect();
+    let figures_end = *figures.last()? + 1;
     let m = figures.len();
     let text = |j: usize| lines[j].trim();
     // A label or two and the figures under them, or a label and its unit, is one row written
@@ -336,8 +367,14 @@ fn zip_block(
         .copied()
         .filter(|&j| !words.is_header_line(text(j)) && is_row_label(text(j)))
         .collect();
-    let (pairing, rows) = if labels.len() == m {
+    // The 2008-era form: most label lines end with their unit, which gets a cell of its own.
+    let old_form = !by_unit.is_empty() && by_unit.len() * 2 >= labels.len();
+    let spaced = slots.len() > m;
+    let (pairing, rows) = if labels.len() == slots.len() {
         (Pairing::Every, labels.to_vec())
+    } else if spaced {
+        // Empty lines stand for rows without figures only where every label line has a slot.
+        return None;
     } else {
         match (by_unit.len() == m, by_form.len() == m) {
             (true, true) if by_unit != by_form => return None,
@@ -360,27 +397,38 @@ fn zip_block(
     // One label over one figure line is a label wrapped above its figures, not a table; a
     // 2008-era row with a running total that lost one of its two figures to a blank cannot
     // say which one it lost.
-    if m < 2 || (pairing == Pairing::Units && !same_width(lines, &figures)) {
+    if m < 2 || (old_form && !same_width(lines, &figures)) {
         return None;
     }
-    let mut paired = figures.iter();
+    let mut paired = slots
+        .iter()
+        .filter(|s| pairing == Pairing::Every || s.is_some());
     let mut out = Vec::with_capacity(labels.len());
     for &j in labels {
         if !rows.contains(&j) {
             out.push(label_row(lines, j, words));
             continue;
         }
-        let f = *paired.next()?;
+        let slot = *paired.next()?;
         let line = j as u32 + 1;
         let t = text(j);
-        let mut cells = match (pairing, unit_suffix(t)) {
-            (Pairing::Units, Some(unit)) => {
+        let mut cells = match unit_suffix(t).filter(|_| old_form) {
+            Some(unit) => {
                 let label = t[..t.len() - unit.len()].trim_end();
                 vec![Cell::new(label, line), Cell::new(unit, line)]
             }
-            _ => vec![Cell::new(t, line)],
+            None => vec![Cell::new(t, line)],
         };
-        cells.extend(figure_cells(lines, f));
+        match slot {
+            Some(f) => cells.extend(figure_cells(lines, f)),
+            // A row without figures: its label (and unit) alone, as a layout that drops blank
+            // cells leaves it.
+            None if cells.len() == 1 => {
+                out.push(label_row(lines, j, words));
+                continue;
+            }
+            None => {}
+        }
         out.push(Row::new(cells));
     }
     Some(table(out, first, figures_end))
@@ -441,7 +489,7 @@ mod tests {
 
     fn words() -> DetachedWords {
         DetachedWords::new(
-            "kind,text\nheader,自然人\nheader,总计\nheader,计量单位\nheader,历年累计\n",
+            "kind,text\nheader,自然人\nheader,总计\nheader,指标名称\nheader,计量单位\nheader,历年累计\n",
         )
     }
 
@@ -466,6 +514,21 @@ mod tests {
         assert_eq!(rows[2], ["其中：网站", "条", "5", "21"]);
         assert_eq!(rows[3], ["一、申请情况"]);
         assert_eq!(rows[4], ["收到申请数", "件", "2", "9"]);
+    }
+
+    #[test]
+    fn an_empty_line_stands_for_a_row_without_figures() {
+        // The header and the heading have no figures, nor has 网站 (a blank cell).
+        let text = "附表\n\n指标名称计量单位本年\n一、主动公开\n公开信息数条\n其中：网站条\n收到申请数件\n\n\n7\n\n2\n\n办公室";
+        let rows = rows_of(text, &|_| false).unwrap();
+        assert_eq!(rows[0], ["指标名称", "计量单位", "本年"]);
+        assert_eq!(rows[1], ["一、主动公开"]);
+        assert_eq!(rows[2], ["公开信息数", "条", "7"]);
+        assert_eq!(rows[3], ["其中：网站", "条"]);
+        assert_eq!(rows[4], ["收到申请数", "件", "2"]);
+        // One empty line too few: the rows cannot be told apart.
+        let text = "指标名称计量单位本年\n一、主动公开\n公开信息数条\n其中：网站条\n收到申请数件\n\n7\n\n2\n";
+        assert_eq!(rows_of(text, &|_| false), None);
     }
 
     #[test]
