@@ -98,7 +98,7 @@ const MAX_LABEL_CHARS: usize = 100;
 /// Finds blocks of label lines followed by figure lines, zips those whose pairing is certain
 /// into tables, and puts them in `doc.tables` in place of the tables other layouts made of the
 /// same lines (a cell per line read the labels and figures as one long row). `is_row_label`
-/// says whether a label names a row of one of the forms.
+/// says whether a label names a row of one of the forms. True when a table was made.
 pub fn find_detached_tables(
     doc: &mut Document,
     words: &DetachedWords,

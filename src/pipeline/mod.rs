@@ -91,13 +91,9 @@ fn out_of_time(mut record: ReportRecord, deadline: &Deadline) -> Processed {
 }
 
 /// Zips tables whose figure lines stand apart from their label lines (PDF text,
-/// [`crate::document::detached`]); the lines the tables they replace held besides are looked at
-/// again by the layout stage. A label names a form row as the extractors match it.
-fn resolve_detached_tables(
-    doc: &mut crate::document::Document,
-    k: &Knowledge,
-    deadline: &Deadline,
-) {
+/// [`crate::document::detached`]) in place of the rows other layouts read from those lines. A
+/// label names a form row as the extractors match it.
+fn resolve_detached_tables(doc: &mut crate::document::Document, k: &Knowledge) {
     let is_row_label = |label: &str| {
         k.labels.match_form("t2", "row", label).is_some()
             || k.labels.match_form("t3", "row", label).is_some()
@@ -105,9 +101,7 @@ fn resolve_detached_tables(
                 .match_2008(&crate::extract::labels::label_key(label), &[])
                 .is_some()
     };
-    if crate::document::detached::find_detached_tables(doc, &k.detached, &is_row_label) {
-        crate::document::layout::find_tables_within(doc, deadline);
-    }
+    crate::document::detached::find_detached_tables(doc, &k.detached, &is_row_label);
 }
 
 /// [`process_bytes`] within a time budget: every stage checks `deadline` as it works and
@@ -145,7 +139,7 @@ pub fn process_within(
     if deadline.expired("normalize") {
         return out_of_time(record, deadline);
     }
-    resolve_detached_tables(&mut doc, k, deadline);
+    resolve_detached_tables(&mut doc, k);
     crate::document::glued::find_glued_tables(&mut doc, &k.glued);
     let identity = normalize::identify(&doc, rel_path, &k.names);
     let extraction = extract::extract_within(&doc, k, identity.year, deadline);
