@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::classify::ClassifyRules;
+use crate::document::detached::DetachedWords;
 use crate::document::glued::GluedWords;
 use crate::extract::headers::HeaderWords;
 use crate::extract::labels::LabelBook;
@@ -195,6 +196,8 @@ pub struct Knowledge {
     pub headers: HeaderWords,
     /// The words that rebuild tables glued into running text.
     pub glued: GluedWords,
+    /// The words that tell header rows in tables whose figures stand apart from their labels.
+    pub detached: DetachedWords,
     /// Which indicators feed each measure of the panel, per era.
     pub panel: PanelRules,
     version: String,
@@ -216,6 +219,7 @@ impl Knowledge {
         let classify = ClassifyRules::parse(data_file("rules/classify.csv"));
         let headers = HeaderWords::parse(data_file("rules/headers.csv"));
         let glued = GluedWords::new(data_file("rules/cells.csv"), labels.row_marks());
+        let detached = DetachedWords::new(data_file("rules/cells.csv"));
         let panel = PanelRules::parse(data_file("rules/panel.csv"), &labels);
         let mut hasher = blake3::Hasher::new();
         for (name, text) in DATA_FILES {
@@ -233,6 +237,7 @@ impl Knowledge {
             classify,
             headers,
             glued,
+            detached,
             panel,
             version,
         }

@@ -96,7 +96,6 @@ fn compare(base: &Facts, got: &Facts) -> Outcome {
 #[rustfmt::skip]
 const SHORT_OF_GOAL: &[(&str, &str, usize, usize, bool)] = &[
     // (base, layout, cells read at least, misreads at most, left-out cells said)
-    ("001_8ce2c52a2533517f.txt", "detached", 0, 1, false),
     // Its one cell "read" before was a row of figures taken as the 培训 row's by chance (a 0
     // where the form has 0); since blank cells written as spaces count as cells, none is.
     ("002_2d814c7af621a11d.txt", "detached", 0, 0, false),

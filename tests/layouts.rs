@@ -253,3 +253,108 @@ fn a_glued_2019_form_one_row_per_line() {
     assert!(!r.facts.contains_key("art20.normative_docs.made"));
     assert!(r.reason.contains("规范性文件"), "{}", r.reason);
 }
+
+/// Modelled on the `detached` layout of `data/sample/001` (PDF text, `xxgk::synth::layouts`):
+/// the 2008 统计表 as its label lines, each row's unit glued to its label, then one figure line
+/// per row, a page number between two of them. Every row that needs a figure has one, so the
+/// zip is certain.
+#[test]
+fn a_2008_table_with_its_figures_after_its_labels() {
+    let r = read("detached_2008.txt");
+    assert_eq!(r.template, Some(Template::T2008));
+    assert_eq!(r.status, Status::Ok, "{}", r.reason);
+    assert_facts(
+        &r,
+        &[
+            ("proactive.total", Some(128.0)),
+            ("proactive.normative_docs", Some(4.0)),
+            ("proactive.via.gazette", Some(0.0)),
+            ("proactive.via.website", Some(128.0)),
+            ("requests.received.total", Some(6.0)),
+            ("requests.received.in_person", Some(1.0)),
+            // After the page number `— 2 —`, which is not a row.
+            ("requests.received.online", Some(5.0)),
+            ("requests.answered.total", Some(6.0)),
+            ("requests.answered.granted", Some(5.0)),
+            ("requests.answered.denied", Some(1.0)),
+            ("review.total", Some(0.0)),
+            ("litigation.total", Some(0.0)),
+            ("fees.collected", Some(0.0)),
+            ("training.trainees", Some(37.0)),
+        ],
+    );
+}
+
+/// The same layout with a running total (modelled on the `detached` layout of
+/// `tests/fixtures/eras/2008_chengxiang_cumulative.txt`), where the last row lost one of its
+/// two figures to a blank cell: whether `5` is this year's figure or the running total cannot
+/// be told, so no cell of the table is read, and the report says so.
+#[test]
+fn a_2008_table_whose_figures_lost_a_blank_is_left_unread() {
+    let r = read("detached_2008_lost_figure.txt");
+    assert_eq!(r.template, Some(Template::T2008));
+    assert_eq!(r.status, Status::Partial);
+    for id in [
+        "proactive.total",
+        "requests.received.total",
+        "review.total",
+        "litigation.total",
+    ] {
+        assert!(!r.facts.contains_key(id), "{id}: {:?}", r.facts.get(id));
+    }
+}
+
+/// Modelled on the `detached` layout of `data/sample/003` and on the PDF text of `061.txt`
+/// (labels printed apart from their figure rows): 表二's four blocks as captions, header rows
+/// and row labels, then one figure line per row; 表三's 25 label lines then 25 figure lines
+/// with a page number among them; 表四's header lines over its one row of 15 figures. The row
+/// 3.其他 lost its blank cells (`1 1` for seven columns): it is left out and the report is
+/// partial; every other cell is read.
+#[test]
+fn a_2021_report_with_its_figures_after_its_labels() {
+    let r = read("detached_2021.txt");
+    assert_eq!(r.template, Some(Template::T2021));
+    assert_eq!(r.status, Status::Partial);
+    assert!(r.reason.contains("3.其他"), "{}", r.reason);
+    assert_facts(
+        &r,
+        &[
+            ("art20.rules.issued", Some(0.0)),
+            ("art20.rules.in_force", Some(2.0)),
+            ("art20.normative_docs.issued", Some(5.0)),
+            ("art20.normative_docs.repealed", Some(1.0)),
+            ("art20.normative_docs.in_force", Some(23.0)),
+            ("art20.licensing.decisions", Some(318.0)),
+            ("art20.penalty.decisions", Some(42.0)),
+            ("art20.enforcement.decisions", Some(3.0)),
+            ("art20.fees.amount", Some(0.0)),
+            ("requests.received.natural_person", Some(14.0)),
+            ("requests.received.business", Some(2.0)),
+            ("requests.received.legal_services", Some(1.0)),
+            ("requests.received.total", Some(17.0)),
+            ("requests.carried_in.total", Some(1.0)),
+            ("requests.granted.business", Some(1.0)),
+            ("requests.granted.total", Some(7.0)),
+            ("requests.partial.total", Some(2.0)),
+            ("requests.denied.internal_affairs.total", Some(1.0)),
+            ("requests.unavailable.not_held.natural_person", Some(3.0)),
+            ("requests.unavailable.not_held.total", Some(5.0)),
+            // The first row after the page number `— 4 —`.
+            ("requests.unavailable.unclear.total", Some(0.0)),
+            ("requests.not_processed.petition.total", Some(1.0)),
+            ("requests.other.unpaid_fee.total", Some(0.0)),
+            ("requests.processed.natural_person", Some(14.0)),
+            ("requests.processed.total", Some(17.0)),
+            ("requests.carried_out.total", Some(1.0)),
+            ("review.upheld", Some(2.0)),
+            ("review.corrected", Some(1.0)),
+            ("review.total", Some(3.0)),
+            ("litigation.direct.upheld", Some(1.0)),
+            ("litigation.direct.pending", Some(1.0)),
+            ("litigation.direct.total", Some(2.0)),
+            ("litigation.after_review.total", Some(0.0)),
+        ],
+    );
+    assert!(!r.facts.contains_key("requests.other.misc.total"));
+    assert!(!r.facts.contains_key("requests.other.misc.natural_person"));
+}

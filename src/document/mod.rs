@@ -5,6 +5,7 @@
 //! plain text only implies (tab-separated rows, one cell per line, columns aligned by spaces).
 //! Every cell remembers the line it came from, so any extracted number can be traced back.
 
+pub mod detached;
 pub mod glued;
 pub mod layout;
 pub mod reline;

@@ -90,6 +90,20 @@ fn out_of_time(mut record: ReportRecord, deadline: &Deadline) -> Processed {
     }
 }
 
+/// Zips tables whose figure lines stand apart from their label lines (PDF text,
+/// [`crate::document::detached`]) in place of the rows other layouts read from those lines. A
+/// label names a form row as the extractors match it.
+fn resolve_detached_tables(doc: &mut crate::document::Document, k: &Knowledge) {
+    let is_row_label = |label: &str| {
+        k.labels.match_form("t2", "row", label).is_some()
+            || k.labels.match_form("t3", "row", label).is_some()
+            || k.labels
+                .match_2008(&crate::extract::labels::label_key(label), &[])
+                .is_some()
+    };
+    crate::document::detached::find_detached_tables(doc, &k.detached, &is_row_label);
+}
+
 /// [`process_bytes`] within a time budget: every stage checks `deadline` as it works and
 /// stops when it has passed; the file is then `failed` ("exceeded 60 s in html"), whatever
 /// the stages had found so far.
@@ -125,6 +139,7 @@ pub fn process_within(
     if deadline.expired("normalize") {
         return out_of_time(record, deadline);
     }
+    resolve_detached_tables(&mut doc, k);
     crate::document::glued::find_glued_tables(&mut doc, &k.glued);
     let identity = normalize::identify(&doc, rel_path, &k.names);
     let extraction = extract::extract_within(&doc, k, identity.year, deadline);
