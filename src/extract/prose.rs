@@ -230,6 +230,7 @@ impl Anchors {
         // clause is complete when a match of a later one comes, and the clause a match starts
         // in is found by moving forward from the last one.
         let mut next = 0;
+        let mut last_clause_of: Vec<Option<usize>> = vec![None; self.sets_of.len()];
         for m in words.find_all(text) {
             while clauses
                 .get(next)
@@ -245,6 +246,12 @@ impl Anchors {
                 continue;
             }
             let i = next;
+            // A word seen before in this clause adds nothing: the commonest anchors (条, 年)
+            // come several times in a clause, each standing for dozens of rules.
+            if last_clause_of[m.word] == Some(i) {
+                continue;
+            }
+            last_clause_of[m.word] = Some(i);
             if current != Some(i) {
                 if let Some(done) = current {
                     close(done, &mut seen, &mut touched);

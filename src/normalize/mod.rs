@@ -158,7 +158,10 @@ fn has_pinyin_mark(line: &str) -> bool {
             .is_some_and(|&n| n.is_ascii_lowercase() || matches!(n, 0xC3..=0xC7));
         letter_follows |= may_open(i + 1);
     }
-    for i in memchr::memmem::find_iter(b, "（") {
+    /// The searcher for `（`, built once (building one per line cost as much as searching).
+    static FULL_WIDTH_BRACKET: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("（"));
+    for i in FULL_WIDTH_BRACKET.find_iter(b) {
         full = true;
         letter_follows |= may_open(i + "（".len());
     }
