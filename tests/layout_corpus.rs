@@ -14,11 +14,14 @@
 //!
 //! `XXGK_LAYOUT_CORPUS=N` sets the number of files (default 400).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use common::{same, table_facts};
 use xxgk::knowledge::Knowledge;
-use xxgk::model::{Method, Status};
+use xxgk::model::Status;
 use xxgk::pipeline::process_bytes;
 use xxgk::synth::{self, GenOptions};
 
@@ -48,13 +51,7 @@ fn read_corpus(dir: &Path, k: &Knowledge) -> BTreeMap<String, Read> {
             .to_string();
         let bytes = std::fs::read(entry.path()).unwrap();
         let p = process_bytes(&rel, &bytes, k);
-        let table = p
-            .record
-            .facts
-            .iter()
-            .filter(|f| f.method == Method::Table)
-            .map(|f| (f.indicator.clone(), f.value))
-            .collect();
+        let table = table_facts(&p.record);
         out.insert(
             rel,
             Read {
@@ -64,14 +61,6 @@ fn read_corpus(dir: &Path, k: &Knowledge) -> BTreeMap<String, Read> {
         );
     }
     out
-}
-
-fn same(a: Option<f64>, b: Option<f64>) -> bool {
-    match (a, b) {
-        (Some(x), Some(y)) => (x - y).abs() < 1e-9,
-        (None, None) => true,
-        _ => false,
-    }
 }
 
 #[test]

@@ -12,10 +12,13 @@
 //! `XXGK_MATRIX_DIR=/tmp/lm cargo test --release --test layout_matrix -- --nocapture` writes
 //! every rendered file there and prints the table of what each layout gave.
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::table_facts;
 use xxgk::knowledge::Knowledge;
-use xxgk::model::{Method, Status, Template};
+use xxgk::model::{Status, Template};
 use xxgk::pipeline::process_bytes;
 use xxgk::synth::layouts::{Layout, render};
 
@@ -45,13 +48,7 @@ struct Read {
 
 fn read(name: &str, bytes: &[u8], k: &Knowledge) -> (Read, Option<xxgk::document::Document>) {
     let p = process_bytes(name, bytes, k);
-    let table = p
-        .record
-        .facts
-        .iter()
-        .filter(|f| f.method == Method::Table)
-        .map(|f| (f.indicator.clone(), f.value))
-        .collect();
+    let table = table_facts(&p.record);
     (
         Read {
             status: p.record.status,

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)] // each test binary uses the part it needs
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The real set's folder, or `None` where `../shared` is absent (a user's machine), after
@@ -88,4 +88,14 @@ pub fn assert_facts(r: &Read, expected: &[(&str, Option<f64>)]) {
             r.reason
         );
     }
+}
+
+/// The facts a record read from tables, indicator → value (null for a blank cell).
+pub fn table_facts(record: &xxgk::model::ReportRecord) -> BTreeMap<String, Option<f64>> {
+    record
+        .facts
+        .iter()
+        .filter(|f| f.method == xxgk::model::Method::Table)
+        .map(|f| (f.indicator.clone(), f.value))
+        .collect()
 }
