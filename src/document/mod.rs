@@ -10,6 +10,7 @@ pub mod glued;
 pub mod layout;
 pub mod reline;
 pub mod text;
+pub mod words;
 
 /// One input file, decoded, as lines and tables.
 #[derive(Debug, Clone, Default)]

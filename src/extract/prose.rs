@@ -18,6 +18,7 @@ use crate::budget::{Deadline, Every};
 use crate::document::Document;
 use crate::document::layout::starts_with_numbering;
 use crate::document::text::display_width_at_least;
+use crate::document::words::{FirstCharIndex, WordMatch};
 use crate::knowledge::{Knowledge, parse_csv};
 use crate::model::{Fact, Method, Template};
 
@@ -277,128 +278,43 @@ impl Anchors {
     }
 }
 
-/// An occurrence of an anchor word: its byte range and its number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct WordMatch {
-    start: usize,
-    end: usize,
-    word: usize,
-}
-
-/// Every occurrence of a set of words in a text, overlapping ones included, by their start.
-///
-/// The anchors include the commonest characters of a report (条, 件, 年, 人), so one occurs
-/// every few characters. An Aho-Corasick DFA of them (≈230 KB for about a hundred words) was
-/// read at every byte of every report's prose and took most of this stage's time; here each
-/// character costs a look-up in a bitmap of the characters words begin with (8 KB), and only
-/// where one begins are the words beginning with it compared.
+/// Every occurrence of a set of words in a text, overlapping ones included: by their first
+/// character ([`FirstCharIndex`], by start), or, for words cut inside a character, with an
+/// automaton (by end).
 #[derive(Debug, Clone)]
 enum AnchorWords {
     /// Words that all begin with a whole character (the anchors of every rule so far).
-    ByFirstChar {
-        /// One bit per Basic Multilingual Plane character: some word begins with it.
-        starts: Vec<u64>,
-        /// (word, its number), grouped by first character.
-        words: Vec<(Vec<u8>, usize)>,
-        /// For each first character, its words' range in `words`.
-        ranges: rustc_hash::FxHashMap<char, (usize, usize)>,
-    },
-    /// Any other words (a literal cut inside a character): an automaton, overlapping matches.
+    ByFirstChar(FirstCharIndex),
+    /// Any other words (a literal cut inside a character).
     Automaton(AhoCorasick),
 }
 
 impl AnchorWords {
     fn new(words: &[Vec<u8>]) -> Option<AnchorWords> {
-        let first_char = |w: &[u8]| {
-            let len = w.first().map(|&b| utf8_len(b))?;
-            std::str::from_utf8(w.get(..len)?).ok()?.chars().next()
-        };
-        let Some(firsts) = words
-            .iter()
-            .map(|w| first_char(w))
-            .collect::<Option<Vec<char>>>()
-        else {
-            let ac = AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(words)
-                .ok()?;
-            return Some(AnchorWords::Automaton(ac));
-        };
-        let mut numbered: Vec<(char, Vec<u8>, usize)> = words
-            .iter()
-            .zip(firsts)
-            .enumerate()
-            .map(|(i, (w, c))| (c, w.clone(), i))
-            .collect();
-        numbered.sort_by_key(|&(c, _, i)| (c, i));
-        let mut starts = vec![0u64; (1 << 16) / 64];
-        let mut ranges = rustc_hash::FxHashMap::default();
-        for (at, &(c, _, _)) in numbered.iter().enumerate() {
-            if let Ok(code) = u16::try_from(c as u32) {
-                starts[usize::from(code >> 6)] |= 1 << (code & 63);
-            }
-            ranges.entry(c).or_insert((at, at)).1 = at + 1;
+        if let Some(index) = FirstCharIndex::new(words) {
+            return Some(AnchorWords::ByFirstChar(index));
         }
-        let words = numbered.into_iter().map(|(_, w, i)| (w, i)).collect();
-        Some(AnchorWords::ByFirstChar {
-            starts,
-            words,
-            ranges,
-        })
+        let ac = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(words)
+            .ok()?;
+        Some(AnchorWords::Automaton(ac))
     }
 
     /// Every occurrence in `text`, by start (and, at one start, by word number); with the
     /// automaton, by end.
     fn find_all(&self, text: &str) -> Vec<WordMatch> {
-        let (starts, words, ranges) = match self {
-            AnchorWords::Automaton(ac) => {
-                return ac
-                    .find_overlapping_iter(text)
-                    .map(|m| WordMatch {
-                        start: m.start(),
-                        end: m.end(),
-                        word: m.pattern().as_usize(),
-                    })
-                    .collect();
-            }
-            AnchorWords::ByFirstChar {
-                starts,
-                words,
-                ranges,
-            } => (starts, words, ranges),
-        };
-        let bytes = text.as_bytes();
-        let mut out = Vec::new();
-        for (at, c) in text.char_indices() {
-            if let Ok(code) = u16::try_from(c as u32)
-                && starts[usize::from(code >> 6)] & (1 << (code & 63)) == 0
-            {
-                continue;
-            }
-            let Some(&(from, to)) = ranges.get(&c) else {
-                continue;
-            };
-            for (w, i) in &words[from..to] {
-                if bytes[at..].starts_with(w) {
-                    out.push(WordMatch {
-                        start: at,
-                        end: at + w.len(),
-                        word: *i,
-                    });
-                }
-            }
+        match self {
+            AnchorWords::ByFirstChar(index) => index.find_all(text),
+            AnchorWords::Automaton(ac) => ac
+                .find_overlapping_iter(text)
+                .map(|m| WordMatch {
+                    start: m.start(),
+                    end: m.end(),
+                    word: m.pattern().as_usize(),
+                })
+                .collect(),
         }
-        out
-    }
-}
-
-/// Length of the UTF-8 sequence a lead byte begins (1 for a byte that begins none).
-fn utf8_len(lead: u8) -> usize {
-    match lead {
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
     }
 }
 
@@ -857,7 +773,7 @@ mod tests {
             .collect();
         assert!(matches!(
             AnchorWords::new(&words),
-            Some(AnchorWords::ByFirstChar { .. })
+            Some(AnchorWords::ByFirstChar(_))
         ));
         let ac = AhoCorasick::builder().build(&words).unwrap();
         let mut expected: Vec<(usize, usize, usize)> = ac
