@@ -440,15 +440,17 @@ fn pieces(line: &str, words: &GluedWords) -> Vec<Piece> {
 /// Pushes a 2008 row's label, the headings glued before it cut off as rows of their own:
 /// a page on one line runs a heading row that had no figures into the next row's label
 /// (`一、主动公开情况(一) 主动公开政府信息数`, `(二) 通过不同渠道…的情况1. 政府公报公开…`).
-/// A cut falls where an outline number starts after a Han character; what stands before it
-/// must be a heading of its own, not the 其中 of the row.
+/// A cut falls where an outline number starts after a Han character or a closing bracket;
+/// what stands before it must be a heading of its own, not the 其中 of the row.
 fn push_headings_apart(label: &str, starts_row: bool, out: &mut Vec<Piece>) {
     let mut at = 0;
     let mut previous: Option<char> = None;
     let mut first = !starts_row;
     for (i, c) in label.char_indices() {
-        // The character before, past spaces (`情况 (一) …` on a page spaced out).
-        let after_han = previous.is_some_and(crate::document::text::is_han);
+        // The character before, past spaces (`情况 (一) …` on a page spaced out): a Han
+        // character, or the bracket closing a heading's note (`…情况（…计1次）（一）回应…`).
+        let after_han =
+            previous.is_some_and(|p| crate::document::text::is_han(p) || matches!(p, '）' | ')'));
         if !c.is_whitespace() {
             previous = Some(c);
         }
@@ -990,6 +992,34 @@ mod tests {
         );
         assert_eq!(rows[4], vec!["1. 政府公报公开政府信息数", "条"]);
         assert_eq!(rows[5], vec!["2. 政府网站公开政府信息数", "条", "190"]);
+    }
+
+    // Modelled on the glued 2008 统计表 that `gen-corpus --layouts` writes (tests/layout_corpus.rs):
+    // a heading's bracketed note closes right before its first row's outline number.
+    #[test]
+    fn a_heading_whose_note_closes_before_a_row_stands_apart() {
+        let rows = rows_of(
+            "统计指标单位统计数二、回应解读情况（同一热点回应多次计1次）（一）回应公众关注热点或重大舆情数（同一热点回应多次计1次）次7（二）通过不同渠道和方式回应解读的情况1.参加或举办新闻发布会总次数次3",
+        );
+        let labels: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "统计指标",
+                "二、回应解读情况（同一热点回应多次计1次）",
+                "（一）回应公众关注热点或重大舆情数（同一热点回应多次计1次）",
+                "（二）通过不同渠道和方式回应解读的情况",
+                "1.参加或举办新闻发布会总次数",
+            ]
+        );
+        assert_eq!(
+            rows[2],
+            vec![
+                "（一）回应公众关注热点或重大舆情数（同一热点回应多次计1次）",
+                "次",
+                "7"
+            ]
+        );
     }
 
     #[test]
