@@ -728,7 +728,9 @@ fn next_sub_row(label: &str, previous: Option<&str>, order: &[String]) -> Option
 /// Reads 表四's data row; true when it was read.
 fn table4_row(view: &RowView, k: &Knowledge, sink: &mut FactSink) -> bool {
     let n = k.labels.form4.len();
-    let values = without_trailing_blanks(view.values(), n);
+    // A blank label cell before the figures (a markdown row `|  | 5 |  | … |`) is no column;
+    // it goes before trailing blanks do (the row's last cells may be blank figures).
+    let values = without_trailing_blanks(without_leading_blanks(view.values(), n), n);
     if !has_figures(view) {
         return false;
     }
