@@ -28,6 +28,7 @@ use std::borrow::Cow;
 
 use crate::document::Document;
 use crate::document::text::squash;
+use crate::document::words::FirstCharIndex;
 use crate::model::{Identity, Level};
 
 use agency::{AgencyPatterns, Candidate};
@@ -217,35 +218,33 @@ impl CharSet {
 }
 
 /// Which of a few groups of words a line holds, found in one pass over its characters
-/// instead of one substring search per word: where a character starts one of the words,
-/// the words starting with it are compared there. Exactly "does the line contain a word of
-/// group i" (every occurrence of a word starts with its first character).
+/// ([`FirstCharIndex`]) instead of one substring search per word. Exactly "does the line
+/// contain a word of group i" (every occurrence of a word starts with its first character).
 pub(crate) struct WordGroups {
-    /// First characters of the words (all in the Basic Multilingual Plane).
-    firsts: CharSet,
-    /// (first character, word, group).
-    words: Vec<(char, Box<str>, u32)>,
+    /// Every group's words, numbered in order.
+    index: FirstCharIndex,
+    /// The group of each word, by its number.
+    group_of: Vec<u32>,
+    /// The words, for `Debug`.
+    words: Vec<Box<str>>,
 }
 
 impl WordGroups {
-    /// The groups (at most 32) of non-empty words starting with a BMP character.
+    /// The groups (at most 32) of non-empty words.
     pub(crate) fn new<S: AsRef<str>>(groups: &[&[S]]) -> WordGroups {
         assert!(groups.len() <= 32, "at most 32 word groups");
-        let mut words = Vec::new();
-        let mut firsts = String::new();
+        let mut words: Vec<Box<str>> = Vec::new();
+        let mut group_of = Vec::new();
         for (g, group) in groups.iter().enumerate() {
             for w in group.iter().map(AsRef::as_ref) {
-                let first = w.chars().next().expect("a non-empty word");
-                assert!(
-                    (first as u32) < 0x10000,
-                    "{w}: first character outside the BMP"
-                );
-                words.push((first, w.into(), g as u32));
-                firsts.push(first);
+                words.push(w.into());
+                group_of.push(g as u32);
             }
         }
+        let bytes: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
         WordGroups {
-            firsts: CharSet::new(&firsts),
+            index: FirstCharIndex::new(&bytes).expect("non-empty words"),
+            group_of,
             words,
         }
     }
@@ -253,17 +252,8 @@ impl WordGroups {
     /// Bit `i` is set when `text` holds a word of group `i`.
     pub(crate) fn in_text(&self, text: &str) -> u32 {
         let mut found = 0u32;
-        for (i, c) in text.char_indices() {
-            if !self.firsts.contains(c) {
-                continue;
-            }
-            let rest = &text[i..];
-            for (first, word, group) in &self.words {
-                if *first == c && rest.starts_with(&**word) {
-                    found |= 1 << *group;
-                }
-            }
-        }
+        self.index
+            .for_each(text, |m| found |= 1 << self.group_of[m.word]);
         found
     }
 }

@@ -66,14 +66,7 @@ impl Context {
     ) -> Context {
         let mut ctx = Context::default();
         for line in lines {
-            // Both code patterns need ASCII digits (a telephone code starts with `0`; a
-            // postal code is looked up as written, and the lines are squashed, so full-width
-            // digits are ASCII by now): a line without one is not searched for their words.
-            let words = if line.bytes().any(|b| b.is_ascii_digit()) {
-                p.words.in_text(line)
-            } else {
-                0
-            };
+            let words = p.words.in_text(line);
             if words & 1 != 0 {
                 ctx.phone_codes(g, p, line);
             }
