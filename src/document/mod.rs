@@ -27,6 +27,10 @@ pub struct Document {
     pub origin: Vec<u32>,
     /// The lines' squashed forms, made on first use ([`Document::squashed_line`]).
     pub squashed: SquashedLines,
+    /// True when the ingest's traditional-character pass read every Han character of every
+    /// line and t2s changes none of them, so no line needs converting: identification then
+    /// skips its look for traditional characters line by line. False when not known.
+    pub traditional_free: bool,
 }
 
 /// The [`text::squash`]ed form of each line of a document, made the first time a stage asks
@@ -115,6 +119,7 @@ impl Document {
             title: None,
             origin: Vec::new(),
             squashed: SquashedLines::default(),
+            traditional_free: false,
         }
     }
 

@@ -69,25 +69,61 @@ pub fn is_predominantly_traditional(text: &str) -> bool {
     count_traditional(std::iter::once(text))
 }
 
-/// The tally of [`count_traditional`]: Han characters seen, and how many of them t2s changes.
-#[derive(Default)]
+/// The tally of [`count_traditional`]: Han characters seen, how many of them t2s changes, and
+/// whether every one was seen (not only the first [`SAMPLE_HAN`]).
 struct Tally {
     han: usize,
     changed: usize,
+    complete: bool,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            han: 0,
+            changed: 0,
+            complete: true,
+        }
+    }
 }
 
 fn count_traditional<'a>(texts: impl Iterator<Item = &'a str>) -> bool {
-    let Some(table) = bmp_classes() else {
-        return false;
-    };
+    tally_traditional(texts).is_some_and(|t| t.is_traditional())
+}
+
+/// The tally of the texts' Han characters (up to [`SAMPLE_HAN`]); `None` without a converter.
+fn tally_traditional<'a>(texts: impl Iterator<Item = &'a str>) -> Option<Tally> {
+    let table = bmp_classes()?;
     let mut tally = Tally::default();
     for text in texts {
         if !tally_han(text, table, &mut tally) {
+            tally.complete = false;
             break;
         }
     }
-    let Tally { han, changed } = tally;
-    han >= MIN_CHANGED && changed >= MIN_CHANGED && changed as f64 >= MIN_SHARE * han as f64
+    Some(tally)
+}
+
+impl Tally {
+    /// Enough of the Han characters are traditional forms.
+    fn is_traditional(&self) -> bool {
+        let Tally { han, changed, .. } = *self;
+        han >= MIN_CHANGED && changed >= MIN_CHANGED && changed as f64 >= MIN_SHARE * han as f64
+    }
+
+    /// Every Han character was read and t2s changes none of them.
+    fn is_traditional_free(&self) -> bool {
+        self.complete && self.changed == 0
+    }
+}
+
+/// True when t2s changes `c` on its own (a character traditional text is told by).
+#[cfg(test)]
+pub(crate) fn t2s_changes(c: char) -> bool {
+    let Some(table) = bmp_classes() else {
+        return false;
+    };
+    u16::try_from(c as u32).is_ok_and(|u| table[usize::from(u)] == HAN_CHANGED)
 }
 
 /// Adds the Han characters of `text` to the tally; false once [`SAMPLE_HAN`] are counted.
@@ -128,10 +164,15 @@ fn tally_han(text: &str, table: &[u8], tally: &mut Tally) -> bool {
 }
 
 /// Converts a predominantly traditional document (lines, cell texts, title) to simplified
-/// characters; returns whether it did.
+/// characters; returns whether it did. A document none of whose lines t2s would change is
+/// marked [`Document::traditional_free`].
 pub fn simplify_document(doc: &mut Document) -> bool {
     let Some(cc) = converter() else { return false };
-    if !count_traditional(doc.lines.iter().map(String::as_str)) {
+    let Some(tally) = tally_traditional(doc.lines.iter().map(String::as_str)) else {
+        return false;
+    };
+    if !tally.is_traditional() {
+        doc.traditional_free = tally.is_traditional_free();
         return false;
     }
     for line in &mut doc.lines {
@@ -168,6 +209,7 @@ mod tests {
         });
         doc.title = Some("年度報告".to_string());
         assert!(simplify_document(&mut doc));
+        assert!(!doc.traditional_free, "converted, not found free");
         assert!(
             doc.lines[1].contains("规章")
                 && doc.lines[1].contains("总计")
@@ -185,7 +227,18 @@ mod tests {
         let mut doc = Document::from_text(text);
         assert!(!simplify_document(&mut doc));
         assert_eq!(doc.lines[0], text);
+        assert!(doc.traditional_free);
         assert!(!is_predominantly_traditional("報告"));
+    }
+
+    /// A simplified document with a single traditional character (a mangled title's 報) is
+    /// left alone but not marked free of them: its lines are still looked at one by one.
+    #[test]
+    fn one_traditional_character_keeps_the_lines_looked_at() {
+        let mut doc =
+            Document::from_text("某县2023年政府信息公开工作年度報告\n本年度主动公开政府信息12条。");
+        assert!(!simplify_document(&mut doc));
+        assert!(!doc.traditional_free);
     }
 
     /// The byte scan counts what decoding every character would: ASCII, two-byte Latin,

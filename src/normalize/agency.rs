@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
-use super::WordGroups;
+use super::LineWords;
 use super::gazetteer::csv_rows;
 use super::words::{NameWords, alternatives};
 use super::year::{self, YearPatterns};
@@ -81,10 +81,6 @@ pub struct AgencyPatterns {
     topic: Vec<String>,
     /// Words that make a township name a department ([`NameWords::township_not`]).
     township_not: Vec<String>,
-    /// The words the sentence patterns start with, which gate them: [`NameWords::opening`]
-    /// (group 0), [`NameWords::compiled_by`] (group 1), [`NameWords::contact`] (group 2),
-    /// [`NameWords::compiled_verb`] (group 3), [`NameWords::contact_label`] (group 4).
-    sentence_words: WordGroups,
     /// A crawler header's title label at the start of a line (标题:).
     title_label: Regex,
     /// A contact label and its colon (联系单位：).
@@ -171,13 +167,6 @@ impl AgencyPatterns {
             label_stop: words.label_stop.clone(),
             topic: words.topic.clone(),
             township_not: words.township_not.clone(),
-            sentence_words: WordGroups::new(&[
-                &words.opening[..],
-                &words.compiled_by[..],
-                &words.contact[..],
-                &words.compiled_verb[..],
-                &words.contact_label[..],
-            ]),
             title_label: compile(&format!(r"^(?:{})[:：]", alt(&words.title_label))),
             contact_label: compile(&format!(r"(?:{})[:：]", alt(&words.contact_label))),
             compiled_clause: compile(&format!(
@@ -348,6 +337,7 @@ pub fn candidates(
     p: &AgencyPatterns,
     yp: &YearPatterns,
     lines: &[(usize, String)],
+    found: &[LineWords],
     container_title: Option<&str>,
     path: &str,
     starts_with_region: &dyn Fn(&str) -> bool,
@@ -358,8 +348,8 @@ pub fn candidates(
     for (_, line) in lines {
         label_candidate(p, line, &mut out);
     }
-    for (_, line) in lines {
-        sentence_candidates(p, line, &mut out);
+    for ((_, line), &words) in lines.iter().zip(found) {
+        sentence_candidates(p, line, words, &mut out);
     }
     if out.is_empty() {
         subject_candidates(p, starts_with_region, lines, &mut out);
@@ -630,25 +620,23 @@ fn label_candidate(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
 }
 
 /// The opening sentence (现公布XX2017年度…, 本报告由XX编制) and the contact sentence. Each
-/// pattern runs only on lines holding the words it starts with ([`NameWords::opening`],
-/// [`NameWords::compiled_by`], [`NameWords::contact`]: the patterns' own alternatives, all
-/// looked for in one pass), since the capturing search over every scanned line was the cost
-/// of this stage.
-fn sentence_candidates(p: &AgencyPatterns, line: &str, out: &mut Vec<Candidate>) {
-    let words = p.sentence_words.in_text(line);
-    if words & 1 != 0 {
+/// pattern runs only on lines holding the words it starts with (`words`: [`LineWords::OPENING`]
+/// and the others, the patterns' own alternatives, all looked for in one pass), since the
+/// capturing search over every scanned line was the cost of this stage.
+fn sentence_candidates(p: &AgencyPatterns, line: &str, words: LineWords, out: &mut Vec<Candidate>) {
+    if words.has(LineWords::OPENING) {
         opening_candidates(p, line, out);
     }
-    if words & 2 != 0 {
+    if words.has(LineWords::COMPILED_BY) {
         compiled_by_candidate(p, line, out);
     }
-    if words & 4 != 0 {
+    if words.has(LineWords::CONTACT) {
         contact_candidates(p, line, out);
     }
-    if words & 8 != 0 {
+    if words.has(LineWords::COMPILED_VERB) {
         compiled_clause_candidates(p, line, out);
     }
-    if words & 16 != 0 {
+    if words.has(LineWords::CONTACT_LABEL) {
         contact_label_candidate(p, line, out);
     }
 }
@@ -854,23 +842,26 @@ mod tests {
         for w in &words.opening {
             let line = format!("{w}某市某局2020年政府信息公开工作年度报告");
             assert_eq!(book.agency.opening.names(&line), ["某市某局"], "{line}");
-            assert_eq!(book.agency.sentence_words.in_text(&line) & 1, 1, "{line}");
+            assert!(book.line_words.of(&line).has(LineWords::OPENING), "{line}");
         }
         for w in &words.compiled_by {
             let line = format!("{w}某市某局编制");
             assert_eq!(book.agency.compiled_by.names(&line), ["某市某局"], "{line}");
-            // 编制 is also a compiling verb (group 3).
-            assert_eq!(book.agency.sentence_words.in_text(&line), 2 | 8, "{line}");
+            // 编制 is also a compiling verb.
+            let found = book.line_words.of(&line);
+            assert!(found.has(LineWords::COMPILED_BY), "{line}");
+            assert!(found.has(LineWords::COMPILED_VERB), "{line}");
+            assert!(!found.has(LineWords::OPENING), "{line}");
         }
         for w in &words.contact {
             let line = format!("{w}某市某局联系");
             assert_eq!(book.agency.contact.names(&line), ["某市某局"], "{line}");
-            assert_eq!(book.agency.sentence_words.in_text(&line), 4, "{line}");
+            assert!(book.line_words.of(&line).has(LineWords::CONTACT), "{line}");
         }
         assert!(book.agency.contact.names("如需申请某市某局联系").is_empty());
         assert_eq!(
-            book.agency.sentence_words.in_text("如需申请某市某局联系"),
-            0
+            book.line_words.of("如需申请某市某局联系"),
+            LineWords::default()
         );
         assert!(book.agency.label.as_str().ends_with("[:：]"));
     }
@@ -893,7 +884,11 @@ mod tests {
                     .first()
                     .is_some_and(|m| m.start == 0)
             };
-            candidates(p, &book.years, &numbered, None, "", &region)
+            let found: Vec<LineWords> = numbered
+                .iter()
+                .map(|(_, l)| book.line_words.of(l))
+                .collect();
+            candidates(p, &book.years, &numbered, &found, None, "", &region)
                 .into_iter()
                 .map(|c| (c.source, c.raw))
                 .collect()

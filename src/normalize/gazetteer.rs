@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use super::Bits;
+use crate::document::words::code_at;
 
 use aho_corasick::{
     AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, Input, MatchKind, StartKind,
@@ -480,16 +481,24 @@ impl Gazetteer {
     /// automaton took three to four nanoseconds a byte (a 13 MB table, read all over); most
     /// characters now cost two bit tests.
     fn names<'t>(&'t self, text: &'t str) -> impl Iterator<Item = aho_corasick::Match> + 't {
-        let mut chars = text.char_indices().peekable();
+        let bytes = text.as_bytes();
+        // The character at `at` (code point and length), decoded once for both the test
+        // at it and the test at the character before it.
+        let char_at = move |at: usize| (at < bytes.len()).then(|| code_at(bytes, at));
+        let mut at = 0;
+        let mut here = char_at(0);
         std::iter::from_fn(move || {
-            while let Some((at, c)) = chars.next() {
-                let next = chars.peek().map(|&(_, n)| n);
-                if !self.starts.may_start(c, next) {
+            while let Some((c, len)) = here {
+                let start = at;
+                at += len;
+                here = char_at(at);
+                if !self.starts.may_start(c, here.map(|(n, _)| n)) {
                     continue;
                 }
-                let input = Input::new(text).range(at..).anchored(Anchored::Yes);
+                let input = Input::new(text).range(start..).anchored(Anchored::Yes);
                 if let Some(m) = self.matcher.find(input) {
-                    while chars.next_if(|&(i, _)| i < m.end()).is_some() {}
+                    at = m.end();
+                    here = char_at(at);
                     return Some(m);
                 }
             }
@@ -656,28 +665,29 @@ impl NameStarts {
         for name in names {
             let mut chars = name.chars();
             match (chars.next(), chars.next()) {
-                (Some(a), Some(b)) => starts.pairs.set(Self::pair(a, b)),
-                (Some(a), None) => starts.singles.set(Self::single(a)),
+                (Some(a), Some(b)) => starts.pairs.set(Self::pair(a as u32, b as u32)),
+                (Some(a), None) => starts.singles.set(Self::single(a as u32)),
                 _ => {}
             }
         }
         starts
     }
 
-    /// True when a name may begin with `c` (followed by `next`).
+    /// True when a name may begin with the character `c` (followed by `next`; both code
+    /// points).
     #[inline]
-    fn may_start(&self, c: char, next: Option<char>) -> bool {
+    fn may_start(&self, c: u32, next: Option<u32>) -> bool {
         next.is_some_and(|n| self.pairs.get(Self::pair(c, n))) || self.singles.get(Self::single(c))
     }
 
     #[inline]
-    fn single(a: char) -> u16 {
-        ((a as u32).wrapping_mul(0x9E37_79B1) >> 16) as u16
+    fn single(a: u32) -> u16 {
+        (a.wrapping_mul(0x9E37_79B1) >> 16) as u16
     }
 
     #[inline]
-    fn pair(a: char, b: char) -> u16 {
-        (((a as u32).wrapping_mul(0x9E37_79B1) ^ (b as u32)).wrapping_mul(0x85EB_CA6B) >> 16) as u16
+    fn pair(a: u32, b: u32) -> u16 {
+        ((a.wrapping_mul(0x9E37_79B1) ^ b).wrapping_mul(0x85EB_CA6B) >> 16) as u16
     }
 }
 

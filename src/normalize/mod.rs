@@ -55,6 +55,8 @@ pub struct NameBook {
     pub years: YearPatterns,
     /// Telephone and postal code patterns.
     pub codes: CodePatterns,
+    /// The words gating the patterns run on every scanned line.
+    pub line_words: LineWordIndex,
     /// Traditional → simplified converter, for mirrors in traditional characters.
     t2s: Option<ferrous_opencc::OpenCC>,
     /// Lines that need [`NameBook::t2s`]: they contain characters only traditional text uses
@@ -113,6 +115,7 @@ impl NameBook {
             agency,
             years: YearPatterns::new(&words),
             codes: CodePatterns::new(&words),
+            line_words: LineWordIndex::new(&words),
             t2s: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
                 .ok(),
             traditional_marks: CharSet::new(&words.traditional_mark.concat()),
@@ -125,8 +128,17 @@ impl NameBook {
     /// The line in simplified characters (converted only when it shows traditional ones;
     /// borrowed as it is otherwise, which is nearly always), without injected pinyin.
     fn simplified<'a>(&self, line: &'a str) -> Cow<'a, str> {
+        self.simplified_line(line, false)
+    }
+
+    /// [`NameBook::simplified`] for a line of a document the ingest found
+    /// [`Document::traditional_free`] (`traditional_free`): t2s would change none of its
+    /// characters, so they are not looked at (a tenth of identification's work otherwise).
+    fn simplified_line<'a>(&self, line: &'a str, traditional_free: bool) -> Cow<'a, str> {
         let line = match &self.t2s {
-            Some(cc) if self.traditional_marks.any_in(line) => Cow::Owned(cc.convert(line)),
+            Some(cc) if !traditional_free && self.traditional_marks.any_in(line) => {
+                Cow::Owned(cc.convert(line))
+            }
             _ => Cow::Borrowed(line),
         };
         if has_pinyin_mark(&line) {
@@ -266,6 +278,60 @@ impl std::fmt::Debug for WordGroups {
     }
 }
 
+/// The words that gate the patterns run on every scanned line, looked for in one pass for
+/// all of them: those a telephone number or postal code follows (the region's evidence) and
+/// those the agency's sentence patterns start with. Each used to make its own pass over the
+/// same lines, and these passes were most of identification's work.
+#[derive(Debug)]
+pub struct LineWordIndex(WordGroups);
+
+impl LineWordIndex {
+    /// The index of the words of `data/rules/agency.csv`, in the groups of [`LineWords`].
+    pub fn new(words: &NameWords) -> LineWordIndex {
+        LineWordIndex(WordGroups::new(&[
+            &words.phone[..],
+            &words.postal[..],
+            &words.opening[..],
+            &words.compiled_by[..],
+            &words.contact[..],
+            &words.compiled_verb[..],
+            &words.contact_label[..],
+        ]))
+    }
+
+    /// The groups whose words `line` holds.
+    pub fn of(&self, line: &str) -> LineWords {
+        LineWords(self.0.in_text(line))
+    }
+}
+
+/// The word groups a line holds ([`LineWordIndex::of`]), one bit each, in the order
+/// [`LineWordIndex::new`] lists them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineWords(u32);
+
+impl LineWords {
+    /// [`NameWords::phone`].
+    pub const PHONE: LineWords = LineWords(1);
+    /// [`NameWords::postal`].
+    pub const POSTAL: LineWords = LineWords(1 << 1);
+    /// [`NameWords::opening`].
+    pub const OPENING: LineWords = LineWords(1 << 2);
+    /// [`NameWords::compiled_by`].
+    pub const COMPILED_BY: LineWords = LineWords(1 << 3);
+    /// [`NameWords::contact`].
+    pub const CONTACT: LineWords = LineWords(1 << 4);
+    /// [`NameWords::compiled_verb`].
+    pub const COMPILED_VERB: LineWords = LineWords(1 << 5);
+    /// [`NameWords::contact_label`].
+    pub const CONTACT_LABEL: LineWords = LineWords(1 << 6);
+
+    /// True when the line holds a word of `group`.
+    pub fn has(self, group: LineWords) -> bool {
+        self.0 & group.0 != 0
+    }
+}
+
 /// The lines searched for names and dates: the head, the tail and labelled lines in between,
 /// as (1-based line number, squashed simplified text).
 fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
@@ -290,12 +356,15 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
             out.extend(
                 line.split(PARAGRAPH_GAP)
                     .filter(|piece| !piece.trim().is_empty())
-                    .map(|piece| (i + 1, squash(&book.simplified(piece)))),
+                    .map(|piece| {
+                        let simplified = book.simplified_line(piece, doc.traditional_free);
+                        (i + 1, squash(&simplified))
+                    }),
             );
         } else {
             // The document's squashed line, made once for every stage, unless the line had to
             // be simplified first.
-            let squashed = match book.simplified(line) {
+            let squashed = match book.simplified_line(line, doc.traditional_free) {
                 Cow::Borrowed(_) => doc.squashed_line(i).to_string(),
                 Cow::Owned(simplified) => squash(&simplified),
             };
@@ -310,9 +379,11 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
                 .map(|c| c.text.as_str())
                 .filter(|t| !t.is_empty())
                 .collect();
+            // A cell of ASCII only (a figure, nearly every cell) holds no label word: all are
+            // written in Han characters.
             if texts
                 .iter()
-                .any(|t| book.label_words.in_text(t) != 0 || t.contains("单位"))
+                .any(|t| !t.is_ascii() && (book.label_words.in_text(t) != 0 || t.contains("单位")))
             {
                 let line = row.cells.first().map_or(0, |c| c.line as usize);
                 out.push((line, squash(&book.simplified(&texts.join("：")))));
@@ -334,10 +405,14 @@ pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity 
     let title = doc.title.as_deref().map(|t| book.simplified(t));
     let mut identity = Identity::default();
 
+    let found: Vec<LineWords> = lines.iter().map(|(_, l)| book.line_words.of(l)).collect();
     let ctx = Context::gather(
         &book.gazetteer,
         &book.codes,
-        lines.iter().map(|(_, l)| l.as_str()),
+        lines
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .zip(found.iter().copied()),
     );
     let starts_with_region = |t: &str| {
         book.gazetteer
@@ -349,6 +424,7 @@ pub fn identify(doc: &Document, source_path: &str, book: &NameBook) -> Identity 
         &book.agency,
         &book.years,
         &lines,
+        &found,
         title.as_deref(),
         source_path,
         &starts_with_region,
@@ -809,6 +885,34 @@ mod tests {
         assert!(book.traditional_marks.any_in("abc臺北市政府報告"));
         assert!(!book.traditional_marks.any_in("政府信息公开工作报告𠀀"));
         assert_eq!(book.simplified("區政府"), "区政府");
+    }
+
+    /// Table cells of ASCII only are not searched for label words: none is ASCII.
+    #[test]
+    fn label_words_are_not_ascii() {
+        let words = NameWords::embedded();
+        assert!(!words.label_line.is_empty());
+        assert!(
+            words.label_line.iter().all(|w| !w.is_ascii()),
+            "{:?}",
+            words.label_line
+        );
+    }
+
+    /// A document the ingest marks free of traditional characters skips the per-line look,
+    /// which is safe only because every mark is a character t2s changes on its own: such a
+    /// document holds none of them.
+    #[test]
+    fn every_traditional_mark_is_one_the_ingest_counts() {
+        let words = NameWords::embedded();
+        let marks: String = words.traditional_mark.concat();
+        assert!(marks.chars().count() > 40, "{marks}");
+        for c in marks.chars() {
+            assert!(crate::ingest::simplify::t2s_changes(c), "{c}");
+        }
+        let book = NameBook::embedded();
+        assert_eq!(book.simplified_line("區政府", false), "区政府");
+        assert_eq!(book.simplified_line("区政府(qū)", true), "区政府");
     }
 
     /// Lines whose brackets hold no Latin letter skip the pinyin pattern, and the result is

@@ -7,7 +7,7 @@
 
 use regex::Regex;
 
-use super::WordGroups;
+use super::LineWords;
 use super::gazetteer::{Gazetteer, Mention, Target, Tier};
 use super::words::{NameWords, alternatives};
 
@@ -25,10 +25,6 @@ pub struct Context {
 pub struct CodePatterns {
     phone: Regex,
     postal: Regex,
-    /// The words a telephone number follows ([`NameWords::phone`], group 0) and those a
-    /// postal code follows ([`NameWords::postal`], group 1): the patterns' alternatives, which
-    /// gate them (a line holding none is not searched for numbers).
-    words: WordGroups,
 }
 
 impl CodePatterns {
@@ -45,7 +41,6 @@ impl CodePatterns {
                 r"(?:{})[^0-9]{{0,3}}(\d{{6}})",
                 alternatives(&words.postal)
             )),
-            words: WordGroups::new(&[&words.phone[..], &words.postal[..]]),
         }
     }
 }
@@ -58,19 +53,21 @@ impl Default for CodePatterns {
 }
 
 impl Context {
-    /// Gathers evidence from squashed lines (borrowed: the caller keeps them numbered).
+    /// Gathers evidence from squashed lines (borrowed: the caller keeps them numbered), each
+    /// with the words it holds: a line holding none of the words a telephone number or a
+    /// postal code follows ([`LineWords::PHONE`], [`LineWords::POSTAL`]: the patterns' own
+    /// alternatives) is not searched for numbers.
     pub fn gather<'a>(
         g: &Gazetteer,
         p: &CodePatterns,
-        lines: impl IntoIterator<Item = &'a str>,
+        lines: impl IntoIterator<Item = (&'a str, LineWords)>,
     ) -> Context {
         let mut ctx = Context::default();
-        for line in lines {
-            let words = p.words.in_text(line);
-            if words & 1 != 0 {
+        for (line, words) in lines {
+            if words.has(LineWords::PHONE) {
                 ctx.phone_codes(g, p, line);
             }
-            if words & 2 != 0 {
+            if words.has(LineWords::POSTAL) {
                 ctx.postal_codes(g, p, line);
             }
             for m in g.mentions(line) {
@@ -321,6 +318,14 @@ mod tests {
     use super::super::NameBook;
     use super::*;
 
+    /// Lines with the words they hold, as identification hands them over.
+    fn with_words<'a, const N: usize>(
+        book: &NameBook,
+        lines: [&'a str; N],
+    ) -> [(&'a str, LineWords); N] {
+        lines.map(|l| (l, book.line_words.of(l)))
+    }
+
     fn name_of(g: &Gazetteer, d: Option<usize>) -> Option<&str> {
         d.map(|d| g.divisions[d].name.as_str())
     }
@@ -342,7 +347,7 @@ mod tests {
         let p = CodePatterns::default();
         let name = "鼓楼区人民政府";
         let m = g.mentions(name);
-        let ctx = Context::gather(g, &p, ["电话:0591-87654321"]);
+        let ctx = Context::gather(g, &p, with_words(&book, ["电话:0591-87654321"]));
         let r = resolve(g, name, &m, &ctx, None);
         assert_eq!(
             r.division.map(|d| g.divisions[d].code.as_str()),
@@ -378,7 +383,7 @@ mod tests {
         let g = &book.gazetteer;
         let p = CodePatterns::default();
         let name = "朝阳区教育局";
-        let ctx = Context::gather(g, &p, ["长春市朝阳区教育局办公室"]);
+        let ctx = Context::gather(g, &p, with_words(&book, ["长春市朝阳区教育局办公室"]));
         let r = resolve(g, name, &g.mentions(name), &ctx, None);
         assert_eq!(name_of(g, r.division), Some("朝阳区"));
         assert_eq!(
