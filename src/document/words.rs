@@ -146,7 +146,8 @@ pub fn code_at(bytes: &[u8], at: usize) -> (u32, usize) {
     let lead = bytes[at];
     let next = |k: usize| u32::from(bytes.get(at + k).copied().unwrap_or(0x80) & 0x3f);
     match lead {
-        0x00..=0x7f | 0x80..=0xbf => (u32::from(lead), 1),
+        // ASCII, or a byte inside a character (never at a boundary).
+        0x00..=0xbf => (u32::from(lead), 1),
         0xc0..=0xdf => ((u32::from(lead & 0x1f) << 6) | next(1), 2),
         0xe0..=0xef => ((u32::from(lead & 0x0f) << 12) | (next(1) << 6) | next(2), 3),
         _ => (
