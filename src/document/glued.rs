@@ -163,6 +163,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
     let mut unit_row = vec![false; doc.lines.len()];
     // Whether some line may hold a header row: every table found starts with one.
     let mut header_row_possible = false;
+    let two_headers = lines_with_two_headers(&doc.lines, &mask, words);
     for (i, line) in doc.lines.iter().enumerate() {
         if mask[i] {
             continue;
@@ -173,9 +174,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
             candidate[i] = near && is_bare_line(&runs(line));
             continue;
         }
-        // Two leftmost-first matches are needed for two leftmost-longest ones (the first
-        // ends no later), and most lines have fewer: the automaton with the prefilter first.
-        let (headers, close) = if words.any_header.find_iter(line.as_str()).nth(1).is_some() {
+        let (headers, close) = if two_headers[i] {
             header_words(line, words)
         } else {
             (false, false)
@@ -354,6 +353,36 @@ fn is_bare_figures(pieces: &[Piece]) -> bool {
             })
             .sum::<usize>()
             >= BARE_ROW_MIN_DIGITS
+}
+
+/// For each line, whether it holds two header words: two leftmost-first matches are needed
+/// for two leftmost-longest ones (the first ends no later), and most lines have fewer, so the
+/// automaton with the prefilter looks first. It searches once, over the lines that could hold
+/// a table (not `in_table`, [`could_hold_table`]) joined by line feeds, which no word holds:
+/// a search per line spent more on starting than on searching, the lines being short. A
+/// match never spans two lines, so each line's matches are those of a search of it alone.
+fn lines_with_two_headers(lines: &[String], in_table: &[bool], words: &GluedWords) -> Vec<bool> {
+    let mut joined = String::new();
+    // (line index, where the line starts in `joined`), in order.
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if in_table.get(i) == Some(&true) || !could_hold_table(line) {
+            continue;
+        }
+        starts.push((i, joined.len()));
+        joined.push_str(line);
+        joined.push('\n');
+    }
+    let mut found = vec![0u8; lines.len()];
+    let mut k = 0;
+    for m in words.any_header.find_iter(joined.as_str()) {
+        while starts.get(k + 1).is_some_and(|&(_, at)| at <= m.start()) {
+            k += 1;
+        }
+        let count = &mut found[starts[k].0];
+        *count = count.saturating_add(1);
+    }
+    found.into_iter().map(|n| n >= 2).collect()
 }
 
 /// A cheap first look: a line with a table glued into it has a digit or a header word's
@@ -847,6 +876,37 @@ mod tests {
             .flat_map(|t| t.rows.iter())
             .map(|r| r.cells.iter().map(|c| c.text.clone()).collect())
             .collect()
+    }
+
+    /// The one search over the joined lines says what a search of each line would.
+    #[test]
+    fn two_headers_found_over_joined_lines_as_line_by_line() {
+        let w = words();
+        let lines: Vec<String> = [
+            "信息内容本年制发件数本年废止件数",
+            "本年制发件数",
+            "",
+            "本年制发件数本年制发件数",
+            "123 456",
+            "信息内容本年制发件数本年废止件数",
+            "本年废止件数与信息内容",
+            "本年制发件数",
+            "本年废止件数",
+        ]
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+        let in_table = [false, false, false, false, false, true, false, false, false];
+        let got = lines_with_two_headers(&lines, &in_table, &w);
+        let want: Vec<bool> = lines
+            .iter()
+            .zip(in_table)
+            .map(|(l, t)| {
+                !t && could_hold_table(l) && w.any_header.find_iter(l.as_str()).nth(1).is_some()
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(got.iter().filter(|&&g| g).count(), 3, "{got:?}");
     }
 
     // Modelled on the glued 表二 of the Hebei provincial crawler's CSV cells
