@@ -393,17 +393,21 @@ enum Fit<'c> {
 /// are blank is tried, and the one whose blocks add up (blanks counting as nothing) is the
 /// form's. Offsets that add up alike (the same cells) are one fit.
 fn fit_table4(values: &[Cell], n: usize, block: usize) -> Fit<'_> {
-    if values.len() < n || block == 0 {
+    let blank = |c: &Cell| c.text.trim().is_empty();
+    let (Some(first), Some(last)) = (
+        values.iter().position(|c| !blank(c)),
+        values.iter().rposition(|c| !blank(c)),
+    ) else {
+        return Fit::None;
+    };
+    if values.len() < n || block == 0 || last - first >= n {
         return Fit::None;
     }
-    let blank = |c: &Cell| c.text.trim().is_empty();
+    // The offsets whose run holds every non-blank cell: at most `n` of them.
     let mut found: Option<&[Cell]> = None;
-    for start in 0..=values.len() - n {
-        if start > 0 && !blank(&values[start - 1]) {
-            break;
-        }
-        let (window, tail) = values[start..].split_at(n);
-        if !tail.iter().all(blank) || !blocks_add_up(window, block, Blanks::AsNothing) {
+    for start in (last + 1).saturating_sub(n)..=first.min(values.len() - n) {
+        let window = &values[start..start + n];
+        if !blocks_add_up(window, block, Blanks::AsNothing) {
             continue;
         }
         match found {
