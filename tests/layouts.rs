@@ -7,7 +7,7 @@ use xxgk::model::{Status, Template};
 
 mod common;
 
-use common::{Read, assert_facts, read_fixture};
+use common::{Read, assert_facts, fixture_bytes, read_bytes, read_fixture};
 
 fn read(name: &str) -> Read {
     read_fixture("layouts", name)
@@ -357,4 +357,87 @@ fn a_2021_report_with_its_figures_after_its_labels() {
     );
     assert!(!r.facts.contains_key("requests.other.misc.total"));
     assert!(!r.facts.contains_key("requests.other.misc.natural_person"));
+}
+
+/// Modelled on the 2019 huangpu base of the layout matrix (`tests/fixtures/eras/
+/// 2019_huangpu_rowspan.html`) in its markdown-split layout: 表三 and 表四 one small markdown
+/// table per row under generic headers (`| 类别 | 数据1 | … | 总计 |`), the form's own headers
+/// as `###` lines, and 表四's one sparse row written with a blank label cell and blank figure
+/// cells, its last block all blank (`|  | 3 |  | 1 |  | 4 |  | 2 |  |  | 2 |  | … |  |`). That
+/// row is 表四's whole: read cell by cell, blanks as nulls, none shifted by the label cell.
+#[test]
+fn markdown_split_rows_with_a_sparse_table4_row() {
+    let r = read("markdown_split_2019.md");
+    assert_eq!(r.template, Some(Template::T2019));
+    assert_eq!(r.status, Status::Ok, "{}", r.reason);
+    assert_facts(
+        &r,
+        &[
+            ("art20.normative_docs.made", Some(3.0)),
+            ("art20.normative_docs.published_total", Some(27.0)),
+            ("art20.licensing.decisions", Some(368.0)),
+            ("art20.penalty.change", Some(-1.0)),
+            ("requests.received.natural_person", Some(12.0)),
+            ("requests.received.legal_services", Some(1.0)),
+            ("requests.received.total", Some(15.0)),
+            ("requests.carried_in.total", Some(1.0)),
+            ("requests.granted.business", Some(1.0)),
+            ("requests.granted.research", None),
+            ("requests.granted.total", Some(7.0)),
+            ("requests.partial.legal_services", Some(1.0)),
+            ("requests.partial.total", Some(3.0)),
+            ("requests.denied.state_secret.natural_person", Some(0.0)),
+            ("requests.denied.state_secret.total", None),
+            ("requests.denied.third_party.total", Some(1.0)),
+            ("requests.unavailable.not_held.business", Some(1.0)),
+            ("requests.unavailable.not_held.total", Some(4.0)),
+            ("requests.not_processed.duplicate.total", Some(1.0)),
+            ("requests.processed.natural_person", Some(13.0)),
+            ("requests.processed.total", Some(16.0)),
+            ("requests.carried_out.total", Some(0.0)),
+            // 表四, all fifteen cells.
+            ("review.upheld", Some(3.0)),
+            ("review.corrected", None),
+            ("review.other", Some(1.0)),
+            ("review.pending", None),
+            ("review.total", Some(4.0)),
+            ("litigation.direct.upheld", None),
+            ("litigation.direct.corrected", Some(2.0)),
+            ("litigation.direct.other", None),
+            ("litigation.direct.pending", None),
+            ("litigation.direct.total", Some(2.0)),
+            ("litigation.after_review.upheld", None),
+            ("litigation.after_review.corrected", None),
+            ("litigation.after_review.other", None),
+            ("litigation.after_review.pending", None),
+            ("litigation.after_review.total", None),
+        ],
+    );
+}
+
+/// The same report with 表四's 行政复议 total off by one (`5` where its parts make 4): no
+/// arithmetic places the row, but the `###` lines over its table are 表四's header, so the
+/// row is 表四's all the same and is read as written (the blank label cell dropped), as the
+/// markdown layout with its header rows reads it; the report's own total is then what its
+/// check and the sentence (被申请行政复议4件) disagree with.
+#[test]
+fn markdown_split_table4_row_whose_total_is_off_is_read_as_written() {
+    let text = String::from_utf8(fixture_bytes("layouts", "markdown_split_2019.md")).unwrap();
+    let row = "|  | 3 |  | 1 |  | 4 |  | 2 |";
+    assert!(text.contains(row), "the fixture's 表四 row changed");
+    let off = text.replace(row, "|  | 3 |  | 1 |  | 5 |  | 2 |");
+    let r = read_bytes("markdown_split_2019_off.md", off.as_bytes());
+    assert_facts(
+        &r,
+        &[
+            ("review.upheld", Some(3.0)),
+            ("review.corrected", None),
+            ("review.other", Some(1.0)),
+            ("review.total", Some(5.0)),
+            ("litigation.direct.upheld", None),
+            ("litigation.direct.corrected", Some(2.0)),
+            ("litigation.direct.total", Some(2.0)),
+            ("litigation.after_review.total", None),
+        ],
+    );
 }

@@ -715,6 +715,11 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
         };
         if breaks {
             if !row.is_empty() {
+                if label_next {
+                    let above = rows.last().map_or(0, |(r, _)| r.len());
+                    let lost = blanks_lost_before(before, cell_gap, row_gap, &row, above);
+                    row.extend((0..lost).map(|_| Cell::new("", no)));
+                }
                 rows.push((std::mem::take(&mut row), pending));
             }
             pending = blanks;
@@ -734,6 +739,19 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
         from_text: true,
     };
     Ok((table, last + 1))
+}
+
+/// The blank cells that end a row of figures before a gap no count of blank cells explains
+/// and a label after it (the table's last row, set off from the heading after the table by
+/// more than a row break: `9`, then 21 empty lines, then `五、…`). The row's last cells were
+/// blank when the row is shorter than the row above it (its header) and the gap, less a row
+/// break, holds that many blank cells; as many as both allow.
+fn blanks_lost_before(gap: usize, cell: usize, row: usize, cells: &[Cell], above: usize) -> usize {
+    let ends_with_figure = cells.last().is_some_and(|c| is_value_token(&c.text));
+    if !ends_with_figure || cell == 0 || gap < row || (gap - row) % cell == 0 {
+        return 0;
+    }
+    above.saturating_sub(cells.len()).min((gap - row) / cell)
 }
 
 /// A cell per line with the same gap between every two cells (a blank line each, or none):
@@ -1490,5 +1508,29 @@ mod tests {
         let at = rows.iter().position(|r| r[0] == "1").unwrap();
         assert_eq!(rows[at], ["1", "0", "0", "0", "1"]);
         assert!(rows[at + 1..].iter().all(|r| r.len() == 1), "{rows:?}");
+    }
+
+    // Modelled on the 2019 huangpu base of the layout matrix written a cell per line: 表四's
+    // last cells are blank, and the empty lines they leave run into the gap that sets the
+    // table off from the next heading, a gap that is no row break plus a count of blank
+    // cells. The row ends with figures and is shorter than its header: its last cells were
+    // blank, as many as the gap holds.
+    #[test]
+    fn blank_cells_ending_the_last_row_are_kept_before_the_gap_after_the_table() {
+        let cells = |c: &[&str]| c.join("\n\n\n");
+        let text = [
+            cells(&["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]),
+            cells(&["2", "0", "0", "1", "3"]),
+            cells(&["3", "", "1", "", ""]),
+        ]
+        .join("\n\n\n\n\n");
+        let mut doc = Document::from_text(&format!(
+            "四、行政复议情况\n\n\n\n\n{text}\n\n\n\n\n\n\n五、存在的主要问题及改进情况\n问题。"
+        ));
+        find_tables(&mut doc);
+        let rows = texts(&doc.tables[0]);
+        let at = rows.iter().position(|r| r[0] == "3").unwrap();
+        assert_eq!(rows[at - 1], ["2", "0", "0", "1", "3"]);
+        assert_eq!(rows[at], ["3", "", "1", "", ""]);
     }
 }

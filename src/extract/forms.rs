@@ -9,7 +9,7 @@
 
 use super::FactSink;
 use super::headers::HeaderWords;
-use super::rows::{RowView, all_rows};
+use super::rows::RowView;
 use super::value::{Value, parse_cell};
 use crate::budget::{Deadline, Every};
 use crate::document::text::squash;
@@ -53,59 +53,109 @@ pub fn read(
     // 表四's cells when the layout split its data row into one small table per block.
     let mut t4_blocks: Vec<Cell> = Vec::new();
     let mut every = Every::new(16);
-    for row in all_rows(&doc.tables) {
-        if every.expired(deadline, "tables") {
-            return;
-        }
-        let view = RowView::of(row);
-        if let Some(m) = header_mode(&view, k, &mode) {
-            if !matches!((&mode, &m), (Mode::Table3 { .. }, Mode::Table3 { .. })) {
+    let mut previous_end = 0u32;
+    for table in &doc.tables {
+        // 表四's header written as lines of text over the table, not as its rows: its first
+        // row of figures is 表四's, read (or said unread) by the 表四 reader.
+        let mut headed4 = headed_as_table4(doc, table.line_span.0, previous_end, k);
+        previous_end = previous_end.max(table.line_span.1);
+        for row in &table.rows {
+            if every.expired(deadline, "tables") {
+                return;
+            }
+            let view = RowView::of(row);
+            if let Some(m) = header_mode(&view, k, &mode) {
+                if !matches!((&mode, &m), (Mode::Table3 { .. }, Mode::Table3 { .. })) {
+                    previous = None;
+                }
+                mode = m;
+                headed4 = false;
+                continue;
+            }
+            if let Some(m) = table3_by_row(&view, k, &mode) {
+                mode = m;
                 previous = None;
             }
-            mode = m;
-            continue;
-        }
-        if let Some(m) = table3_by_row(&view, k, &mode) {
-            mode = m;
-            previous = None;
-        }
-        if !matches!(mode, Mode::Table2 { .. }) && is_table4_row(&view, k, &mut t4_blocks) {
-            mode = Mode::Table4;
-        }
-        match &mut mode {
-            Mode::None => {}
-            Mode::Table2 { columns } => table2_row(&view, columns, k, sink),
-            Mode::Table3 { columns, anchors } => {
-                let read = table3_row(
-                    &view,
-                    columns,
-                    anchors,
-                    previous.as_deref(),
-                    &mut t3,
-                    k,
-                    sink,
-                );
-                if read.as_deref() == Some("carried_out") {
-                    mode = Mode::None;
-                }
-                if read.is_some() {
-                    previous = read;
-                }
+            let blocks_before = t4_blocks.len();
+            if !matches!(mode, Mode::Table2 { .. }) && is_table4_row(&view, k, &mut t4_blocks) {
+                mode = Mode::Table4;
+            } else if headed4
+                && t4_blocks.len() == blocks_before
+                && view.labels.is_empty()
+                && has_figures(&view)
+            {
+                // (A block of five taken towards a row split block by block is left to it.)
+                t4_blocks.clear();
+                mode = Mode::Table4;
             }
-            Mode::Table4 => {
-                let blocks = std::mem::take(&mut t4_blocks);
-                let read = if blocks.is_empty() {
-                    table4_row(&view, k, sink)
-                } else {
-                    table4_cells(&blocks, k, sink)
-                };
-                if read {
-                    mode = Mode::None;
+            if view.labels.is_empty() && has_figures(&view) {
+                headed4 = false;
+            }
+            match &mut mode {
+                Mode::None => {}
+                Mode::Table2 { columns } => table2_row(&view, columns, k, sink),
+                Mode::Table3 { columns, anchors } => {
+                    let read = table3_row(
+                        &view,
+                        columns,
+                        anchors,
+                        previous.as_deref(),
+                        &mut t3,
+                        k,
+                        sink,
+                    );
+                    if read.as_deref() == Some("carried_out") {
+                        mode = Mode::None;
+                    }
+                    if read.is_some() {
+                        previous = read;
+                    }
+                }
+                Mode::Table4 => {
+                    let blocks = std::mem::take(&mut t4_blocks);
+                    let read = if blocks.is_empty() {
+                        table4_row(&view, k, sink)
+                    } else {
+                        table4_cells(&blocks, k, sink)
+                    };
+                    if read {
+                        mode = Mode::None;
+                    }
                 }
             }
         }
     }
     resolve_by_columns(&t3, sink);
+}
+
+/// Most lines over a table taken as its heading, and the longest (in characters, squashed).
+const MAX_HEADING_LINES: usize = 6;
+const MAX_HEADING_CHARS: usize = 120;
+
+/// True when the lines right over a table starting on line `start` (after `previous_end`, the
+/// last line of the tables before) name 表四's header: a layout that split the form into small
+/// tables under generic headers (`| 类别 | 数据1 | … | 总计 |`) writes the form's own header
+/// as lines of text (`### 行政复议 行政诉讼`) over the table of its one row. Only short lines
+/// without figures count: a sentence with figures (`被申请行政复议7件…`) heads nothing.
+fn headed_as_table4(doc: &Document, start: u32, previous_end: u32, k: &Knowledge) -> bool {
+    let h = &k.headers;
+    let (mut first, mut with) = (false, false);
+    let mut seen = 0;
+    let mut line = start.min(doc.lines.len() as u32 + 1);
+    while line > previous_end + 1 && line > 1 && seen < MAX_HEADING_LINES {
+        line -= 1;
+        let text = doc.squashed_line(line as usize - 1);
+        if text.is_empty() {
+            continue;
+        }
+        if text.chars().any(|c| c.is_ascii_digit()) || text.chars().count() > MAX_HEADING_CHARS {
+            break;
+        }
+        seen += 1;
+        first |= HeaderWords::any(&h.t4_header, text);
+        with |= HeaderWords::any(&h.t4_header_with, text);
+    }
+    first && with
 }
 
 /// What reading 表三 carries from row to row.
@@ -291,33 +341,82 @@ fn table3_by_row<'k>(view: &RowView, k: &'k Knowledge, mode: &Mode<'k>) -> Optio
 
 /// True when a row with no label is 表四's data, whatever header (or none) came before: 15
 /// values in three blocks of five, each block's last cell the sum of its first four (a glued
-/// run is split by that arithmetic). A block of five alone (a layout that gave each block its
-/// own small table) is kept in `blocks` until the third completes the row.
+/// run is split by that arithmetic; a blank counts as nothing, see [`fit_table4`]). A block of
+/// five alone (a layout that gave each block its own small table) is kept in `blocks` until
+/// the third completes the row.
 fn is_table4_row(view: &RowView, k: &Knowledge, blocks: &mut Vec<Cell>) -> bool {
     if !view.labels.is_empty() || !has_figures(view) {
         return false;
     }
     let n = k.labels.form4.len();
-    let values = without_leading_blanks(without_trailing_blanks(view.values(), n), n);
     let block = n / 3;
-    let cells: Vec<Cell> = match values {
-        [one] => match split_groups(one, n, block) {
-            Split::Unique(cells) => cells,
-            _ => return false,
-        },
-        _ => values.to_vec(),
-    };
-    if cells.len() == n && blocks_add_up(&cells, block) {
+    let values = view.values();
+    if let [one] = values {
+        return match split_groups(one, n, block) {
+            Split::Unique(_) => {
+                blocks.clear();
+                true
+            }
+            _ => false,
+        };
+    }
+    if !matches!(fit_table4(values, n, block), Fit::None) {
         blocks.clear();
         return true;
     }
-    if cells.len() == block && blocks_add_up(&cells, block) {
-        blocks.extend(cells);
+    // A block alone is taken only as five stated figures: five cells with blanks among them
+    // are too common a shape to start 表四 on.
+    if values.len() == block && blocks_add_up(values, block, Blanks::Refuse) {
+        blocks.extend(values.iter().cloned());
         if blocks.len() == n {
             return true;
         }
     }
     false
+}
+
+/// Where 表四's `n` cells stand in a row.
+#[derive(Debug, PartialEq)]
+enum Fit<'c> {
+    /// Exactly one run of `n` cells adds up, the cells beyond it blank.
+    Adds(&'c [Cell]),
+    /// Runs at several offsets add up, holding different cells: the row cannot be placed.
+    Ambiguous,
+    /// No run adds up.
+    None,
+}
+
+/// Finds 表四's `n` cells among a row's cells: the row may hold more cells than the form, all
+/// blank — a blank label cell before the figures (a markdown row `|  | 5 |  |  | 2 | 7 | … |`
+/// split under generic headers) or blanks a grid padded on the right — and a blank may just
+/// as well be one of the form's own cells at either end, so every offset whose outside cells
+/// are blank is tried, and the one whose blocks add up (blanks counting as nothing) is the
+/// form's. Offsets that add up alike (the same cells) are one fit.
+fn fit_table4(values: &[Cell], n: usize, block: usize) -> Fit<'_> {
+    let blank = |c: &Cell| c.text.trim().is_empty();
+    let (Some(first), Some(last)) = (
+        values.iter().position(|c| !blank(c)),
+        values.iter().rposition(|c| !blank(c)),
+    ) else {
+        return Fit::None;
+    };
+    if values.len() < n || block == 0 || last - first >= n {
+        return Fit::None;
+    }
+    // The offsets whose run holds every non-blank cell: at most `n` of them.
+    let mut found: Option<&[Cell]> = None;
+    for start in (last + 1).saturating_sub(n)..=first.min(values.len() - n) {
+        let window = &values[start..start + n];
+        if !blocks_add_up(window, block, Blanks::AsNothing) {
+            continue;
+        }
+        match found {
+            None => found = Some(window),
+            Some(f) if f.iter().zip(window).all(|(a, b)| a.text == b.text) => {}
+            Some(_) => return Fit::Ambiguous,
+        }
+    }
+    found.map_or(Fit::None, Fit::Adds)
 }
 
 /// True when the row holds a number, or a run of figures between single spaces (a page kept
@@ -330,23 +429,39 @@ fn has_figures(view: &RowView) -> bool {
         })
 }
 
+/// How [`blocks_add_up`] takes a blank cell (empty, `—`, `无`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Blanks {
+    /// A blank fails the block: every cell must be a figure.
+    Refuse,
+    /// A blank counts as nothing (a sparse form leaves its zeros blank): a blank part adds
+    /// nothing, a blank total holds only over blank parts, and at least one block must state
+    /// its total, so a row of blanks and zeros alone is not taken for the form.
+    AsNothing,
+}
+
 /// True when every block of `block` cells ends with the sum of the others.
-fn blocks_add_up(cells: &[Cell], block: usize) -> bool {
-    cells.chunks(block).all(|b| {
-        let v: Vec<Option<f64>> = b
-            .iter()
-            .map(|c| match parse_cell(&c.text) {
-                Value::Number(x, _) => Some(x),
-                _ => None,
-            })
-            .collect();
+fn blocks_add_up(cells: &[Cell], block: usize, blanks: Blanks) -> bool {
+    let mut stated = false;
+    let holds = cells.chunks(block).all(|b| {
+        let mut v: Vec<Option<f64>> = Vec::with_capacity(b.len());
+        for c in b {
+            match parse_cell(&c.text) {
+                Value::Number(x, _) => v.push(Some(x)),
+                Value::Blank if blanks == Blanks::AsNothing => v.push(None),
+                _ => return false,
+            }
+        }
         match v.split_last() {
-            Some((Some(total), parts)) if parts.iter().all(Option::is_some) => {
+            Some((Some(total), parts)) => {
+                stated = true;
                 (parts.iter().flatten().sum::<f64>() - total).abs() < 1e-9
             }
-            _ => false,
+            Some((None, parts)) => parts.iter().all(Option::is_none),
+            None => false,
         }
-    })
+    });
+    holds && stated
 }
 
 /// Reads 表四 from cells gathered block by block.
@@ -728,12 +843,24 @@ fn next_sub_row(label: &str, previous: Option<&str>, order: &[String]) -> Option
 /// Reads 表四's data row; true when it was read.
 fn table4_row(view: &RowView, k: &Knowledge, sink: &mut FactSink) -> bool {
     let n = k.labels.form4.len();
-    // A blank label cell before the figures (a markdown row `|  | 5 |  | … |`) is no column;
-    // it goes before trailing blanks do (the row's last cells may be blank figures).
-    let values = without_trailing_blanks(without_leading_blanks(view.values(), n), n);
     if !has_figures(view) {
         return false;
     }
+    let values = match fit_table4(view.values(), n, n / 3) {
+        Fit::Adds(cells) => cells,
+        Fit::Ambiguous => {
+            sink.note(format!(
+                "表四 left out: its {} cells hold the form's {n} at more than one place",
+                view.values().len()
+            ));
+            return true;
+        }
+        // Not adding up (the report's own totals may be off): placed by its blanks alone. A
+        // blank label cell before the figures (a markdown row `|  | 5 |  | … |`) is no
+        // column; it goes before trailing blanks do (the row's last cells may be blank
+        // figures).
+        Fit::None => without_trailing_blanks(without_leading_blanks(view.values(), n), n),
+    };
     let owned;
     let values = match values {
         [one] => match split_groups(one, n, n / 3) {
@@ -1271,5 +1398,109 @@ mod tests {
         let (facts, notes) = granted(&table3_with_granted_glued(false));
         assert_eq!(facts, [("requests.granted.total".to_string(), Some(16.0))]);
         assert!(notes.iter().any(|n| n.contains("140010116")), "{notes:?}");
+    }
+
+    fn cells(texts: &[&str]) -> Vec<Cell> {
+        texts.iter().map(|t| Cell::new(*t, 1)).collect()
+    }
+
+    fn texts(cells: &[Cell]) -> Vec<&str> {
+        cells.iter().map(|c| c.text.as_str()).collect()
+    }
+
+    #[test]
+    fn table4_cells_are_placed_by_their_blocks_sums() {
+        // A blank label cell, blanks among the figures, the last block all blank: the label
+        // cell goes, not a blank figure at the end.
+        let row = cells(&[
+            "", "6", "", "", "3", "9", "", "4", "", "", "4", "", "", "", "", "",
+        ]);
+        let Fit::Adds(got) = fit_table4(&row, 15, 5) else {
+            panic!("{:?}", fit_table4(&row, 15, 5))
+        };
+        assert_eq!(
+            texts(got),
+            [
+                "6", "", "", "3", "9", "", "4", "", "", "4", "", "", "", "", ""
+            ]
+        );
+        // A blank total over figures does not add up, nor do zeros and blanks alone.
+        let zeros = cells(&[
+            "0", "0", "", "", "", "0", "", "", "", "", "", "", "", "", "",
+        ]);
+        assert_eq!(fit_table4(&zeros, 15, 5), Fit::None);
+        let no_total = cells(&[
+            "2", "", "", "", "", "1", "", "", "", "1", "", "", "", "", "", "",
+        ]);
+        assert_eq!(fit_table4(&no_total, 15, 5), Fit::None);
+        // A text cell is no figure.
+        let word = cells(&[
+            "1", "", "", "", "1", "无效", "", "", "", "", "", "", "", "", "",
+        ]);
+        assert_eq!(fit_table4(&word, 15, 5), Fit::None);
+        // One block among blanks: which of the three it is cannot be told.
+        let mut lone = cells(&["", "", "", "", "", "1", "", "", "", "1"]);
+        lone.extend(cells(&[""; 10]));
+        assert_eq!(fit_table4(&lone, 15, 5), Fit::Ambiguous);
+        // Fewer cells than the form: no fit (a glued run is split elsewhere).
+        assert_eq!(fit_table4(&cells(&["1", "", "1"]), 15, 5), Fit::None);
+    }
+
+    /// 表四's data row in one small table under generic headers, with `heading` over it.
+    fn table4_under(heading: &str, row: &str) -> Vec<(String, Option<f64>)> {
+        let k = crate::knowledge::Knowledge::embedded();
+        let header: Vec<String> = std::iter::once("类别".to_string())
+            .chain((1..15).map(|i| format!("数据{i}")))
+            .chain(std::iter::once("总计".to_string()))
+            .collect();
+        let text = format!(
+            "{heading}\n| {} |\n|{}\n{row}\n\n五、存在的主要问题及改进情况\n",
+            header.join(" | "),
+            "---|".repeat(16)
+        );
+        let mut doc = Document::from_text(&text);
+        crate::document::layout::find_tables(&mut doc);
+        let mut sink = FactSink::new(&k);
+        read(&doc, &k, Template::T2019, &mut sink, &Deadline::none());
+        sink.finish();
+        sink.facts
+            .iter()
+            .filter(|f| f.indicator.starts_with("review."))
+            .map(|f| (f.indicator.clone(), f.value))
+            .collect()
+    }
+
+    #[test]
+    fn a_row_under_table4_header_lines_is_table4s() {
+        // 复议 total 8 where its parts make 7: no arithmetic places the row, the header lines
+        // over its table do; read as written.
+        let off = "|  | 5 |  |  | 2 | 8 | 8 |  |  | 1 | 9 |  |  |  |  |  |";
+        let headed = table4_under("四、行政复议、行政诉讼情况\n### 行政复议 行政诉讼", off);
+        assert!(
+            headed.contains(&("review.upheld".to_string(), Some(5.0))),
+            "{headed:?}"
+        );
+        assert!(
+            headed.contains(&("review.corrected".to_string(), None)),
+            "{headed:?}"
+        );
+        assert!(
+            headed.contains(&("review.total".to_string(), Some(8.0))),
+            "{headed:?}"
+        );
+        // A sentence with figures over the table heads nothing.
+        let prose = table4_under("全年被申请行政复议7件，被提起行政诉讼9件。", off);
+        assert!(prose.is_empty(), "{prose:?}");
+        // A row that adds up needs no header.
+        let fits = "|  | 5 |  |  | 2 | 7 | 8 |  |  | 1 | 9 |  |  |  |  |  |";
+        let bare = table4_under("全年被申请行政复议7件，被提起行政诉讼9件。", fits);
+        assert!(
+            bare.contains(&("review.total".to_string(), Some(7.0))),
+            "{bare:?}"
+        );
+        assert!(
+            bare.contains(&("review.pending".to_string(), Some(2.0))),
+            "{bare:?}"
+        );
     }
 }

@@ -57,12 +57,21 @@ pub struct Read {
 
 /// Reads `tests/fixtures/<dir>/<name>` through every stage, as a file of a user's crawl.
 pub fn read_fixture(dir: &str, name: &str) -> Read {
+    read_bytes(name, &fixture_bytes(dir, name))
+}
+
+/// The bytes of `tests/fixtures/<dir>/<name>` (for a test that varies a fixture).
+pub fn fixture_bytes(dir: &str, name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(dir)
         .join(name);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let p = xxgk::pipeline::process_bytes(name, &bytes, &xxgk::knowledge::Knowledge::embedded());
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Reads `bytes` through every stage, as a file `name` of a user's crawl.
+pub fn read_bytes(name: &str, bytes: &[u8]) -> Read {
+    let p = xxgk::pipeline::process_bytes(name, bytes, &xxgk::knowledge::Knowledge::embedded());
     Read {
         status: p.record.status,
         template: p.record.template,
