@@ -39,6 +39,12 @@ impl Text {
     }
 }
 
+/// `bytes` as text when they are valid UTF-8: a SIMD check (`simdutf8`), the same verdict as
+/// the standard library's at a fraction of its time on Han text, which every input is.
+fn valid_utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// Decodes bytes of unknown encoding.
 pub fn decode_text(bytes: &[u8]) -> Text {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
@@ -47,7 +53,7 @@ pub fn decode_text(bytes: &[u8]) -> Text {
     if let Some(enc) = utf16_by_zero_bytes(bytes) {
         return decode_with(enc, bytes);
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
+    if let Some(s) = valid_utf8(bytes) {
         return Text {
             text: s.to_string(),
             encoding: "UTF-8".to_string(),
@@ -107,7 +113,7 @@ pub fn decode_html(bytes: &[u8]) -> Text {
         return decode_with(enc, &bytes[bom_len..]);
     }
     if let Some(enc) = declared_charset(&bytes[..bytes.len().min(2048)]) {
-        let utf8 = std::str::from_utf8(bytes).ok();
+        let utf8 = valid_utf8(bytes);
         if enc == UTF_8 && utf8.is_none() {
             return decode_text(bytes);
         }
