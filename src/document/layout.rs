@@ -14,7 +14,7 @@
 
 use crate::budget::Deadline;
 
-use super::text::{display_width, display_width_at_least, fold_char, squash};
+use super::text::{display_width, display_width_at_least, fold_char, squash, trim_end_repeated};
 use super::{Cell, Document, Row, Table};
 
 /// Finds the tables in the document's lines and appends them to `doc.tables`.
@@ -940,9 +940,7 @@ pub fn is_value_token(s: &str) -> bool {
     if matches!(t.as_str(), "-" | "--" | "/" | "无" | "——" | "---") {
         return true;
     }
-    let body = t
-        .trim_end_matches("万元")
-        .trim_end_matches("亿元")
+    let body = trim_end_repeated(trim_end_repeated(&t, "万元"), "亿元")
         .trim_end_matches('元')
         .trim_end_matches('%');
     let body = body
@@ -1359,6 +1357,29 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn trim_end_repeated_is_trim_end_matches() {
+        for s in [
+            "12万元",
+            "12万元万元",
+            "万元",
+            "",
+            "12亿元",
+            "万元12",
+            "1.5万",
+            "元万元",
+        ] {
+            for suffix in ["万元", "亿元", "元"] {
+                assert_eq!(
+                    trim_end_repeated(s, suffix),
+                    s.trim_end_matches(suffix),
+                    "{s} {suffix}"
+                );
+            }
+        }
+        assert!(is_value_token("12万元") && is_value_token("3亿元") && !is_value_token("万元"));
+    }
 
     fn texts(t: &Table) -> Vec<Vec<String>> {
         t.rows

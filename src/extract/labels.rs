@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::document::text::squash;
+use crate::document::text::{squash, trim_start_repeated};
 use crate::knowledge::parse_csv;
 
 /// One 2008-era row label: rows whose key starts with `label` (under an ancestor containing
@@ -272,7 +272,7 @@ impl LabelBook {
 pub fn numbering_style(label: &str) -> (Style, bool) {
     let s = squash(label);
     let qizhong = s.starts_with("其中");
-    let rest = s.trim_start_matches("其中").trim_start_matches([':', '、']);
+    let rest = trim_start_repeated(&s, "其中").trim_start_matches([':', '、']);
     (split_numbering(rest).1, qizhong)
 }
 

@@ -14,7 +14,7 @@ pub mod rows;
 pub mod stats2008;
 pub mod value;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::budget::Deadline;
 use crate::document::{Cell, Document};
@@ -157,7 +157,7 @@ fn form_of_unread(unread: &[String], year: Option<i16>) -> Template {
 /// a `text_vs_table` check.
 fn merge(table: Vec<Fact>, text: Vec<Fact>) -> (Vec<Fact>, Vec<Check>) {
     // The table facts are indexed by borrowed name and moved, not cloned, into the result.
-    let index: HashMap<&str, usize> = table
+    let index: FxHashMap<&str, usize> = table
         .iter()
         .enumerate()
         .map(|(i, f)| (f.indicator.as_str(), i))

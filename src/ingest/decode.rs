@@ -406,7 +406,11 @@ fn control_counts(text: &str) -> (usize, usize) {
             | (b == 0x7f)
             | (b == 0xc2)
     });
-    if !may_hold_control && !text.contains('\u{fffd}') {
+    /// The searcher for U+FFFD, built once (`contains` looks for its last byte, common in Han
+    /// text, and checks each hit).
+    static REPLACEMENT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{fffd}"));
+    if !may_hold_control && REPLACEMENT.find(text.as_bytes()).is_none() {
         return (0, total);
     }
     let bad = text

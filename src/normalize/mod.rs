@@ -45,6 +45,13 @@ const TAIL_LINES: usize = 40;
 /// crawler joined into one line.
 const PARAGRAPH_GAP: &str = "\u{3000}\u{3000}";
 
+/// Searchers for [`PARAGRAPH_GAP`] and 单位 (a cell naming its unit), built once: the standard
+/// `contains` builds one for every line and cell it is asked of, which cost more than the search.
+static PARAGRAPH_GAP_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(PARAGRAPH_GAP));
+static UNIT_WORD_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("单位"));
+
 /// Everything normalization knows, loaded once from the files in `data/`.
 pub struct NameBook {
     /// Divisions, renames, zones, area and postal codes.
@@ -352,7 +359,7 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
     let mut out: Vec<(usize, String)> = Vec::new();
     for (i, line) in doc.lines.iter().enumerate().filter(|(i, _)| wanted[*i]) {
         // Paragraphs a crawler joined with ideographic indents (　　) are lines of their own.
-        if line.contains(PARAGRAPH_GAP) {
+        if PARAGRAPH_GAP_FINDER.find(line.as_bytes()).is_some() {
             out.extend(
                 line.split(PARAGRAPH_GAP)
                     .filter(|piece| !piece.trim().is_empty())
@@ -381,10 +388,11 @@ fn scanned_lines(doc: &Document, book: &NameBook) -> Vec<(usize, String)> {
                 .collect();
             // A cell of ASCII only (a figure, nearly every cell) holds no label word: all are
             // written in Han characters.
-            if texts
-                .iter()
-                .any(|t| !t.is_ascii() && (book.label_words.in_text(t) != 0 || t.contains("单位")))
-            {
+            if texts.iter().any(|t| {
+                !t.is_ascii()
+                    && (book.label_words.in_text(t) != 0
+                        || UNIT_WORD_FINDER.find(t.as_bytes()).is_some())
+            }) {
                 let line = row.cells.first().map_or(0, |c| c.line as usize);
                 out.push((line, squash(&book.simplified(&texts.join("：")))));
             }
