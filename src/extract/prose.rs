@@ -1078,6 +1078,23 @@ mod tests {
             ),
             vec![fact("proactive.total", 1340.0)]
         );
+        // Modelled on gh-008.txt and gh-009.txt: the total in a sentence of its own, with bare
+        // 信息; and worded with 文件.
+        assert_eq!(
+            read_text("本局网站开设信息公开专栏。全年公开信息415条。"),
+            vec![fact("proactive.total", 415.0)]
+        );
+        assert_eq!(
+            read_text("2019年，公开政务信息233条。"),
+            vec![fact("proactive.total", 233.0)]
+        );
+        assert_eq!(
+            read_text("全年在局门户网站主动公开各类文件信息187条。"),
+            vec![fact("proactive.total", 187.0)]
+        );
+        // Bare 信息 after a topic or a channel in its clause, or with 发布, is not the total.
+        assert!(read_text("重点公开项目审批等内容，全年公开信息64条。").is_empty());
+        assert!(read_text("全年共发布信息91条。").is_empty());
     }
 
     // Modelled on gh-014.txt: the same sentence is 表二's cell in a 2021 report and the 2008
