@@ -23,6 +23,41 @@ pub struct FirstCharIndex {
     astral_ranges: FxHashMap<char, (u32, u32)>,
     /// (word, its number), grouped by first character, in number order within a group.
     words: Vec<(Box<[u8]>, usize)>,
+    /// For each word of `words`, the bytes after its first character, for one comparison.
+    tails: Vec<Tail>,
+}
+
+/// The bytes of a word after its first character, as the first [`Tail::WIDTH`] bytes of the
+/// text after the first character are compared with them: one masked comparison of two
+/// integers instead of a loop whose end the processor cannot foresee (the words differ in
+/// length, and the prose anchors are looked at every few characters).
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    bits: u128,
+    mask: u128,
+    len: usize,
+}
+
+impl Tail {
+    /// Bytes compared at once.
+    const WIDTH: usize = 16;
+
+    fn of(word: &[u8], first_len: usize) -> Tail {
+        let rest = &word[first_len..];
+        let mut buf = [0u8; Tail::WIDTH];
+        let n = rest.len().min(Tail::WIDTH);
+        buf[..n].copy_from_slice(&rest[..n]);
+        let mask = if n == Tail::WIDTH {
+            u128::MAX
+        } else {
+            (1u128 << (8 * n)) - 1
+        };
+        Tail {
+            bits: u128::from_le_bytes(buf),
+            mask,
+            len: rest.len(),
+        }
+    }
 }
 
 /// An occurrence of a word: its byte range in the text and its number.
@@ -73,13 +108,18 @@ impl FirstCharIndex {
             ranks.push(below);
             below += block.count_ones();
         }
-        let words = numbered.into_iter().map(|(_, w, i)| (w, i)).collect();
+        let words: Vec<(Box<[u8]>, usize)> = numbered.into_iter().map(|(_, w, i)| (w, i)).collect();
+        let tails = words
+            .iter()
+            .map(|(w, _)| Tail::of(w, utf8_len(w[0])))
+            .collect();
         Some(FirstCharIndex {
             starts,
             ranks,
             bmp_ranges,
             astral_ranges,
             words,
+            tails,
         })
     }
 
@@ -115,8 +155,9 @@ impl FirstCharIndex {
                 Err(_) => char::from_u32(code).and_then(|c| self.astral_ranges.get(&c).copied()),
             };
             if let Some((from, to)) = range {
-                for (w, word) in &self.words[from as usize..to as usize] {
-                    if continues_with(bytes, at, len, w) {
+                let (from, to) = (from as usize, to as usize);
+                for ((w, word), tail) in self.words[from..to].iter().zip(&self.tails[from..to]) {
+                    if tail_follows(bytes, at + len, tail, w) {
                         f(WordMatch {
                             start: at,
                             end: at + w.len(),
@@ -157,18 +198,20 @@ pub fn code_at(bytes: &[u8], at: usize) -> (u32, usize) {
     }
 }
 
-/// True when `word`, whose first `first_len` bytes match `bytes` at `at` already, goes on
-/// there. Byte by byte: the words are a few characters long, shorter than a call to compare
-/// them would be.
+/// True when the text goes on at `at` with `tail`, the rest of `word` after its first
+/// character: one masked comparison where [`Tail::WIDTH`] bytes of text are left and the tail
+/// is no longer, a comparison of slices otherwise (near the text's end, long words).
 #[inline]
-fn continues_with(bytes: &[u8], at: usize, first_len: usize, word: &[u8]) -> bool {
-    match bytes.get(at..at + word.len()) {
-        Some(here) => here[first_len..]
-            .iter()
-            .zip(&word[first_len..])
-            .all(|(a, b)| a == b),
-        None => false,
+fn tail_follows(bytes: &[u8], at: usize, tail: &Tail, word: &[u8]) -> bool {
+    if tail.len <= Tail::WIDTH
+        && let Some(chunk) = bytes.get(at..at + Tail::WIDTH)
+    {
+        let mut buf = [0u8; Tail::WIDTH];
+        buf.copy_from_slice(chunk);
+        return u128::from_le_bytes(buf) & tail.mask == tail.bits;
     }
+    let rest = &word[word.len() - tail.len..];
+    bytes.get(at..at + rest.len()) == Some(rest)
 }
 
 /// Length of the UTF-8 sequence a lead byte begins (1 for a byte that begins none).
@@ -229,34 +272,61 @@ mod tests {
     /// and four-byte ones): every occurrence, as the automaton finds them.
     #[test]
     fn random_texts_match_the_overlapping_automaton() {
+        // Tails of every length around the comparison's width (16 bytes): 公开申请公开申 has
+        // 18 bytes after its first character.
         let words = [
-            "公开", "开申", "申请", "é条", "条", "年年", "A", "AB", "𠀀", "𠀀字", "字",
+            "公开",
+            "开申",
+            "申请",
+            "é条",
+            "条",
+            "年年",
+            "A",
+            "AB",
+            "𠀀",
+            "𠀀字",
+            "字",
+            "公开申请公开申",
+            "申请公开申请公",
+            "开申请公开申",
         ];
         let alphabet: Vec<char> = "公开申请é条年AB𠀀字其 ".chars().collect();
         let index = FirstCharIndex::new(&words).unwrap();
         let ac = AhoCorasick::new(words).unwrap();
         let mut state = 0x2545_f491_4f6c_dd1du64;
+        let long = "A公开申请公开申请公开申请公开申请é条年年公开申请公开申";
+        let mut texts: Vec<String> = (0..long.len())
+            .filter(|&i| long.is_char_boundary(i))
+            .flat_map(|i| [long[i..].to_string(), long[..i].to_string()])
+            .collect();
         for _ in 0..2000 {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let len = (state % 24) as usize;
-            let text: String = (0..len)
-                .map(|i| alphabet[((state >> (i % 48)) as usize + i * 7) % alphabet.len()])
-                .collect();
+            let len = (state % 40) as usize;
+            texts.push(
+                (0..len)
+                    .map(|i| alphabet[((state >> (i % 48)) as usize + i * 7) % alphabet.len()])
+                    .collect(),
+            );
+        }
+        let mut long_found = 0;
+        for text in &texts {
             let mut got: Vec<(usize, usize, usize)> = index
-                .find_all(&text)
+                .find_all(text)
                 .iter()
                 .map(|m| (m.start, m.end, m.word))
                 .collect();
             let mut want: Vec<(usize, usize, usize)> = ac
-                .find_overlapping_iter(&text)
+                .find_overlapping_iter(text)
                 .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
                 .collect();
             got.sort_unstable();
             want.sort_unstable();
             assert_eq!(got, want, "{text}");
+            long_found += got.iter().filter(|m| m.2 >= 11).count();
         }
+        assert!(long_found > 20, "{long_found}");
     }
 
     #[test]
