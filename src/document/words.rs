@@ -256,16 +256,30 @@ mod tests {
         for text in TEXTS {
             let got: Vec<WordMatch> = index.find_all(text);
             assert!(got.windows(2).all(|w| w[0].start <= w[1].start), "by start");
-            let mut got: Vec<(usize, usize, usize)> =
-                got.iter().map(|m| (m.start, m.end, m.word)).collect();
-            let mut want: Vec<(usize, usize, usize)> = ac
-                .find_overlapping_iter(text)
-                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-                .collect();
-            got.sort_unstable();
-            want.sort_unstable();
-            assert_eq!(got, want, "{text}");
+            same_as_automaton(&index, &ac, text);
         }
+    }
+
+    /// Asserts that the index finds in `text` what the overlapping automaton finds, and
+    /// returns the occurrences as (start, end, word), sorted.
+    fn same_as_automaton(
+        index: &FirstCharIndex,
+        ac: &AhoCorasick,
+        text: &str,
+    ) -> Vec<(usize, usize, usize)> {
+        let mut got: Vec<(usize, usize, usize)> = index
+            .find_all(text)
+            .iter()
+            .map(|m| (m.start, m.end, m.word))
+            .collect();
+        let mut want: Vec<(usize, usize, usize)> = ac
+            .find_overlapping_iter(text)
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{text}");
+        got
     }
 
     /// Many texts drawn from an alphabet of the words' own characters (ASCII, two-, three-
@@ -312,18 +326,7 @@ mod tests {
         }
         let mut long_found = 0;
         for text in &texts {
-            let mut got: Vec<(usize, usize, usize)> = index
-                .find_all(text)
-                .iter()
-                .map(|m| (m.start, m.end, m.word))
-                .collect();
-            let mut want: Vec<(usize, usize, usize)> = ac
-                .find_overlapping_iter(text)
-                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-                .collect();
-            got.sort_unstable();
-            want.sort_unstable();
-            assert_eq!(got, want, "{text}");
+            let got = same_as_automaton(&index, &ac, text);
             long_found += got.iter().filter(|m| m.2 >= 11).count();
         }
         assert!(long_found > 20, "{long_found}");
