@@ -220,7 +220,7 @@ fn outline_heading(line: &str) -> Option<&str> {
     let t = line.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
     let numeral_end = t
         .char_indices()
-        .take_while(|(_, c)| "一二三四五六七八九十".contains(*c))
+        .take_while(|&(_, c)| crate::document::text::is_outline_numeral(c))
         .last()
         .map(|(i, c)| i + c.len_utf8())?;
     if numeral_end > 2 * '十'.len_utf8() {

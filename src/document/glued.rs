@@ -516,7 +516,7 @@ fn push_headings_apart(label: &str, starts_row: bool, out: &mut Vec<Piece>) {
 /// True when an outline number starts `t`: （一） / (一) / 1. / 1、 (not 其中, which starts no
 /// row of its own).
 fn starts_outline_number(t: &str) -> bool {
-    let numeral = |c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c);
+    let numeral = |c: char| c.is_ascii_digit() || crate::document::text::is_outline_numeral(c);
     let mut chars = t.chars();
     match chars.next() {
         Some('（' | '(') => {

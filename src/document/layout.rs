@@ -1164,7 +1164,7 @@ pub fn starts_with_numbering(t: &str) -> bool {
     }
     let lead: String = t
         .chars()
-        .take_while(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(*c))
+        .take_while(|&c| c.is_ascii_digit() || super::text::is_outline_numeral(c))
         .collect();
     if lead.is_empty() {
         return false;
@@ -1512,20 +1512,25 @@ mod tests {
     // Modelled on the sample data/sample/102_cell_per_line_2019.txt: the section heading
     // after 表四 stands three blank lines below its last value, a gap neither a cell's (two)
     // nor a row's (four) and no count of blank cells: it starts a row, it is no 16th cell.
-    #[test]
-    fn a_heading_at_an_odd_gap_after_values_starts_a_row() {
+    /// 表四's review block written a cell per line (two empty lines between cells, four
+    /// between rows) under its heading, `gap` line breaks before the next section's heading:
+    /// the rows of the table found.
+    fn review_block_cell_per_line(rows: [[&str; 5]; 2], gap: usize) -> Vec<Vec<String>> {
         let cells = |c: &[&str]| c.join("\n\n\n");
-        let text = [
-            cells(&["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]),
-            cells(&["", "", "", "", "0"]),
-            cells(&["1", "0", "0", "0", "1"]),
-        ]
-        .join("\n\n\n\n\n");
+        let header = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"];
+        let text = [cells(&header), cells(&rows[0]), cells(&rows[1])].join("\n\n\n\n\n");
         let mut doc = Document::from_text(&format!(
-            "四、行政复议情况\n\n\n\n\n{text}\n\n\n\n五、存在的主要问题及改进情况\n问题。"
+            "四、行政复议情况\n\n\n\n\n{text}{}五、存在的主要问题及改进情况\n问题。",
+            "\n".repeat(gap)
         ));
         find_tables(&mut doc);
-        let rows = texts(&doc.tables[0]);
+        texts(&doc.tables[0])
+    }
+
+    #[test]
+    fn a_heading_at_an_odd_gap_after_values_starts_a_row() {
+        let rows =
+            review_block_cell_per_line([["", "", "", "", "0"], ["1", "0", "0", "0", "1"]], 4);
         let at = rows.iter().position(|r| r[0] == "1").unwrap();
         assert_eq!(rows[at], ["1", "0", "0", "0", "1"]);
         assert!(rows[at + 1..].iter().all(|r| r.len() == 1), "{rows:?}");
@@ -1538,18 +1543,8 @@ mod tests {
     // blank, as many as the gap holds.
     #[test]
     fn blank_cells_ending_the_last_row_are_kept_before_the_gap_after_the_table() {
-        let cells = |c: &[&str]| c.join("\n\n\n");
-        let text = [
-            cells(&["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]),
-            cells(&["2", "0", "0", "1", "3"]),
-            cells(&["3", "", "1", "", ""]),
-        ]
-        .join("\n\n\n\n\n");
-        let mut doc = Document::from_text(&format!(
-            "四、行政复议情况\n\n\n\n\n{text}\n\n\n\n\n\n\n五、存在的主要问题及改进情况\n问题。"
-        ));
-        find_tables(&mut doc);
-        let rows = texts(&doc.tables[0]);
+        let rows =
+            review_block_cell_per_line([["2", "0", "0", "1", "3"], ["3", "", "1", "", ""]], 7);
         let at = rows.iter().position(|r| r[0] == "3").unwrap();
         assert_eq!(rows[at - 1], ["2", "0", "0", "1", "3"]);
         assert_eq!(rows[at], ["3", "", "1", "", ""]);

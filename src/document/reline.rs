@@ -82,7 +82,7 @@ fn pieces(line: &str) -> Vec<&str> {
 /// character) starts at `chars[k]` and does not continue an enumeration (`一、二、三`) or a
 /// numeral word (`十一、`, `第三、`).
 fn starts_heading(chars: &[(usize, char)], k: usize) -> bool {
-    let numeral = |c: char| "一二三四五六七八九十".contains(c);
+    let numeral = super::text::is_outline_numeral;
     let Some(&(_, c)) = chars.get(k) else {
         return false;
     };

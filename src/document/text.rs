@@ -171,6 +171,14 @@ pub fn char_width(c: char) -> usize {
     }
 }
 
+/// True for the Chinese numerals outline numbers are written with (一 … 十: 二、, （三）, 十二、).
+pub fn is_outline_numeral(c: char) -> bool {
+    matches!(
+        c,
+        '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+    )
+}
+
 /// True for characters of the CJK unified ideograph blocks.
 pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0x20000..=0x3134f)

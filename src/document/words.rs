@@ -76,7 +76,10 @@ impl FirstCharIndex {
         let mut numbered: Vec<(char, Box<[u8]>, usize)> = Vec::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
             let w = w.as_ref();
-            let len = utf8_len(*w.first()?);
+            if w.is_empty() {
+                return None;
+            }
+            let len = code_at(w, 0).1;
             let first = std::str::from_utf8(w.get(..len)?).ok()?.chars().next()?;
             numbered.push((first, w.into(), i));
         }
@@ -111,7 +114,7 @@ impl FirstCharIndex {
         let words: Vec<(Box<[u8]>, usize)> = numbered.into_iter().map(|(_, w, i)| (w, i)).collect();
         let tails = words
             .iter()
-            .map(|(w, _)| Tail::of(w, utf8_len(w[0])))
+            .map(|(w, _)| Tail::of(w, code_at(w, 0).1))
             .collect();
         Some(FirstCharIndex {
             starts,
@@ -190,7 +193,18 @@ pub fn code_at(bytes: &[u8], at: usize) -> (u32, usize) {
         // ASCII, or a byte inside a character (never at a boundary).
         0x00..=0xbf => (u32::from(lead), 1),
         0xc0..=0xdf => ((u32::from(lead & 0x1f) << 6) | next(1), 2),
-        0xe0..=0xef => ((u32::from(lead & 0x0f) << 12) | (next(1) << 6) | next(2), 3),
+        // Most characters of a report: their two further bytes checked as one slice.
+        0xe0..=0xef => {
+            let (b1, b2) = match bytes.get(at + 1..at + 3) {
+                Some(&[b1, b2]) => (b1, b2),
+                _ => (0x80, 0x80),
+            };
+            let cont = |b: u8| u32::from(b & 0x3f);
+            (
+                (u32::from(lead & 0x0f) << 12) | (cont(b1) << 6) | cont(b2),
+                3,
+            )
+        }
         _ => (
             (u32::from(lead & 0x07) << 18) | (next(1) << 12) | (next(2) << 6) | next(3),
             4,
@@ -212,16 +226,6 @@ fn tail_follows(bytes: &[u8], at: usize, tail: &Tail, word: &[u8]) -> bool {
     }
     let rest = &word[word.len() - tail.len..];
     bytes.get(at..at + rest.len()) == Some(rest)
-}
-
-/// Length of the UTF-8 sequence a lead byte begins (1 for a byte that begins none).
-fn utf8_len(lead: u8) -> usize {
-    match lead {
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::document::text::{squash, trim_start_repeated};
+use crate::document::text::{is_outline_numeral, squash, trim_start_repeated};
 use crate::knowledge::parse_csv;
 
 /// One 2008-era row label: rows whose key starts with `label` (under an ancestor containing
@@ -304,21 +304,12 @@ pub enum Style {
     None,
 }
 
-/// True for the Chinese numerals of outline numbers (一 to 十): a `match`, not a search in a
-/// string of them, since every label's first characters are tested.
-fn is_cn_digit(c: char) -> bool {
-    matches!(
-        c,
-        '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
-    )
-}
-
 /// Splits a squashed label into (text after the outline number, outline level).
 fn split_numbering(s: &str) -> (&str, Style) {
     if let Some(rest) = s.strip_prefix('(') {
         if let Some(end) = rest.find(')') {
             let inner = &rest[..end];
-            if !inner.is_empty() && inner.chars().all(is_cn_digit) {
+            if !inner.is_empty() && inner.chars().all(is_outline_numeral) {
                 return (&rest[end + 1..], Style::ChineseParen);
             }
             if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit()) {
@@ -328,7 +319,7 @@ fn split_numbering(s: &str) -> (&str, Style) {
     }
     let cn: usize = s
         .chars()
-        .take_while(|&c| is_cn_digit(c))
+        .take_while(|&c| is_outline_numeral(c))
         .map(char::len_utf8)
         .sum();
     if cn > 0 && s[cn..].starts_with('、') {

@@ -130,7 +130,9 @@ pub(crate) fn t2s_changes(c: char) -> bool {
 ///
 /// Reads the UTF-8 bytes rather than decoding characters: ASCII and two-byte characters are
 /// never Han and are skipped by their first byte, a three-byte character is looked up by the
-/// code point its bytes spell. This scan covers every line of every document.
+/// code point its bytes spell. This scan covers every line of every document, which is why it
+/// spells code points itself rather than with `document::words::code_at` (which decodes every
+/// length and measured 45 M instructions more here on 3,000 reports).
 fn tally_han(text: &str, table: &[u8], tally: &mut Tally) -> bool {
     let bytes = text.as_bytes();
     let mut i = 0;
