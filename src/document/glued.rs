@@ -21,6 +21,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
 use super::text::{fold_char, is_han};
+use super::words::FirstCharIndex;
 use super::{Cell, Document, Row, Table};
 use crate::knowledge::parse_csv;
 
@@ -32,7 +33,10 @@ pub struct GluedWords {
     /// The same words, searched only for whether a line holds one (a faster automaton: most
     /// lines of most reports hold none, and this is asked of every line).
     any_header: AhoCorasick,
-    marks: AhoCorasick,
+    /// Row-label marks, asked only whether a line holds one: looked up by first character.
+    /// An automaton of these long words (some 170) stepped at every byte through tables too
+    /// large for the cache, and this is asked of every line of figures near a table.
+    marks: FirstCharIndex,
     /// Every row mark, whatever its length, sorted: a label that is one of them whole (after
     /// its outline numbering) is a row even when the mark is too short to search for
     /// (`（七）总计`, `3.其他`, `规章`, `2.传真`).
@@ -99,7 +103,7 @@ impl GluedWords {
         GluedWords {
             any_header,
             headers: build(&headers),
-            marks: build(&marks),
+            marks: FirstCharIndex::new(&marks).expect("row marks begin with a whole character"),
             all_marks,
             captions,
             rows: build(&rows),
@@ -116,7 +120,7 @@ impl GluedWords {
     }
 
     fn has_mark(&self, text: &str) -> bool {
-        self.marks.is_match(text)
+        self.marks.occurs_in(text)
     }
 
     /// True when `label`, without its outline numbering and 其中, is a row mark whole.
@@ -183,9 +187,7 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         let near = (i.saturating_sub(3)..i).any(|j| candidate[j] || bridge[j]);
         let digits = line.bytes().any(|b| b.is_ascii_digit());
         candidate[i] = headers
-            || (near
-                && digits
-                && (words.marks.is_match(line.as_str()) || short_row_line(line, words)));
+            || (near && digits && (words.marks.occurs_in(line) || short_row_line(line, words)));
         // A short line without figures under a table (a heading such as （二）通过不同渠道…,
         // a row whose blank was dropped) keeps the rows after it close to the table.
         bridge[i] = !candidate[i] && near && !digits && line.chars().count() <= 60;

@@ -173,6 +173,32 @@ impl FirstCharIndex {
         }
     }
 
+    /// True when some word occurs in `text`: [`FirstCharIndex::for_each`] stopping at the
+    /// first occurrence.
+    pub fn occurs_in(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let (code, len) = code_at(bytes, at);
+            let range = match u16::try_from(code) {
+                Ok(_) => self.bmp_range(code),
+                Err(_) => char::from_u32(code).and_then(|c| self.astral_ranges.get(&c).copied()),
+            };
+            if let Some((from, to)) = range {
+                let (from, to) = (from as usize, to as usize);
+                let words = self.words[from..to].iter().zip(&self.tails[from..to]);
+                if words
+                    .into_iter()
+                    .any(|((w, _), tail)| tail_follows(bytes, at + len, tail, w))
+                {
+                    return true;
+                }
+            }
+            at += len;
+        }
+        false
+    }
+
     /// Every occurrence of every word in `text` ([`FirstCharIndex::for_each`]), collected.
     pub fn find_all(&self, text: &str) -> Vec<WordMatch> {
         let mut out = Vec::new();
@@ -215,16 +241,24 @@ pub fn code_at(bytes: &[u8], at: usize) -> (u32, usize) {
 /// True when the text goes on at `at` with `tail`, the rest of `word` after its first
 /// character: one masked comparison where [`Tail::WIDTH`] bytes of text are left and the tail
 /// is no longer, a comparison of slices otherwise (near the text's end, long words).
+///
+/// A longer tail is told apart by its first [`Tail::WIDTH`] bytes in the same comparison, and
+/// only where they agree are its further bytes compared (the forms' row labels run to
+/// dozens of bytes, and many begin with the same character).
 #[inline]
 fn tail_follows(bytes: &[u8], at: usize, tail: &Tail, word: &[u8]) -> bool {
-    if tail.len <= Tail::WIDTH
-        && let Some(chunk) = bytes.get(at..at + Tail::WIDTH)
-    {
+    let rest = &word[word.len() - tail.len..];
+    if let Some(chunk) = bytes.get(at..at + Tail::WIDTH) {
         let mut buf = [0u8; Tail::WIDTH];
         buf.copy_from_slice(chunk);
-        return u128::from_le_bytes(buf) & tail.mask == tail.bits;
+        if u128::from_le_bytes(buf) & tail.mask != tail.bits {
+            return false;
+        }
+        if tail.len <= Tail::WIDTH {
+            return true;
+        }
+        return bytes.get(at + Tail::WIDTH..at + rest.len()) == Some(&rest[Tail::WIDTH..]);
     }
-    let rest = &word[word.len() - tail.len..];
     bytes.get(at..at + rest.len()) == Some(rest)
 }
 
@@ -264,13 +298,15 @@ mod tests {
         }
     }
 
-    /// Asserts that the index finds in `text` what the overlapping automaton finds, and
-    /// returns the occurrences as (start, end, word), sorted.
+    /// Asserts that the index finds in `text` what the overlapping automaton finds and says
+    /// whether a word occurs as the automaton does; returns the occurrences as (start, end,
+    /// word), sorted.
     fn same_as_automaton(
         index: &FirstCharIndex,
         ac: &AhoCorasick,
         text: &str,
     ) -> Vec<(usize, usize, usize)> {
+        assert_eq!(index.occurs_in(text), ac.is_match(text), "{text}");
         let mut got: Vec<(usize, usize, usize)> = index
             .find_all(text)
             .iter()
