@@ -248,7 +248,7 @@ fn is_label_line(line: &str) -> bool {
     if t.is_empty() || t.contains(['\t', '|', '。']) || is_figure_line(t) {
         return false;
     }
-    if t.chars().count() > MAX_LABEL_CHARS {
+    if super::text::more_chars_than(t, MAX_LABEL_CHARS) {
         return false;
     }
     let last = t.rsplit(' ').next().unwrap_or(t);

@@ -310,7 +310,7 @@ const BARE_ROW_MIN_DIGITS: usize = 5;
 /// for: `总计`, `其他`, `规章`, `传真`), then perhaps a unit, then figures, or a line of bare
 /// figures (表四's data row). Asked only of lines close under a table.
 fn short_row_line(line: &str, words: &GluedWords) -> bool {
-    if line.chars().count() > SHORT_ROW_MAX_CHARS {
+    if super::text::more_chars_than(line, SHORT_ROW_MAX_CHARS) {
         return false;
     }
     let runs = runs(line);

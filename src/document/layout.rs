@@ -151,7 +151,7 @@ fn ideographic_cells(line: &str, unit: usize) -> Option<Vec<String>> {
         || cells.len() > MAX_IDEOGRAPHIC_CELLS
         || cells
             .iter()
-            .any(|c| c.chars().count() > 80 || has_clause(c))
+            .any(|c| super::text::more_chars_than(c, 80) || has_clause(c))
     {
         return None;
     }
@@ -659,7 +659,7 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
             continue;
         }
         let t = line.trim();
-        if t.chars().count() > MAX_CELL_CHARS || t.ends_with('。') || has_tab(line) {
+        if super::text::more_chars_than(t, MAX_CELL_CHARS) || t.ends_with('。') || has_tab(line) {
             break;
         }
         cells.push((i, if cells.is_empty() { 0 } else { gap + 1 }));

@@ -151,6 +151,13 @@ pub fn display_width_at_least(s: &str, n: usize) -> bool {
     width >= n
 }
 
+/// `s.chars().count() > n`, without counting a long line to its end: a character is one to
+/// four bytes, so a string of at most `n` bytes has at most `n` characters and one of more
+/// than `4 * n` bytes has more; between the two, only the first `n + 1` are counted.
+pub fn more_chars_than(s: &str, n: usize) -> bool {
+    s.len() > n && (s.len() > 4 * n || s.chars().nth(n).is_some())
+}
+
 /// Display width of one character (see [`display_width`]).
 pub fn char_width(c: char) -> usize {
     let u = c as u32;
@@ -205,6 +212,25 @@ pub fn trim_start_repeated<'a>(mut s: &'a str, prefix: &str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_chars_than_counts_as_the_iterator_does() {
+        for s in [
+            "",
+            "a",
+            "ab",
+            "公",
+            "公开",
+            "a公𠀀",
+            "公开信息123",
+            "𠀀𠀀𠀀",
+            "abcdefgh",
+        ] {
+            for n in 0..10 {
+                assert_eq!(more_chars_than(s, n), s.chars().count() > n, "{s:?} {n}");
+            }
+        }
+    }
 
     #[test]
     fn repeated_trims_are_the_standard_ones() {

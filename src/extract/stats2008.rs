@@ -326,6 +326,10 @@ fn read_rows(
 /// (`…公开政府信息数条9473.政务微博…`): a line of several rows whose spaces a reader took for
 /// one label's. Reading it as one row would give the first label the last row's figure.
 fn holds_several_rows(label: &str) -> bool {
+    // Most labels hold no digit at all.
+    if !label.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let chars: Vec<char> = label.chars().collect();
     chars.windows(4).any(|w| {
         crate::document::text::is_han(w[0])
