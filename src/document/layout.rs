@@ -12,7 +12,7 @@
 //! Blank cells are kept as empty cells wherever the layout shows them, so a missing value can
 //! never shift the values after it.
 
-use crate::budget::Deadline;
+use crate::budget::{Deadline, Every};
 
 use super::text::{display_width, display_width_at_least, fold_char, squash, trim_end_repeated};
 use super::{Cell, Document, Row, Table};
@@ -40,13 +40,16 @@ pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
     // A region of short lines that failed as a cell-per-line table fails from any later start
     // within it too (fewer cells, fewer values): it is not scanned again.
     let mut no_blank_table_before = 0;
+    // The tables found before (an HTML page's) stay where they are.
+    let in_table = doc.table_line_mask();
+    // The clock is read every few lines: a line's look costs less than reading it.
+    let mut every = Every::new(16);
     let mut i = 0;
     while i < doc.lines.len() {
-        if deadline.expired("layout") {
+        if every.expired(deadline, "layout") {
             break;
         }
-        let line_no = i as u32 + 1;
-        if doc.is_table_line(line_no) {
+        if in_table[i] {
             i += 1;
             continue;
         }
@@ -93,7 +96,7 @@ pub fn find_tables_within(doc: &mut Document, deadline: &Deadline) {
 /// of its cells is a figure, or when it is a line of cells without clauses next to such a row
 /// (a header, a row of blanks).
 fn ideographic_rows_as_tabs(lines: &[String]) -> Option<Vec<String>> {
-    if !lines.iter().any(|l| l.contains('\u{3000}')) {
+    if !lines.iter().any(|l| has_ideographic_space(l)) {
         return None;
     }
     let unit = separator_run(lines);
@@ -124,7 +127,7 @@ fn ideographic_cells(line: &str, unit: usize) -> Option<Vec<String>> {
     let body = line
         .trim_start_matches(['\u{3000}', ' '])
         .trim_end_matches([' ', '\r']);
-    if !body.contains('\u{3000}') || body.contains('。') || body.len() > MAX_ROW_BYTES {
+    if body.len() > MAX_ROW_BYTES || !has_ideographic_space(body) || body.contains('。') {
         return None;
     }
     let parts = ideographic_parts(body, unit);
@@ -179,9 +182,18 @@ const MAX_IDEOGRAPHIC_CELLS: usize = 24;
 /// The run of U+3000 that separates two cells in this document: crawlers write one or a fixed
 /// run of them (`规章　　0　　0`); the commonest run between two texts (indents not counted)
 /// over the whole document is the separator.
+/// True when `line` holds U+3000. Searched for as its three bytes: `str::contains` with the
+/// character looks for its last byte, 0x80, which ends a character every few of any Chinese
+/// text, and this is asked of every line of every document.
+fn has_ideographic_space(line: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{3000}"));
+    FINDER.find(line.as_bytes()).is_some()
+}
+
 fn separator_run(lines: &[String]) -> usize {
     let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
-    for line in lines.iter().filter(|l| l.contains('\u{3000}')) {
+    for line in lines.iter().filter(|l| has_ideographic_space(l)) {
         let body = line.trim_start_matches(['\u{3000}', ' ']).trim_end();
         let mut run = 0;
         for c in body.chars() {
