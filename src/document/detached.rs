@@ -166,7 +166,7 @@ pub fn find_detached_tables(
 /// `table` without the rows that touch the lines of `span`: the rows wholly above and wholly
 /// below it stay, each part a table of its own (a cell per line read the labels, the figures
 /// and the tables around them as one region).
-fn cut_out(table: Table, span: (u32, u32)) -> Vec<Table> {
+pub(crate) fn cut_out(table: Table, span: (u32, u32)) -> Vec<Table> {
     let (a, b) = span;
     if table.line_span.1 < a || b < table.line_span.0 {
         return vec![table];
