@@ -223,7 +223,10 @@ impl Knowledge {
         let headers = HeaderWords::parse(data_file("rules/headers.csv"));
         let glued = GluedWords::new(data_file("rules/cells.csv"), labels.row_marks());
         let detached = DetachedWords::new(data_file("rules/cells.csv"));
-        let spaced = SpacedWords::new(data_file("rules/cells.csv"));
+        let spaced = SpacedWords::new(
+            data_file("rules/cells.csv"),
+            detached.header_words().clone(),
+        );
         let panel = PanelRules::parse(data_file("rules/panel.csv"), &labels);
         let mut hasher = blake3::Hasher::new();
         for (name, text) in DATA_FILES {

@@ -61,6 +61,12 @@ impl DetachedWords {
         }
     }
 
+    /// The automaton that finds the header words (leftmost longest), for the other passes
+    /// that cut header rows.
+    pub fn header_words(&self) -> &AhoCorasick {
+        &self.headers
+    }
+
     /// A header row written as one line cut into its cells: each header word a cell, and the
     /// text between two of them (`2009年度`) a cell of its own.
     fn header_cells(&self, line: &str) -> Vec<String> {

@@ -37,7 +37,7 @@
 //! The pass is cheap where there is nothing to do: a line is looked at only when it ends with
 //! an ASCII digit and holds a single space; most lines fail at their last byte.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 
 use super::detached::cut_out;
@@ -47,12 +47,14 @@ use super::{Cell, Document, Row, Table};
 use crate::knowledge::parse_csv;
 
 /// The header cells of the forms and which of them name a label or unit column rather than a
-/// column of figures (`rules/cells.csv`, kinds `header`, `label_column`, `unit_column`).
+/// column of figures (`rules/cells.csv`, kinds `header`, `label_column`, `unit_column`,
+/// `group_column`).
 #[derive(Debug, Clone)]
 pub struct SpacedWords {
     headers: AhoCorasick,
     label_columns: Vec<String>,
-    unit_columns: Vec<String>,
+    /// Unit and group columns (`计量单位`, `法人或其他组织` over its five columns).
+    not_value_columns: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,26 +64,22 @@ struct CellRow {
 }
 
 impl SpacedWords {
-    /// The words of `rules/cells.csv`.
-    pub fn new(cells_csv: &str) -> SpacedWords {
-        let mut headers = Vec::new();
+    /// The column roles of `rules/cells.csv`; `headers` finds its header words (leftmost
+    /// longest), the automaton [`super::detached::DetachedWords`] already built.
+    pub fn new(cells_csv: &str, headers: AhoCorasick) -> SpacedWords {
         let mut label_columns = Vec::new();
-        let mut unit_columns = Vec::new();
+        let mut not_value_columns = Vec::new();
         for r in parse_csv::<CellRow>("rules/cells.csv", cells_csv) {
             match r.kind.as_str() {
-                "header" => headers.push(r.text),
                 "label_column" => label_columns.push(r.text),
-                "unit_column" => unit_columns.push(r.text),
+                "unit_column" | "group_column" => not_value_columns.push(r.text),
                 _ => {}
             }
         }
         SpacedWords {
-            headers: AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&headers)
-                .expect("header words build an automaton"),
+            headers,
             label_columns,
-            unit_columns,
+            not_value_columns,
         }
     }
 
@@ -108,14 +106,19 @@ impl SpacedWords {
         (words >= 2).then_some(cells)
     }
 
-    /// How many columns of figures a header row's cells announce: all but the label and unit
-    /// columns.
-    fn value_columns(&self, cells: &[String]) -> usize {
+    /// How many columns of figures a header row's cells announce: all but the label, unit and
+    /// group columns. `None` for a header row that does not start at the label column (a
+    /// header split over lines, `自然人总计` under `申请人情况`): it says nothing of the count.
+    fn value_columns(&self, cells: &[String]) -> Option<usize> {
         let named = |list: &[String], c: &str| list.iter().any(|w| w == c);
-        cells
+        if !cells.iter().any(|c| named(&self.label_columns, c)) {
+            return None;
+        }
+        let values = cells
             .iter()
-            .filter(|c| !named(&self.label_columns, c) && !named(&self.unit_columns, c))
-            .count()
+            .filter(|c| !named(&self.label_columns, c) && !named(&self.not_value_columns, c))
+            .count();
+        Some(values)
     }
 }
 
@@ -136,24 +139,31 @@ struct RowLine<'a> {
     figures: Vec<&'a str>,
 }
 
-/// The cheap test every line goes through: flush left, ending with an ASCII digit, holding a
-/// space and no other separator (tabs, pipes, two spaces are other layouts' rows).
+/// The cheap test every line goes through: the line ends with a figure that a single space
+/// sets off (looked at from the end, so a tab row or a sentence fails within its last few
+/// bytes), starts flush left, and holds no other layout's separator (tabs, pipes, two spaces).
+#[inline]
 fn may_be_row_line(line: &str) -> bool {
     let b = line.as_bytes();
-    b.last().is_some_and(u8::is_ascii_digit)
-        && b.first().is_some_and(|c| !c.is_ascii_whitespace())
-        && b.contains(&b' ')
-        && !b.contains(&b'\t')
-        && !b.contains(&b'|')
-        && !line.contains("  ")
+    if !b.last().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let figure = b
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, b'.' | b','))
+        .count();
+    b.len() > figure + 1
+        && b[b.len() - figure - 1] == b' '
+        && !b[0].is_ascii_whitespace()
+        && !b
+            .windows(2)
+            .any(|w| matches!(w, [b'\t' | b'|', _] | [b' ', b' ']))
 }
 
 /// `line` as a row line, or `None`: its first word a label (Han text without a clause or a
 /// figure past its outline number), then perhaps a unit, then figures only.
 fn row_line(line: &str) -> Option<RowLine<'_>> {
-    if !may_be_row_line(line) {
-        return None;
-    }
     let mut words = line.split(' ');
     let label = words.next()?;
     let rest: Vec<&str> = words.collect();
@@ -163,7 +173,7 @@ fn row_line(line: &str) -> Option<RowLine<'_>> {
     };
     if figures.is_empty()
         || figures.len() > MAX_FIGURES
-        || !figures.iter().all(|f| is_value_token(f))
+        || !figures.iter().all(|f| is_figure(f))
         || !is_label(label)
     {
         return None;
@@ -173,6 +183,12 @@ fn row_line(line: &str) -> Option<RowLine<'_>> {
         unit,
         figures: figures.to_vec(),
     })
+}
+
+/// A figure: digits (the common case, told without a copy) or any other value token
+/// (`1,204`, `—`, `12.5万元`).
+fn is_figure(token: &str) -> bool {
+    (!token.is_empty() && token.bytes().all(|b| b.is_ascii_digit())) || is_value_token(token)
 }
 
 /// A row label: Han text, not too long, with no clause mark and no figure once its outline
@@ -275,13 +291,17 @@ pub fn find_spaced_rows(
     is_row_label: &dyn Fn(&str) -> bool,
 ) {
     // The cheap look first: most documents have no row line at all.
-    let rows: Vec<(usize, RowLine)> = doc
-        .lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| row_line(l).map(|r| (i, r)))
-        .filter(|(i, r)| is_row_label(r.label) && !continues_sentence(doc.lines.get(i + 1)))
-        .collect();
+    let mut rows: Vec<(usize, RowLine)> = Vec::new();
+    for (i, line) in doc.lines.iter().enumerate() {
+        if !may_be_row_line(line) {
+            continue;
+        }
+        if let Some(r) = row_line(line) {
+            if is_row_label(r.label) && !continues_sentence(doc.lines.get(i + 1)) {
+                rows.push((i, r));
+            }
+        }
+    }
     if rows.is_empty() {
         return;
     }
@@ -388,29 +408,37 @@ fn blocks<'a>(
 }
 
 /// For each part of a block, whether it reads certainly: a row line with as many figures as
-/// the value columns of the header line over it, or, under no header line, as many as the
-/// most any row line there has. Other parts are true.
+/// the value columns of the header line over it, or, under no header line that counts them,
+/// as many as the most any such row line of the block has. Other parts are true.
 fn readable_rows(block: &Block, words: &SpacedWords) -> Vec<bool> {
-    let unheaded_most = block
+    // The count each part's row line must have, when a header line over it gives one.
+    let mut columns: Option<usize> = None;
+    let governed: Vec<Option<usize>> = block
         .parts
         .iter()
-        .take_while(|(_, p)| !matches!(p, Part::Header(_)))
-        .filter_map(|(_, p)| match p {
-            Part::Row(r) => Some(r.figures.len()),
+        .map(|(_, p)| {
+            if let Part::Header(cells) = p {
+                columns = words.value_columns(cells);
+            }
+            columns
+        })
+        .collect();
+    let ungoverned_most = block
+        .parts
+        .iter()
+        .zip(&governed)
+        .filter_map(|((_, p), g)| match p {
+            Part::Row(r) if g.is_none() => Some(r.figures.len()),
             _ => None,
         })
         .max();
-    let mut columns: Option<usize> = None;
     block
         .parts
         .iter()
-        .map(|(_, p)| match p {
-            Part::Header(cells) => {
-                columns = Some(words.value_columns(cells));
-                true
-            }
-            Part::Row(r) => Some(r.figures.len()) == columns.or(unheaded_most),
-            Part::Heading(_) => true,
+        .zip(&governed)
+        .map(|((_, p), g)| match p {
+            Part::Row(r) => Some(r.figures.len()) == g.or(ungoverned_most),
+            _ => true,
         })
         .collect()
 }
@@ -486,12 +514,12 @@ mod tests {
     use super::*;
 
     fn words() -> SpacedWords {
-        SpacedWords::new(
-            "kind,text\nheader,信息内容\nheader,本年处理决定数量\nheader,本年制发件数\n\
+        let csv = "kind,text\nheader,信息内容\nheader,本年处理决定数量\nheader,本年制发件数\n\
              header,本年废止件数\nheader,现行有效件数\nheader,指标名称\nheader,单位\n\
-             header,统计数\nheader,历年累计\nlabel_column,信息内容\nlabel_column,指标名称\n\
-             unit_column,单位\n",
-        )
+             header,统计数\nheader,历年累计\nheader,自然人\nheader,总计\nlabel_column,信息内容\nlabel_column,指标名称\n\
+             unit_column,单位\n";
+        let detached = crate::document::detached::DetachedWords::new(csv);
+        SpacedWords::new(csv, detached.header_words().clone())
     }
 
     /// The forms' rows, as the caller's label matching would know them.
@@ -542,7 +570,7 @@ mod tests {
             "行政许可 97 条",
             "97 12",
         ] {
-            assert_eq!(row_line(line), None, "{line}");
+            assert!(!may_be_row_line(line) || row_line(line).is_none(), "{line}");
         }
     }
 
@@ -580,6 +608,25 @@ mod tests {
         let (rows, _) = rows_of(text);
         assert_eq!(rows[1], ["主动公开信息数", "418"]);
         assert_eq!(rows.len(), 2);
+        // A year's column and a running total's: a row with one figure lost one of them.
+        let text = "指标名称 单位 2016年度 历年累计\n主动公开信息数 418 2210\n收到申请数 23\n";
+        let (rows, _) = rows_of(text);
+        assert_eq!(rows[0], ["指标名称", "单位", "2016年度", "历年累计"]);
+        assert_eq!(rows[1], ["主动公开信息数", "418", "2210"]);
+        assert_eq!(rows.len(), 2);
+    }
+
+    #[test]
+    fn a_header_split_over_lines_counts_no_columns() {
+        // `自然人总计` names two of 表三's columns, not how many its rows have.
+        let text = "申请人情况\n自然人总计\n一、本年新收申请数 3 1 0 0 0 0 4\n二、上年结转申请数 1 0 0 0 0 0 1\n\
+                    三、补正申请数 1 0 0 0 0 1\n";
+        let (rows, text_rows) = rows_of(text);
+        assert_eq!(rows[1], ["自然人", "总计"]);
+        assert_eq!(rows[2].len(), 8);
+        assert_eq!(rows[3].len(), 8);
+        assert_eq!(rows.len(), 4, "the row that lost a blank is left out");
+        assert_eq!(text_rows, [3, 4, 5]);
     }
 
     #[test]
