@@ -516,7 +516,8 @@ mod tests {
     fn words() -> SpacedWords {
         let csv = "kind,text\nheader,信息内容\nheader,本年处理决定数量\nheader,本年制发件数\n\
              header,本年废止件数\nheader,现行有效件数\nheader,指标名称\nheader,单位\n\
-             header,统计数\nheader,历年累计\nheader,自然人\nheader,总计\nlabel_column,信息内容\nlabel_column,指标名称\n\
+             header,统计数\nheader,历年累计\nheader,自然人\nheader,总计\nheader,上一年项目数量\nheader,本年增/减\n\
+             header,处理决定数量\nlabel_column,信息内容\nlabel_column,指标名称\n\
              unit_column,单位\n";
         let detached = crate::document::detached::DetachedWords::new(csv);
         SpacedWords::new(csv, detached.header_words().clone())
@@ -614,6 +615,18 @@ mod tests {
         assert_eq!(rows[0], ["指标名称", "单位", "2016年度", "历年累计"]);
         assert_eq!(rows[1], ["主动公开信息数", "418", "2210"]);
         assert_eq!(rows.len(), 2);
+    }
+
+    #[test]
+    fn the_2019_forms_blocks_read_with_a_change_column() {
+        let text =
+            "第二十条第（五）项\n信息内容上一年项目数量本年增/减处理决定数量\n行政许可 12 -1 340\n";
+        let (rows, _) = rows_of(text);
+        assert_eq!(
+            rows[1],
+            ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"]
+        );
+        assert_eq!(rows[2], ["行政许可", "12", "-1", "340"]);
     }
 
     #[test]
