@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::classify::ClassifyRules;
 use crate::document::detached::DetachedWords;
 use crate::document::glued::GluedWords;
+use crate::document::spaced::SpacedWords;
 use crate::extract::headers::HeaderWords;
 use crate::extract::labels::LabelBook;
 use crate::extract::prose::ProseRules;
@@ -198,6 +199,8 @@ pub struct Knowledge {
     pub glued: GluedWords,
     /// The words that tell header rows in tables whose figures stand apart from their labels.
     pub detached: DetachedWords,
+    /// The header words and column roles that read rows written as a label and figures.
+    pub spaced: SpacedWords,
     /// Which indicators feed each measure of the panel, per era.
     pub panel: PanelRules,
     version: String,
@@ -220,6 +223,10 @@ impl Knowledge {
         let headers = HeaderWords::parse(data_file("rules/headers.csv"));
         let glued = GluedWords::new(data_file("rules/cells.csv"), labels.row_marks());
         let detached = DetachedWords::new(data_file("rules/cells.csv"));
+        let spaced = SpacedWords::new(
+            data_file("rules/cells.csv"),
+            detached.header_words().clone(),
+        );
         let panel = PanelRules::parse(data_file("rules/panel.csv"), &labels);
         let mut hasher = blake3::Hasher::new();
         for (name, text) in DATA_FILES {
@@ -238,6 +245,7 @@ impl Knowledge {
             headers,
             glued,
             detached,
+            spaced,
             panel,
             version,
         }

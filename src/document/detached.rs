@@ -61,6 +61,12 @@ impl DetachedWords {
         }
     }
 
+    /// The automaton that finds the header words (leftmost longest), for the other passes
+    /// that cut header rows.
+    pub fn header_words(&self) -> &AhoCorasick {
+        &self.headers
+    }
+
     /// A header row written as one line cut into its cells: each header word a cell, and the
     /// text between two of them (`2009年度`) a cell of its own.
     fn header_cells(&self, line: &str) -> Vec<String> {
@@ -166,7 +172,7 @@ pub fn find_detached_tables(
 /// `table` without the rows that touch the lines of `span`: the rows wholly above and wholly
 /// below it stay, each part a table of its own (a cell per line read the labels, the figures
 /// and the tables around them as one region).
-fn cut_out(table: Table, span: (u32, u32)) -> Vec<Table> {
+pub(crate) fn cut_out(table: Table, span: (u32, u32)) -> Vec<Table> {
     let (a, b) = span;
     if table.line_span.1 < a || b < table.line_span.0 {
         return vec![table];

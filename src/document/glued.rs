@@ -73,6 +73,8 @@ impl GluedWords {
                 "row" => rows.push(r.text),
                 "unit_any" => units_any.push(r.text),
                 "unit_after_count" => units_after_count.push(r.text),
+                // Read by the spaced-row pass (src/document/spaced.rs).
+                "label_column" | "unit_column" | "group_column" => {}
                 other => panic!("rules/cells.csv: unknown kind {other:?}"),
             }
         }

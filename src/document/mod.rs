@@ -9,6 +9,7 @@ pub mod detached;
 pub mod glued;
 pub mod layout;
 pub mod reline;
+pub mod spaced;
 pub mod text;
 pub mod words;
 
@@ -31,6 +32,10 @@ pub struct Document {
     /// line and t2s changes none of them, so no line needs converting: identification then
     /// skips its look for traditional characters line by line. False when not known.
     pub traditional_free: bool,
+    /// 1-based lines that are rows of a form written as a label, a space and figures inside a
+    /// block that looks like a table ([`spaced`]), whether or not a table was made of them:
+    /// extraction says which of them no fact was read from.
+    pub text_rows: Vec<u32>,
 }
 
 /// The [`text::squash`]ed form of each line of a document, made the first time a stage asks
@@ -120,6 +125,7 @@ impl Document {
             origin: Vec::new(),
             squashed: SquashedLines::default(),
             traditional_free: false,
+            text_rows: Vec::new(),
         }
     }
 

@@ -78,6 +78,19 @@ pub fn extract_within(
     } else {
         unread_form_rows(doc, k)
     };
+    let unread_rows = unread_text_rows(doc, &facts);
+    if !unread_rows.is_empty() {
+        out.notes.push(format!(
+            "{} form rows written as a label and figures were not read: {}",
+            unread_rows.len(),
+            unread_rows
+                .iter()
+                .take(MAX_ROWS_NAMED)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     out.template = match template {
         Some(t) if read_tables => Some(t),
         // Tables of a form whose cells could not be read: still that form's report.
@@ -102,6 +115,32 @@ pub fn extract_within(
     out.facts = facts;
     out.checks = checks;
     out
+}
+
+/// Most unread rows a report's reason names.
+const MAX_ROWS_NAMED: usize = 5;
+
+/// The rows of a form written as a label and figures ([`Document::text_rows`]) that no table
+/// fact was read from, each named by its label and line of the decoded text
+/// (`行政许可 (line 77)`): a row left unread must not pass for a report read whole.
+fn unread_text_rows(doc: &Document, facts: &[Fact]) -> Vec<String> {
+    if doc.text_rows.is_empty() {
+        return Vec::new();
+    }
+    let read: rustc_hash::FxHashSet<u32> = facts
+        .iter()
+        .filter(|f| f.method == Method::Table)
+        .map(|f| f.line)
+        .collect();
+    doc.text_rows
+        .iter()
+        .filter(|l| !read.contains(l))
+        .map(|&l| {
+            let line = doc.lines.get(l as usize - 1).map_or("", String::as_str);
+            let label = line.split(' ').next().unwrap_or(line);
+            format!("{label} (line {})", doc.source_line(l))
+        })
+        .collect()
 }
 
 /// Row labels of the forms standing as lines of text that make a report's unread tables

@@ -91,7 +91,8 @@ fn out_of_time(mut record: ReportRecord, deadline: &Deadline) -> Processed {
 }
 
 /// Zips tables whose figure lines stand apart from their label lines (PDF text,
-/// [`crate::document::detached`]) in place of the rows other layouts read from those lines. A
+/// [`crate::document::detached`]) in place of the rows other layouts read from those lines,
+/// and reads rows written as a label, a space and figures ([`crate::document::spaced`]). A
 /// label names a form row as the extractors match it.
 fn resolve_detached_tables(doc: &mut crate::document::Document, k: &Knowledge) {
     let is_row_label = |label: &str| {
@@ -102,6 +103,7 @@ fn resolve_detached_tables(doc: &mut crate::document::Document, k: &Knowledge) {
                 .is_some()
     };
     crate::document::detached::find_detached_tables(doc, &k.detached, &is_row_label);
+    crate::document::spaced::find_spaced_rows(doc, &k.spaced, &is_row_label);
 }
 
 /// [`process_bytes`] within a time budget: every stage checks `deadline` as it works and
