@@ -18,7 +18,7 @@ use xxgk::model::{Method, Status};
 use xxgk::pipeline::process_bytes;
 
 /// Floors, in per cent, reached on the set (raise them as the build improves; never lower).
-const MIN_TABLE: f64 = 98.0;
+const MIN_TABLE: f64 = 98.5;
 const MIN_TEXT: f64 = 97.0;
 const MIN_KEPT: f64 = 100.0;
 const MIN_YEAR: f64 = 96.0;
