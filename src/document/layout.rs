@@ -678,11 +678,16 @@ fn blank_separated_table(lines: &[String], start: usize) -> Result<(Table, usize
         gap = 0;
         i += 1;
     }
-    let values = cells
-        .iter()
-        .filter(|&&(l, _)| is_value_token(&lines[l]))
-        .count();
-    if values < MIN_LINE_TABLE_VALUES || cells.len() < 2 * MIN_LINE_TABLE_VALUES {
+    // Enough lines first (a count), then enough figures among them (counted no further
+    // than needed): most regions of short lines are a few headings.
+    if cells.len() < 2 * MIN_LINE_TABLE_VALUES
+        || cells
+            .iter()
+            .filter(|&&(l, _)| is_value_token(&lines[l]))
+            .take(MIN_LINE_TABLE_VALUES)
+            .count()
+            < MIN_LINE_TABLE_VALUES
+    {
         return Err(i);
     }
     let written_blanks = cells.iter().any(|&(l, _)| is_blank(&lines[l]));
@@ -945,14 +950,21 @@ fn segments(line: &str) -> Vec<Segment> {
 /// A token that fills a value cell: a number (with separators, decimals, an amount unit) or
 /// one of the marks used for "nothing to report".
 pub fn is_value_token(s: &str) -> bool {
-    let t = squash(s);
+    // Most tokens asked about are squashed already: no copy is made of them.
+    let owned;
+    let t: &str = if super::text::is_squashed(s) {
+        s
+    } else {
+        owned = squash(s);
+        &owned
+    };
     if t.is_empty() {
         return false;
     }
-    if matches!(t.as_str(), "-" | "--" | "/" | "无" | "——" | "---") {
+    if matches!(t, "-" | "--" | "/" | "无" | "——" | "---") {
         return true;
     }
-    let body = trim_end_repeated(trim_end_repeated(&t, "万元"), "亿元")
+    let body = trim_end_repeated(trim_end_repeated(t, "万元"), "亿元")
         .trim_end_matches('元')
         .trim_end_matches('%');
     let body = body
