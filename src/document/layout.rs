@@ -1173,31 +1173,39 @@ struct Fragment {
 }
 
 /// True when text starts with an outline number: 一、 （一） (一) 1. 1、 ① 其中.
+///
+/// Reads the squashed text's first characters only ([`super::text::squashed_chars`]): it is
+/// asked of whole lines and clauses, and squashing a paragraph to look at its start cost more
+/// than the rest of the look.
 pub fn starts_with_numbering(t: &str) -> bool {
-    let t = squash(t);
-    let mut chars = t.chars();
+    let mut chars = super::text::squashed_chars(t);
     let Some(c0) = chars.next() else { return false };
-    if t.starts_with("其中") {
+    if c0 == '其' && chars.clone().next() == Some('中') {
         return true;
     }
     if c0 == '(' {
-        return t.contains(')') && t.find(')').is_some_and(|p| p <= 8);
+        // The closing bracket within the first 8 bytes.
+        let mut at = c0.len_utf8();
+        for c in chars {
+            if c == ')' {
+                return at <= 8;
+            }
+            at += c.len_utf8();
+            if at > 8 {
+                return false;
+            }
+        }
+        return false;
     }
     if ('①'..='⑳').contains(&c0) {
         return true;
     }
-    let lead: String = t
-        .chars()
-        .take_while(|&c| c.is_ascii_digit() || super::text::is_outline_numeral(c))
-        .collect();
-    if lead.is_empty() {
+    let is_lead = |c: char| c.is_ascii_digit() || super::text::is_outline_numeral(c);
+    if !is_lead(c0) {
         return false;
     }
-    let rest = &t[lead.len()..];
-    rest.starts_with('、')
-        || rest.starts_with('.')
-        || rest.starts_with('．')
-        || rest.starts_with(',')
+    let after = std::iter::once(c0).chain(chars).find(|&c| !is_lead(c));
+    matches!(after, Some('、' | '.' | '．' | ','))
 }
 
 /// A line of values waiting for its label: (line, label fragment, value cells, unit cell).
@@ -1381,6 +1389,70 @@ mod tests {
     }
 
     use super::*;
+
+    /// The look at a line's start by squashed characters answers as squashing the whole line
+    /// and looking at its start did.
+    #[test]
+    fn numbering_read_from_the_first_squashed_characters() {
+        fn by_squashing(t: &str) -> bool {
+            let t = squash(t);
+            let mut chars = t.chars();
+            let Some(c0) = chars.next() else { return false };
+            if t.starts_with("其中") {
+                return true;
+            }
+            if c0 == '(' {
+                return t.find(')').is_some_and(|p| p <= 8);
+            }
+            if ('①'..='⑳').contains(&c0) {
+                return true;
+            }
+            let lead: String = t
+                .chars()
+                .take_while(|&c| c.is_ascii_digit() || super::super::text::is_outline_numeral(c))
+                .collect();
+            !lead.is_empty() && t[lead.len()..].starts_with(['、', '.', '．', ','])
+        }
+        let texts = [
+            "",
+            " ",
+            "一、总体情况",
+            "（一）主动公开",
+            "( 一 ) 公开",
+            "(一二三四)x",
+            "(一二三x)",
+            "（十一）其他",
+            "1.政府网站",
+            "12、其他",
+            "1 2 、其他",
+            "１．政府",
+            "1,2",
+            "123",
+            "其中：规章",
+            "其 中",
+            "其他",
+            "①公开",
+            "⑳x",
+            "二十、",
+            "二十",
+            "(",
+            "()",
+            "（）",
+            "　　一、概述",
+            "2019年",
+            "1．",
+            "a.",
+            "(1)",
+            "(12345678)",
+            "(1234567)",
+        ];
+        for t in texts {
+            assert_eq!(starts_with_numbering(t), by_squashing(t), "{t:?}");
+        }
+        assert!(starts_with_numbering("（一）主动公开"));
+        assert!(starts_with_numbering("1 2 、其他"));
+        assert!(!starts_with_numbering("2019年"));
+    }
 
     #[test]
     fn trim_end_repeated_is_trim_end_matches() {

@@ -55,6 +55,12 @@ pub fn squash(s: &str) -> String {
     out
 }
 
+/// The characters of [`squash`]`(s)`, one by one, without building the string: for a look
+/// at the start of a long line.
+pub fn squashed_chars(s: &str) -> impl Iterator<Item = char> + Clone + '_ {
+    s.chars().map(fold_char).filter(|&c| !squash_drops(c))
+}
+
 /// Appends the [`squash`]ed form of `s` to `out`: for callers that build one string from many
 /// pieces, or reuse one buffer, instead of allocating a string per piece.
 ///
