@@ -950,6 +950,14 @@ fn segments(line: &str) -> Vec<Segment> {
 /// A token that fills a value cell: a number (with separators, decimals, an amount unit) or
 /// one of the marks used for "nothing to report".
 pub fn is_value_token(s: &str) -> bool {
+    // A figure's only Han characters are its unit (万元, 亿元, 元) or 无; any other ends the
+    // look at once (`2019年，…`: a line of prose that starts with a year).
+    if s.chars()
+        .map(fold_char)
+        .any(|c| super::text::is_han(c) && !matches!(c, '无' | '万' | '亿' | '元'))
+    {
+        return false;
+    }
     // Most tokens asked about are squashed already: no copy is made of them.
     let owned;
     let t: &str = if super::text::is_squashed(s) {
@@ -1475,6 +1483,38 @@ mod tests {
             }
         }
         assert!(is_value_token("12万元") && is_value_token("3亿元") && !is_value_token("万元"));
+    }
+
+    /// Figures, their units and 无 are value tokens; a token with any other Han character is
+    /// not, wherever it stands.
+    #[test]
+    fn value_tokens_hold_no_other_han_character() {
+        for yes in [
+            "0",
+            "1,234",
+            "１２",
+            "12.5万元",
+            "3亿元",
+            "-4",
+            "无",
+            "—".repeat(2).as_str(),
+            "7%",
+            "8元",
+        ] {
+            assert!(is_value_token(yes), "{yes}");
+        }
+        for no in [
+            "2019年",
+            "12件",
+            "3 条",
+            "无收费",
+            "元",
+            "万元12",
+            "1年2",
+            "政府12",
+        ] {
+            assert!(!is_value_token(no), "{no}");
+        }
     }
 
     fn texts(t: &Table) -> Vec<Vec<String>> {
