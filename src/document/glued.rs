@@ -187,12 +187,13 @@ pub fn find_glued_tables(doc: &mut Document, words: &GluedWords) {
         };
         header_row_possible = header_row_possible || close;
         let near = (i.saturating_sub(3)..i).any(|j| candidate[j] || bridge[j]);
-        let digits = line.bytes().any(|b| b.is_ascii_digit());
-        candidate[i] = headers
-            || (near && digits && (words.marks.occurs_in(line) || short_row_line(line, words)));
+        // Only a line close under a table is looked at further (most lines are not).
+        let digits = near && line.bytes().any(|b| b.is_ascii_digit());
+        candidate[i] =
+            headers || (digits && (words.marks.occurs_in(line) || short_row_line(line, words)));
         // A short line without figures under a table (a heading such as （二）通过不同渠道…,
         // a row whose blank was dropped) keeps the rows after it close to the table.
-        bridge[i] = !candidate[i] && near && !digits && line.chars().count() <= 60;
+        bridge[i] = !candidate[i] && near && !digits && !super::text::more_chars_than(line, 60);
         // A 2008 row whose figure was a blank cell: its label and unit alone.
         if bridge[i] && blank_row_line(line, words) {
             (candidate[i], bridge[i], unit_row[i]) = (true, false, true);
