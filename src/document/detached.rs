@@ -157,6 +157,13 @@ pub fn find_detached_tables(
     if found.is_empty() {
         return false;
     }
+    put_in_place(doc, found);
+    true
+}
+
+/// Puts `found` tables into `doc` in place of the rows other readers made of their lines
+/// ([`cut_out`]), the tables kept in line order.
+pub(crate) fn put_in_place(doc: &mut Document, found: Vec<Table>) {
     for f in &found {
         let tables = std::mem::take(&mut doc.tables);
         doc.tables = tables
@@ -166,13 +173,12 @@ pub fn find_detached_tables(
     }
     doc.tables.extend(found);
     doc.tables.sort_by_key(|t| t.line_span);
-    true
 }
 
 /// `table` without the rows that touch the lines of `span`: the rows wholly above and wholly
 /// below it stay, each part a table of its own (a cell per line read the labels, the figures
 /// and the tables around them as one region).
-pub(crate) fn cut_out(table: Table, span: (u32, u32)) -> Vec<Table> {
+fn cut_out(table: Table, span: (u32, u32)) -> Vec<Table> {
     let (a, b) = span;
     if table.line_span.1 < a || b < table.line_span.0 {
         return vec![table];

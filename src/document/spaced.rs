@@ -40,7 +40,7 @@
 use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 
-use super::detached::cut_out;
+use super::detached::put_in_place;
 use super::layout::{is_unit_token, is_value_token};
 use super::text::{is_han, squash};
 use super::{Cell, Document, Row, Table};
@@ -323,18 +323,9 @@ pub fn find_spaced_rows(
         }
     }
     doc.text_rows = text_rows;
-    if found.is_empty() {
-        return;
+    if !found.is_empty() {
+        put_in_place(doc, found);
     }
-    for f in &found {
-        let tables = std::mem::take(&mut doc.tables);
-        doc.tables = tables
-            .into_iter()
-            .flat_map(|t| cut_out(t, f.line_span))
-            .collect();
-    }
-    doc.tables.extend(found);
-    doc.tables.sort_by_key(|t| t.line_span);
 }
 
 /// For each line, whether it lies in a table read from markup (HTML, Word, a spreadsheet),

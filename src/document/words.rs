@@ -7,6 +7,8 @@
 //! are the words beginning with it compared. (For the glued reader's header words, a prefiltered
 //! automaton measured as fast with fewer instructions, and stays.)
 
+use std::ops::ControlFlow;
+
 use rustc_hash::FxHashMap;
 
 /// Words indexed by their first character.
@@ -149,6 +151,21 @@ impl FirstCharIndex {
     /// and a word is compared from after its first character, which already matched. A plain
     /// loop: it runs on every scanned line and all the prose of every report.
     pub fn for_each(&self, text: &str, mut f: impl FnMut(WordMatch)) {
+        let _ = self.scan(text, |m| {
+            f(m);
+            ControlFlow::Continue(())
+        });
+    }
+
+    /// True when some word occurs in `text`: [`FirstCharIndex::for_each`] stopping at the
+    /// first occurrence.
+    pub fn occurs_in(&self, text: &str) -> bool {
+        self.scan(text, |_| ControlFlow::Break(())).is_break()
+    }
+
+    /// The loop of [`FirstCharIndex::for_each`], stopping when `f` says so.
+    #[inline]
+    fn scan(&self, text: &str, mut f: impl FnMut(WordMatch) -> ControlFlow<()>) -> ControlFlow<()> {
         let bytes = text.as_bytes();
         let mut at = 0;
         while at < bytes.len() {
@@ -165,38 +182,13 @@ impl FirstCharIndex {
                             start: at,
                             end: at + w.len(),
                             word: *word,
-                        });
+                        })?;
                     }
                 }
             }
             at += len;
         }
-    }
-
-    /// True when some word occurs in `text`: [`FirstCharIndex::for_each`] stopping at the
-    /// first occurrence.
-    pub fn occurs_in(&self, text: &str) -> bool {
-        let bytes = text.as_bytes();
-        let mut at = 0;
-        while at < bytes.len() {
-            let (code, len) = code_at(bytes, at);
-            let range = match u16::try_from(code) {
-                Ok(_) => self.bmp_range(code),
-                Err(_) => char::from_u32(code).and_then(|c| self.astral_ranges.get(&c).copied()),
-            };
-            if let Some((from, to)) = range {
-                let (from, to) = (from as usize, to as usize);
-                let words = self.words[from..to].iter().zip(&self.tails[from..to]);
-                if words
-                    .into_iter()
-                    .any(|((w, _), tail)| tail_follows(bytes, at + len, tail, w))
-                {
-                    return true;
-                }
-            }
-            at += len;
-        }
-        false
+        ControlFlow::Continue(())
     }
 
     /// Every occurrence of every word in `text` ([`FirstCharIndex::for_each`]), collected.
