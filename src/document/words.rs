@@ -4,8 +4,10 @@
 //! they occur every few characters. An automaton over bytes reads a large table at every byte
 //! (their DFA took 230 KB); here each character costs one look-up in a bitmap of the
 //! characters words begin with (8 KB, in the first-level cache), and only where one begins
-//! are the words beginning with it compared. (For the glued reader's header words, a prefiltered
-//! automaton measured as fast with fewer instructions, and stays.)
+//! are the words beginning with it compared. The glued reader's row marks are asked of it too:
+//! an automaton of those long words had tables too large for the cache. (For the glued
+//! reader's header words, a prefiltered automaton measured as fast with fewer instructions, and
+//! stays.)
 
 use std::ops::ControlFlow;
 
@@ -231,8 +233,8 @@ pub fn code_at(bytes: &[u8], at: usize) -> (u32, usize) {
 }
 
 /// True when the text goes on at `at` with `tail`, the rest of `word` after its first
-/// character: one masked comparison where [`Tail::WIDTH`] bytes of text are left and the tail
-/// is no longer, a comparison of slices otherwise (near the text's end, long words).
+/// character: one masked comparison where [`Tail::WIDTH`] bytes of text are left, a
+/// comparison of slices near the text's end.
 ///
 /// A longer tail is told apart by its first [`Tail::WIDTH`] bytes in the same comparison, and
 /// only where they agree are its further bytes compared (the forms' row labels run to
