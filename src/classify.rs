@@ -32,6 +32,9 @@ pub struct ClassifyRules {
     yearless: Vec<String>,
     /// Prefixes of lines that link to other documents.
     not_title_prefix: Vec<String>,
+    /// File name endings (`.pdf`, `.doc`…; `.doc` also stands in `.docx`): a line holding one
+    /// names another document.
+    file_suffix: Vec<String>,
     /// Words of other kinds of page, with what to call them.
     other_page: Vec<(String, String)>,
     /// Words of the outline headings every era's report has (总体情况, 主动公开…).
@@ -59,6 +62,7 @@ impl ClassifyRules {
                 "subject" => rules.subject.push(row.word),
                 "yearless" => rules.yearless.push(row.word),
                 "not_title_prefix" => rules.not_title_prefix.push(row.word),
+                "file_suffix" => rules.file_suffix.push(row.word),
                 "other_page" => rules.other_page.push((row.word, row.meaning)),
                 "outline" => rules.outline.push(row.word),
                 "opening" => rules.opening.push(row.word),
@@ -146,7 +150,12 @@ pub fn is_annual_report(
             listed.len()
         ));
     }
-    let opening: Vec<&String> = lines.iter().take(OPENING_LINES).collect();
+    // The page's own title names no file: a line that does links to another document.
+    let opening: Vec<&String> = lines
+        .iter()
+        .filter(|l| !names_file(l, rules))
+        .take(OPENING_LINES)
+        .collect();
     let titled = opening.iter().enumerate().any(|(i, l)| {
         is_report_title(l, i < 3, rules)
             || opening
@@ -249,6 +258,12 @@ fn title_lines(doc: &Document, rules: &ClassifyRules) -> Vec<String> {
         .collect()
 }
 
+/// True when `line` names a document file (`….pdf`, `….docx`): a link, not a title.
+fn names_file(line: &str, rules: &ClassifyRules) -> bool {
+    let lower = line.to_ascii_lowercase();
+    rules.file_suffix.iter().any(|s| lower.contains(s.as_str()))
+}
+
 /// Characters of running text: those of lines longer than a title.
 fn prose_chars(doc: &Document) -> usize {
     doc.lines
@@ -349,6 +364,29 @@ mod tests {
         assert!(
             classify(&report, None).is_ok(),
             "a report quoting past titles"
+        );
+    }
+
+    /// A line naming a document file links to that report: two such lines (fewer than an
+    /// index page lists) do not make a page a report. Modelled on the file list beside the
+    /// real PDFs (../shared/corpus/pdf/SOURCE.md), in other words.
+    #[test]
+    fn lines_naming_files_are_links_not_titles() {
+        let files = "# 报告文件
+
+- a2022.pdf 某区人民政府2022年政府信息公开工作年度报告（4页）
+- b2023.DOCX 某区人民政府2023年政府信息公开工作年度报告
+- c.pdf：另一份材料";
+        assert!(
+            classify(files, None).is_err_and(|r| r.contains("no 政府信息公开工作年度报告 title")),
+            "a list of two report files"
+        );
+        // The same titles as lines of their own are a report's title.
+        let titled = "某区人民政府2022年政府信息公开工作年度报告
+附件：a2022.pdf";
+        assert!(
+            classify(titled, None).is_ok(),
+            "a title over its attachment"
         );
     }
 
