@@ -221,8 +221,12 @@ impl Knowledge {
         let names = NameBook::embedded();
         let classify = ClassifyRules::parse(data_file("rules/classify.csv"));
         let headers = HeaderWords::parse(data_file("rules/headers.csv"));
-        let glued = GluedWords::new(data_file("rules/cells.csv"), labels.row_marks());
         let detached = DetachedWords::new(data_file("rules/cells.csv"));
+        let glued = GluedWords::new(
+            data_file("rules/cells.csv"),
+            labels.row_marks(),
+            detached.header_words().clone(),
+        );
         let spaced = SpacedWords::new(
             data_file("rules/cells.csv"),
             detached.header_words().clone(),

@@ -239,7 +239,7 @@ fn has_figure_line_under_text(lines: &[String]) -> bool {
 fn is_figure_line(line: &str) -> bool {
     let t = line.trim();
     // Cells between tabs, pipes or ideographic spaces are rows of other layouts.
-    if t.is_empty() || t.bytes().any(|b| b == b'\t' || b == b'|') || t.contains('\u{3000}') {
+    if t.is_empty() || super::text::holds_cell_separator(t) {
         return false;
     }
     let mut n = 0;

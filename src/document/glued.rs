@@ -60,7 +60,14 @@ const MIN_MARK_CHARS: usize = 3;
 
 impl GluedWords {
     /// Builds the word lists from `rules/cells.csv` and the forms' row marks.
-    pub fn new(cells_csv: &str, row_marks: impl IntoIterator<Item = String>) -> GluedWords {
+    ///
+    /// `headers_automaton` finds the header words (leftmost longest): the automaton
+    /// [`super::detached::DetachedWords`] already built from the same words.
+    pub fn new(
+        cells_csv: &str,
+        row_marks: impl IntoIterator<Item = String>,
+        headers_automaton: AhoCorasick,
+    ) -> GluedWords {
         let mut headers: Vec<String> = Vec::new();
         let mut captions: Vec<String> = Vec::new();
         let mut rows: Vec<String> = Vec::new();
@@ -104,7 +111,7 @@ impl GluedWords {
             .expect("cell words build an automaton");
         GluedWords {
             any_header,
-            headers: build(&headers),
+            headers: headers_automaton,
             marks: FirstCharIndex::new(&marks).expect("row marks begin with a whole character"),
             all_marks,
             captions,

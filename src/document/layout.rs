@@ -14,7 +14,10 @@
 
 use crate::budget::{Deadline, Every};
 
-use super::text::{display_width, display_width_at_least, fold_char, squash, trim_end_repeated};
+use super::text::{
+    display_width, display_width_at_least, fold_char, has_ideographic_space, squash,
+    trim_end_repeated,
+};
 use super::{Cell, Document, Row, Table};
 
 /// Finds the tables in the document's lines and appends them to `doc.tables`.
@@ -182,15 +185,6 @@ const MAX_IDEOGRAPHIC_CELLS: usize = 24;
 /// The run of U+3000 that separates two cells in this document: crawlers write one or a fixed
 /// run of them (`规章　　0　　0`); the commonest run between two texts (indents not counted)
 /// over the whole document is the separator.
-/// True when `line` holds U+3000. Searched for as its three bytes: `str::contains` with the
-/// character looks for its last byte, 0x80, which ends a character every few of any Chinese
-/// text, and this is asked of every line of every document.
-fn has_ideographic_space(line: &str) -> bool {
-    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{3000}"));
-    FINDER.find(line.as_bytes()).is_some()
-}
-
 fn separator_run(lines: &[String]) -> usize {
     let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
     for line in lines.iter().filter(|l| has_ideographic_space(l)) {
@@ -950,11 +944,17 @@ fn segments(line: &str) -> Vec<Segment> {
 /// A token that fills a value cell: a number (with separators, decimals, an amount unit) or
 /// one of the marks used for "nothing to report".
 pub fn is_value_token(s: &str) -> bool {
-    // A figure's only Han characters are its unit (万元, 亿元, 元) or 无; any other ends the
-    // look at once (`2019年，…`: a line of prose that starts with a year).
+    // A figure's only Han characters are those of its unit or of a blank mark (无); any other
+    // ends the look at once (`2019年，…`: a line of prose that starts with a year).
+    let in_grammar = |c: char| {
+        BLANK_MARKS
+            .iter()
+            .chain(&FIGURE_UNITS)
+            .any(|w| w.contains(c))
+    };
     if s.chars()
         .map(fold_char)
-        .any(|c| super::text::is_han(c) && !matches!(c, '无' | '万' | '亿' | '元'))
+        .any(|c| super::text::is_han(c) && !in_grammar(c))
     {
         return false;
     }
@@ -969,11 +969,12 @@ pub fn is_value_token(s: &str) -> bool {
     if t.is_empty() {
         return false;
     }
-    if matches!(t, "-" | "--" | "/" | "无" | "——" | "---") {
+    if BLANK_MARKS.contains(&t) {
         return true;
     }
-    let body = trim_end_repeated(trim_end_repeated(t, "万元"), "亿元")
-        .trim_end_matches('元')
+    let body = FIGURE_UNITS
+        .iter()
+        .fold(t, |rest, unit| trim_end_repeated(rest, unit))
         .trim_end_matches('%');
     let body = body
         .strip_prefix('-')
@@ -985,6 +986,12 @@ pub fn is_value_token(s: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == '，')
 }
+
+/// Cells that stand for a blank or zero figure (a dash, a slash, 无).
+const BLANK_MARKS: [&str; 6] = ["-", "--", "/", "无", "——", "---"];
+
+/// Units a figure may end with, stripped in this order (`12万元`, `3亿元`, `800元`).
+const FIGURE_UNITS: [&str; 3] = ["万元", "亿元", "元"];
 
 /// Units written in their own column of the 2008-era form.
 pub fn is_unit_token(s: &str) -> bool {

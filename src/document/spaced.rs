@@ -42,7 +42,7 @@ use serde::Deserialize;
 
 use super::detached::put_in_place;
 use super::layout::{is_unit_token, is_value_token};
-use super::text::{is_han, squash};
+use super::text::{holds_cell_separator, is_han, squash};
 use super::{Cell, Document, Row, Table};
 use crate::knowledge::parse_csv;
 
@@ -238,7 +238,7 @@ fn is_heading(line: &str) -> bool {
     !t.is_empty()
         && t.chars().count() <= MAX_HEADING_CHARS
         && t.chars().any(is_han)
-        && !t.contains(['\t', '|', '\u{3000}'])
+        && !holds_cell_separator(t)
         && {
             let key = crate::extract::labels::label_key(t);
             !key.chars().any(|c| c.is_ascii_digit() || is_clause_mark(c))
@@ -257,7 +257,7 @@ fn other_part<'a>(line: &'a str, words: &SpacedWords) -> Option<Part<'a>> {
         });
     }
     let header_like = t.chars().count() <= MAX_HEADING_CHARS
-        && !t.contains(['\t', '|', '\u{3000}'])
+        && !holds_cell_separator(t)
         && !t.chars().any(is_clause_mark);
     words
         .header_cells(t)

@@ -157,6 +157,21 @@ pub fn display_width_at_least(s: &str, n: usize) -> bool {
     width >= n
 }
 
+/// True when `line` holds U+3000. Searched for as its three bytes: `str::contains` with the
+/// character looks for its last byte, 0x80, which ends a character every few of any Chinese
+/// text, and this is asked of every line of every document.
+pub fn has_ideographic_space(line: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\u{3000}"));
+    FINDER.find(line.as_bytes()).is_some()
+}
+
+/// True when `line` holds a cell separator of the tab, pipe or ideographic-space layouts: its
+/// cells are those layouts' to read, not a row written as a label and figures.
+pub fn holds_cell_separator(line: &str) -> bool {
+    line.bytes().any(|b| b == b'\t' || b == b'|') || has_ideographic_space(line)
+}
+
 /// `s.chars().count() > n`, without counting a long line to its end: a character is one to
 /// four bytes, so a string of at most `n` bytes has at most `n` characters and one of more
 /// than `4 * n` bytes has more; between the two, only the first `n + 1` are counted.
