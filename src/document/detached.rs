@@ -70,21 +70,7 @@ impl DetachedWords {
     /// A header row written as one line cut into its cells: each header word a cell, and the
     /// text between two of them (`2009年度`) a cell of its own.
     fn header_cells(&self, line: &str) -> Vec<String> {
-        let mut cells = Vec::new();
-        let mut at = 0;
-        for m in self.headers.find_iter(line) {
-            let gap = line[at..m.start()].trim();
-            if !gap.is_empty() {
-                cells.push(gap.to_string());
-            }
-            cells.push(line[m.start()..m.end()].to_string());
-            at = m.end();
-        }
-        let rest = line[at..].trim();
-        if !rest.is_empty() {
-            cells.push(rest.to_string());
-        }
-        cells
+        cut_at_header_words(&self.headers, line).0
     }
 
     /// True for a header row written as one line: two or more header words in it
@@ -173,6 +159,28 @@ pub(crate) fn put_in_place(doc: &mut Document, found: Vec<Table>) {
     }
     doc.tables.extend(found);
     doc.tables.sort_by_key(|t| t.line_span);
+}
+
+/// `line` cut at the words `headers` finds: each word a cell, the text between two (`2009年度`)
+/// a cell of its own; with the number of words found.
+pub(crate) fn cut_at_header_words(headers: &AhoCorasick, line: &str) -> (Vec<String>, usize) {
+    let mut cells = Vec::new();
+    let mut at = 0;
+    let mut words = 0;
+    for m in headers.find_iter(line) {
+        let gap = line[at..m.start()].trim();
+        if !gap.is_empty() {
+            cells.push(gap.to_string());
+        }
+        cells.push(line[m.start()..m.end()].to_string());
+        words += 1;
+        at = m.end();
+    }
+    let rest = line[at..].trim();
+    if !rest.is_empty() {
+        cells.push(rest.to_string());
+    }
+    (cells, words)
 }
 
 /// `table` without the rows that touch the lines of `span`: the rows wholly above and wholly

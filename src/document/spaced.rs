@@ -40,7 +40,7 @@
 use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 
-use super::detached::put_in_place;
+use super::detached::{cut_at_header_words, put_in_place};
 use super::layout::{is_unit_token, is_value_token};
 use super::text::{holds_cell_separator, is_han, squash};
 use super::{Cell, Document, Row, Table};
@@ -87,22 +87,7 @@ impl SpacedWords {
     /// cell of its own; `None` unless it holds two header words (a row label holds one at
     /// most: `（七）总计`).
     fn header_cells(&self, line: &str) -> Option<Vec<String>> {
-        let mut cells = Vec::new();
-        let mut at = 0;
-        let mut words = 0;
-        for m in self.headers.find_iter(line) {
-            let gap = line[at..m.start()].trim();
-            if !gap.is_empty() {
-                cells.push(gap.to_string());
-            }
-            cells.push(line[m.start()..m.end()].to_string());
-            words += 1;
-            at = m.end();
-        }
-        let rest = line[at..].trim();
-        if !rest.is_empty() {
-            cells.push(rest.to_string());
-        }
+        let (cells, words) = cut_at_header_words(&self.headers, line);
         (words >= 2).then_some(cells)
     }
 
